@@ -1,0 +1,34 @@
+"""rs3l_keras: self-supervised learning for recurrent networks, as a Keras 3 model zoo."""
+
+from rs3l_keras.backbones import RNNBackbone
+from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
+from rs3l_keras.objectives import LanguageModel, Objective
+from rs3l_keras.version import __version__
+from rs3l_keras.zoo import (
+    PresetIntegrityError,
+    UnknownPresetError,
+    list_models,
+    load_pretrained,
+    pack_preset,
+    preset_metadata,
+    save_pretrained,
+    verify_preset,
+)
+
+__all__ = [
+    "CharTokenizer",
+    "LanguageModel",
+    "Objective",
+    "RNNBackbone",
+    "Tokenizer",
+    "WordTokenizer",
+    "PresetIntegrityError",
+    "UnknownPresetError",
+    "__version__",
+    "list_models",
+    "load_pretrained",
+    "pack_preset",
+    "preset_metadata",
+    "save_pretrained",
+    "verify_preset",
+]

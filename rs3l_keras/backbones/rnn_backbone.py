@@ -1,0 +1,187 @@
+"""`RNNBackbone`: token ids or real-valued features → stacked LSTM/GRU/SimpleRNN states."""
+
+import keras
+from keras import ops
+
+CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simple": keras.layers.SimpleRNN}
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class RNNBackbone(keras.Model):
+    """A stack of recurrent layers; knows no loss (every objective wraps one).
+
+    Token input (`vocabulary_size` set): `token_ids` (batch, time) int32 → embedding → RNNs.
+    Feature input (`input_dim` set): `features` (batch, time, input_dim) float → RNNs.
+
+    The recurrent layers keep Keras' defaults (tanh/sigmoid, biases, no recurrent dropout,
+    no unrolling, GRU `reset_after=True`) so they stay eligible for the fused cuDNN kernel
+    on GPU. No Keras mask is propagated (masks turn that kernel off on JAX and torch):
+    token sequences are right-padded with id 0 and `pooled_output` reads the state at the
+    last non-padding step instead.
+
+    Reference: Hochreiter & Schmidhuber (1997), LSTM; Cho et al. (2014), GRU.
+
+    Args:
+        vocabulary_size: int or None. Number of token ids (token input).
+        input_dim: int or None. Channels of real-valued input (feature input). Exactly one
+            of `vocabulary_size` / `input_dim` is given.
+        cell: `"lstm"` (default), `"gru"` or `"simple"`.
+        num_layers: int, default 1.
+        hidden_dim: int, default 256. Units per direction.
+        embedding_dim: int or None. Token embedding size (default `hidden_dim`).
+        bidirectional: bool, default False. Wrap each layer in `Bidirectional` (concat).
+        dropout: float in [0, 1), default 0. Dropout on the input of every layer after the
+            first (between layers).
+
+    Outputs (a dict):
+        sequence_output: (batch, time, hidden_dim × directions).
+        pooled_output: (batch, hidden_dim × directions): forward state at the last
+            non-padding step; for bidirectional, concatenated with the backward state at
+            step 0.
+
+    Example:
+    >>> import numpy as np
+    >>> backbone = RNNBackbone(vocabulary_size=50, hidden_dim=8)
+    >>> out = backbone(np.ones((2, 5), "int32"))
+    >>> tuple(out["sequence_output"].shape), tuple(out["pooled_output"].shape)
+    ((2, 5, 8), (2, 8))
+    """
+
+    def __init__(
+        self,
+        vocabulary_size=None,
+        input_dim=None,
+        cell="lstm",
+        num_layers=1,
+        hidden_dim=256,
+        embedding_dim=None,
+        bidirectional=False,
+        dropout=0.0,
+        dtype=None,
+        **kwargs,
+    ):
+        if (vocabulary_size is None) == (input_dim is None):
+            raise ValueError(
+                "Give exactly one of `vocabulary_size` (token input) or `input_dim` (feature "
+                f"input), received vocabulary_size={vocabulary_size!r}, input_dim={input_dim!r}."
+            )
+        for name, value in (("vocabulary_size", vocabulary_size), ("input_dim", input_dim),
+                            ("num_layers", num_layers), ("hidden_dim", hidden_dim),
+                            ("embedding_dim", embedding_dim)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+                raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
+        if cell not in CELLS:
+            raise ValueError(f"`cell` must be one of {sorted(CELLS)}, received {cell!r}.")
+        if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ValueError(f"`dropout` must be a float in [0, 1), received {dropout!r}.")
+        embedding_dim = embedding_dim or hidden_dim
+
+        # === Layers ===
+        self.token_embedding = None
+        if vocabulary_size is not None:
+            self.token_embedding = keras.layers.Embedding(
+                vocabulary_size, embedding_dim, dtype=dtype, name="token_embedding"
+            )
+        self.rnn_layers = []
+        self.dropout_layers = []
+        for i in range(num_layers):
+            layer = CELLS[cell](hidden_dim, return_sequences=True, dtype=dtype, name=f"{cell}_{i}")
+            if bidirectional:
+                layer = keras.layers.Bidirectional(layer, dtype=dtype, name=f"bidirectional_{i}")
+            self.rnn_layers.append(layer)
+            if i > 0:
+                self.dropout_layers.append(keras.layers.Dropout(dropout, dtype=dtype, name=f"dropout_{i}"))
+
+        # === Functional graph ===
+        if vocabulary_size is not None:
+            inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+            x = self.token_embedding(inputs)
+        else:
+            inputs = keras.Input(shape=(None, input_dim), dtype="float32", name="features")
+            x = inputs
+        for i, layer in enumerate(self.rnn_layers):
+            if i > 0:
+                x = self.dropout_layers[i - 1](x)
+            x = layer(x)
+        sequence_output = x
+        forward = sequence_output[:, :, :hidden_dim]
+        if vocabulary_size is not None:  # state at the last non-padding step (right padding)
+            lengths = ops.sum(ops.cast(ops.not_equal(inputs, 0), "int32"), axis=1)
+            last = ops.reshape(ops.maximum(lengths - 1, 0), (-1, 1, 1))
+            pooled = ops.take_along_axis(forward, last, axis=1)[:, 0, :]
+        else:
+            pooled = forward[:, -1, :]
+        if bidirectional:
+            pooled = ops.concatenate([pooled, sequence_output[:, 0, hidden_dim:]], axis=-1)
+        super().__init__(
+            inputs=inputs,
+            outputs={"sequence_output": sequence_output, "pooled_output": pooled},
+            dtype=dtype,
+            **kwargs,
+        )
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.input_dim = input_dim
+        self.cell = cell
+        self.num_layers = num_layers
+        self.hidden_dim = hidden_dim
+        self.embedding_dim = embedding_dim
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+
+    @property
+    def output_dim(self):
+        """Size of the last axis of both outputs."""
+        return self.hidden_dim * (2 if self.bidirectional else 1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocabulary_size": self.vocabulary_size,
+                "input_dim": self.input_dim,
+                "cell": self.cell,
+                "num_layers": self.num_layers,
+                "hidden_dim": self.hidden_dim,
+                "embedding_dim": self.embedding_dim,
+                "bidirectional": self.bidirectional,
+                "dropout": self.dropout,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    # -- one step at a time (generation) --------------------------------------------------
+    def initial_states(self, batch_size):
+        """Zero recurrent states, one list per layer (unidirectional backbones only)."""
+        self._check_steppable()
+        return [layer.cell.get_initial_state(batch_size) for layer in self.rnn_layers]
+
+    def step(self, inputs, states):
+        """Advances the stack by one time step, reusing the layers' own cells and weights.
+
+        Args:
+            inputs: (batch,) int token ids, or (batch, input_dim) features.
+            states: the list returned by `initial_states` or a previous `step`.
+
+        Returns:
+            `(output, states)`: output (batch, hidden_dim) of the top layer.
+        """
+        self._check_steppable()
+        x = self.token_embedding(inputs) if self.token_embedding is not None else inputs
+        new_states = []
+        for layer, state in zip(self.rnn_layers, states):
+            x, state = layer.cell(x, state, training=False)
+            new_states.append(state if isinstance(state, (list, tuple)) else [state])
+        return x, new_states
+
+    def _check_steppable(self):
+        if self.bidirectional:
+            raise ValueError(
+                "Step-by-step decoding needs a unidirectional backbone, received "
+                "bidirectional=True (the backward direction needs the whole sequence)."
+            )

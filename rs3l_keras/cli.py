@@ -1,0 +1,245 @@
+"""The `rs3l` command: list, inspect, verify, evaluate, sample from and pretrain presets.
+
+    rs3l list ['lstm-*']
+    rs3l info lstm-lm-small
+    rs3l generate lstm-lm-small --prompt "ROMEO." --max-length 200 --temperature 0.8 --top-k 20
+    rs3l evaluate lstm-lm-small --text FILE --json
+    rs3l pretrain --data shakespeare --hidden-dim 512 --output my-preset/
+"""
+
+import argparse
+import json
+import logging
+import os
+import shlex
+import sys
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {value}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, received {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, received {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, received {text}")
+    return value
+
+
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), received {text}")
+    return value
+
+
+def _existing_file(text):
+    if not os.path.isfile(text):
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    return text
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="rs3l", description="Self-supervised recurrent models for Keras 3: the rs3l_keras zoo."
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list registered presets")
+    p.add_argument("pattern", nargs="?", default=None, help="shell-style filter, e.g. 'lstm-*'")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+    p = sub.add_parser("info", help="print a preset's model card (verified)")
+    p.add_argument("preset", help="registered name, preset directory or URL")
+    p.add_argument("--json", action="store_true", help="print the metadata as JSON")
+
+    p = sub.add_parser("verify", help="check the sha256 of every file of a preset")
+    p.add_argument("preset")
+
+    p = sub.add_parser("generate", help="sample text from a language-model preset")
+    p.add_argument("preset")
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--max-length", type=_positive_int, default=200, help="tokens to add (default 200)")
+    p.add_argument("--temperature", type=_positive_float, default=0.8)
+    p.add_argument("--top-k", type=_positive_int, default=None)
+    p.add_argument("--seed", type=_non_negative_int, default=None)
+
+    p = sub.add_parser("evaluate", help="held-out bits per character of a language-model preset")
+    p.add_argument("preset")
+    p.add_argument("--text", type=_existing_file, default=None,
+                   help="UTF-8 text file to score (default: the preset's held-out Shakespeare plays)")
+    p.add_argument("--window", type=_positive_int, default=256)
+    p.add_argument("--context", type=_non_negative_int, default=64, help="burn-in tokens per window")
+    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("pretrain", help="pretrain a language model and save it as a preset")
+    p.add_argument("--objective", choices=["language-model"], default="language-model")
+    p.add_argument("--data", choices=["shakespeare"], default="shakespeare",
+                   help="offline corpus (ignored when --text is given)")
+    p.add_argument("--text", type=_existing_file, nargs="+", default=None, help="own training text files")
+    p.add_argument("--validation-text", type=_existing_file, nargs="+", default=None)
+    p.add_argument("--tokenizer", choices=["char", "word"], default="char")
+    p.add_argument("--max-tokens", type=_positive_int, default=None, help="vocabulary cap")
+    p.add_argument("--cell", choices=["lstm", "gru", "simple"], default="lstm")
+    p.add_argument("--num-layers", type=_positive_int, default=1)
+    p.add_argument("--hidden-dim", type=_positive_int, default=512)
+    p.add_argument("--embedding-dim", type=_positive_int, default=64)
+    p.add_argument("--dropout", type=_fraction, default=0.0)
+    p.add_argument("--sequence-length", type=_positive_int, default=128)
+    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--epochs", type=_positive_int, default=5)
+    p.add_argument("--learning-rate", type=_positive_float, default=3e-3)
+    p.add_argument("--seed", type=_non_negative_int, default=0)
+    p.add_argument("--description", default=None, help="one line for the model card")
+    p.add_argument("--output", required=True, help="preset directory to write")
+    return parser
+
+
+def _cmd_list(args):
+    from rs3l_keras.zoo import hub
+
+    names = hub.list_models(args.pattern)
+    if args.json:
+        print(json.dumps(names))
+        return 0
+    from rs3l_keras.zoo.presets import PRESETS
+
+    for name in names:
+        print(f"{name:24s} {PRESETS[name].get('description', '')}")
+    return 0
+
+
+def _cmd_info(args):
+    from rs3l_keras.zoo import hub, model_card
+
+    meta = hub.preset_metadata(args.preset)
+    print(json.dumps(meta, indent=2, sort_keys=True) if args.json else model_card.render(meta))
+    return 0
+
+
+def _cmd_verify(args):
+    from rs3l_keras.zoo import hub
+
+    meta = hub.preset_metadata(args.preset)
+    print(f"{args.preset}: {len(meta['files']) + 1} files verified (sha256)")
+    return 0
+
+
+def _load_lm(preset):
+    from rs3l_keras.objectives import LanguageModel
+    from rs3l_keras.zoo import hub
+
+    model = hub.load_pretrained(preset)
+    if not isinstance(model, LanguageModel):
+        raise ValueError(f"`preset` {preset!r} is a {type(model).__name__}, expected a LanguageModel.")
+    return model
+
+
+def _cmd_generate(args):
+    model = _load_lm(args.preset)
+    prompt = args.prompt.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\\n", "\n")
+    print(model.generate(prompt, max_length=args.max_length, temperature=args.temperature,
+                         top_k=args.top_k, seed=args.seed))
+    return 0
+
+
+def _cmd_evaluate(args):
+    if args.context >= args.window:
+        raise ValueError(f"--context must be smaller than --window ({args.window}), received {args.context}.")
+    model = _load_lm(args.preset)
+    if args.text:
+        with open(args.text, "rb") as f:
+            text = f.read().decode("utf-8", errors="replace")
+        source = args.text
+    else:
+        from rs3l_keras.data import shakespeare
+
+        text, source = shakespeare.load_text("test"), "held-out plays: " + ", ".join(shakespeare.HELD_OUT_PLAYS)
+    if len(text) < 2:
+        raise ValueError(f"--text {args.text!r} holds {len(text)} characters; at least 2 are needed.")
+    result = model.score_text(text, window=args.window, context=args.context, batch_size=args.batch_size)
+    result = {"preset": args.preset, "text": source, **result}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{args.preset} on {source}: {result['bits_per_char']:.4f} bits/char, "
+              f"perplexity {result['perplexity']:.3f} per token, {result['num_chars']:,} chars")
+    return 0
+
+
+def _cmd_pretrain(args, argv):
+    from rs3l_keras import pretrain
+
+    train_text, heldout_text, data_meta = pretrain.load_corpus(args.data, args.text, args.validation_text)
+    command = "rs3l " + " ".join(shlex.quote(a) for a in argv)
+    meta = {"data": data_meta, "recipe": command}
+    if args.description:
+        meta["description"] = args.description
+    model, metrics = pretrain.pretrain_language_model(
+        train_text, heldout_text, tokenizer=args.tokenizer, max_tokens=args.max_tokens,
+        cell=args.cell, num_layers=args.num_layers, hidden_dim=args.hidden_dim,
+        embedding_dim=args.embedding_dim, dropout=args.dropout,
+        sequence_length=args.sequence_length, batch_size=args.batch_size, epochs=args.epochs,
+        learning_rate=args.learning_rate, seed=args.seed, output=args.output, metadata=meta,
+        verbose=2 if not sys.stdout.isatty() else "auto",
+    )
+    from rs3l_keras.zoo import hub
+
+    print(json.dumps(metrics, indent=2))
+    print(f"Preset written to {args.output}; metadata.json sha256 "
+          f"{hub.sha256_file(os.path.join(args.output, hub.METADATA_FILE))}")
+    return 0
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from rs3l_keras.version import __version__
+
+        print(__version__)
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from rs3l_keras.zoo.hub import PresetIntegrityError, UnknownPresetError
+
+    handlers = {"list": _cmd_list, "info": _cmd_info, "verify": _cmd_verify,
+                "generate": _cmd_generate, "evaluate": _cmd_evaluate}
+    try:
+        if args.command == "pretrain":
+            return _cmd_pretrain(args, argv)
+        return handlers[args.command](args)
+    except (PresetIntegrityError, UnknownPresetError, ValueError, TypeError, FileExistsError) as error:
+        print(f"rs3l {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Input pipelines: tokenizers, windowing and the offline datasets."""
+
+from rs3l_keras.data.tokenizers import CharTokenizer, Tokenizer, WordTokenizer
+
+__all__ = ["CharTokenizer", "Tokenizer", "WordTokenizer"]

@@ -1,0 +1,225 @@
+"""Character- and word-level tokenizers whose vocabulary travels with the model.
+
+Tokenisation runs in the input pipeline (Python or a `tf.data` map), never inside the
+compiled graph, so one model runs on the TensorFlow, JAX and PyTorch backends alike.
+"""
+
+import abc
+import collections
+import re
+
+import keras
+import numpy as np
+
+#: Reserved ids shared by every objective: padding, out-of-vocabulary, sequence start and
+#: end (seq2seq, VAE) and the mask token (masked LM). Their ids never change.
+SPECIAL_TOKENS = ("<pad>", "<unk>", "<bos>", "<eos>", "<mask>")
+PAD_ID, UNK_ID, BOS_ID, EOS_ID, MASK_ID = range(len(SPECIAL_TOKENS))
+
+_WORD_RE = re.compile(r"\w+|[^\w\s]")
+
+
+def _as_text(text, argument="text"):
+    """Returns `text` as `str`; bytes are decoded as UTF-8 with invalid bytes replaced."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (bytes, bytearray, np.bytes_)):
+        return bytes(text).decode("utf-8", errors="replace")
+    raise TypeError(
+        f"`{argument}` must be a str (or UTF-8 bytes), received {type(text).__name__}: "
+        f"{text!r:.80}"
+    )
+
+
+class Tokenizer(abc.ABC):
+    """Base class: maps text to int32 ids over a fixed vocabulary.
+
+    The first ids are always `SPECIAL_TOKENS`; any symbol not in the vocabulary maps to
+    `<unk>` (id 1) instead of raising.
+
+    Args:
+        vocabulary: list of str. Tokens by id. The special tokens are prepended when
+            missing.
+        lowercase: bool, default False. Lowercase text before splitting.
+    """
+
+    level = None
+
+    def __init__(self, vocabulary, lowercase=False):
+        if isinstance(vocabulary, str) or not isinstance(vocabulary, (list, tuple)):
+            raise TypeError(
+                "`vocabulary` must be a list of str tokens, received "
+                f"{type(vocabulary).__name__}."
+            )
+        vocabulary = list(vocabulary)
+        bad = [t for t in vocabulary if not isinstance(t, str) or t == ""]
+        if bad:
+            raise ValueError(
+                f"`vocabulary` must contain non-empty str tokens only, received {bad[:5]!r}."
+            )
+        if tuple(vocabulary[: len(SPECIAL_TOKENS)]) != SPECIAL_TOKENS:
+            vocabulary = list(SPECIAL_TOKENS) + [t for t in vocabulary if t not in SPECIAL_TOKENS]
+        duplicates = [t for t, n in collections.Counter(vocabulary).items() if n > 1]
+        if duplicates:
+            raise ValueError(f"`vocabulary` has duplicate tokens: {duplicates[:5]!r}.")
+        self.vocabulary = vocabulary
+        self.lowercase = bool(lowercase)
+        self._index = {token: i for i, token in enumerate(vocabulary)}
+        self._table = None
+
+    # -- construction -----------------------------------------------------------------
+    @classmethod
+    def fit(cls, texts, max_tokens=None, min_count=1, **kwargs):
+        """Builds a tokenizer whose vocabulary is the symbols of `texts`, most frequent first.
+
+        Args:
+            texts: str or iterable of str.
+            max_tokens: int or None. Cap on the vocabulary size, special tokens included.
+            min_count: int, default 1. Drop symbols seen fewer times.
+        """
+        if isinstance(texts, (str, bytes)):
+            texts = [texts]
+        probe = cls(list(SPECIAL_TOKENS), **kwargs)
+        counts = collections.Counter()
+        for text in texts:
+            counts.update(probe.split(_as_text(text, "texts")))
+        if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens <= len(SPECIAL_TOKENS)):
+            raise ValueError(
+                f"`max_tokens` must be an int > {len(SPECIAL_TOKENS)} (the special tokens), "
+                f"received {max_tokens!r}."
+            )
+        symbols = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
+        if max_tokens is not None:
+            symbols = symbols[: max_tokens - len(SPECIAL_TOKENS)]
+        return cls(list(SPECIAL_TOKENS) + symbols, **kwargs)
+
+    # -- the mapping ------------------------------------------------------------------
+    @property
+    def vocabulary_size(self):
+        return len(self.vocabulary)
+
+    pad_id, unk_id, bos_id, eos_id, mask_id = PAD_ID, UNK_ID, BOS_ID, EOS_ID, MASK_ID
+
+    @abc.abstractmethod
+    def split(self, text):
+        """Splits text into token strings (no id lookup)."""
+
+    @abc.abstractmethod
+    def join(self, tokens):
+        """Token strings → text."""
+
+    def encode(self, text):
+        """Text → int32 ids of shape (num_tokens,). Unknown symbols → `<unk>`."""
+        text = _as_text(text)
+        return np.fromiter(
+            (self._index.get(t, UNK_ID) for t in self.split(text)), dtype=np.int32
+        )
+
+    def decode(self, ids):
+        """Ids → text. Padding, `<bos>` and `<eos>` are dropped; an id outside the
+        vocabulary raises."""
+        ids = np.asarray(ids)
+        if ids.ndim != 1:
+            raise ValueError(f"`ids` must be 1-D, received shape {ids.shape}.")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.vocabulary_size):
+            raise ValueError(
+                f"`ids` must lie in [0, {self.vocabulary_size}), received values in "
+                f"[{ids.min()}, {ids.max()}]."
+            )
+        skip = (PAD_ID, BOS_ID, EOS_ID)
+        return self.join([self.vocabulary[i] for i in ids.tolist() if i not in skip])
+
+    def __call__(self, text):
+        return self.encode(text)
+
+    def tf_encode(self, text):
+        """`tf.string` scalar → 1-D int32 ids, for use in `tf.data.Dataset.map`."""
+        import tensorflow as tf
+
+        ids = tf.numpy_function(
+            lambda t: self.encode(t.item() if hasattr(t, "item") else t), [text], tf.int32,
+            stateful=False,
+        )
+        ids.set_shape([None])
+        return ids
+
+    # -- serialisation ----------------------------------------------------------------
+    def get_config(self):
+        return {"vocabulary": list(self.vocabulary), "lowercase": self.lowercase}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(vocabulary_size={self.vocabulary_size}, lowercase={self.lowercase})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    __hash__ = object.__hash__
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class CharTokenizer(Tokenizer):
+    """Character-level tokenizer: one id per Unicode code point.
+
+    Example:
+    >>> tok = CharTokenizer.fit(["to be or not to be"])
+    >>> tok.decode(tok.encode("not to be"))
+    'not to be'
+    >>> int(tok.encode("Z")[0]) == tok.unk_id
+    True
+    """
+
+    level = "char"
+
+    def split(self, text):
+        return list(text.lower() if self.lowercase else text)
+
+    def join(self, tokens):
+        return "".join(t if len(t) == 1 else "\ufffd" if t == "<unk>" else t for t in tokens)
+
+    def tf_encode(self, text):
+        # Native TF ops (no Python round trip): code points → ids via a hash table.
+        import tensorflow as tf
+
+        if self._table is None:
+            keys = tf.constant(self.vocabulary)
+            self._table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(keys, tf.range(len(self.vocabulary), dtype=tf.int32)),
+                default_value=UNK_ID,
+            )
+        if self.lowercase:
+            text = tf.strings.lower(text, encoding="utf-8")
+        chars = tf.strings.unicode_split(text, "UTF-8", errors="replace")
+        return self._table.lookup(chars)
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class WordTokenizer(Tokenizer):
+    """Word-level tokenizer: words and single punctuation marks, whitespace dropped.
+
+    Example:
+    >>> tok = WordTokenizer.fit(["To be, or not to be"], lowercase=True)
+    >>> tok.decode(tok.encode("to be, or"))
+    'to be , or'
+    """
+
+    level = "word"
+
+    def split(self, text):
+        return _WORD_RE.findall(text.lower() if self.lowercase else text)
+
+    def join(self, tokens):
+        return " ".join(tokens)
+
+
+TOKENIZERS = {"char": CharTokenizer, "word": WordTokenizer}
+
+
+def tokenizer_class(level):
+    """The tokenizer class for `level`: 'char' or 'word'."""
+    if level not in TOKENIZERS:
+        raise ValueError(f"`tokenizer` must be one of {sorted(TOKENIZERS)}, received {level!r}.")
+    return TOKENIZERS[level]

@@ -1,0 +1,188 @@
+"""`LanguageModel`: next-token prediction, L = −(1/T) Σ_t log P(x_t | x_<t)."""
+
+import math
+
+import keras
+import numpy as np
+
+from rs3l_keras.backbones.rnn_backbone import RNNBackbone
+from rs3l_keras.data import windowing
+from rs3l_keras.data.tokenizers import PAD_ID
+from rs3l_keras.metrics import BitsPerToken, Perplexity
+from rs3l_keras.objectives.objective import Objective
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class LanguageModel(Objective):
+    """Autoregressive language model on a unidirectional `RNNBackbone`.
+
+    Loss: L = −(1/T) Σ_t log P(x_t | x_<t), the mean next-token cross-entropy (padding id 0
+    ignored). Metrics: perplexity and bits per token (= bits per character for a char
+    tokenizer). Reference: Mikolov et al. (2010); Graves (2013); Howard & Ruder (2018).
+
+    Args:
+        backbone: `RNNBackbone` with token input, unidirectional.
+        tokenizer: `CharTokenizer`/`WordTokenizer` or None. Travels with the model (config
+            and `.keras`), so `fit`, `evaluate` and `generate` accept raw strings.
+        sequence_length: int, default 128. Window length used when `fit` cuts text.
+
+    Input: token_ids (batch, time) int32. Output: logits (batch, time, vocabulary_size).
+
+    Example:
+    >>> from rs3l_keras.data.tokenizers import CharTokenizer
+    >>> tok = CharTokenizer.fit(["to be or not to be, that is the question"])
+    >>> lm = LanguageModel(RNNBackbone(tok.vocabulary_size, hidden_dim=16), tok, sequence_length=8)
+    >>> lm.compile()
+    >>> history = lm.fit(["to be or not to be, that is the question"] * 4, epochs=1, verbose=0)
+    >>> isinstance(lm.generate("to ", max_length=5, seed=0), str)
+    True
+    """
+
+    def __init__(self, backbone, tokenizer=None, sequence_length=128, **kwargs):
+        if not isinstance(backbone, RNNBackbone):
+            raise TypeError(f"`backbone` must be an RNNBackbone, received {type(backbone).__name__}.")
+        if backbone.vocabulary_size is None:
+            raise ValueError("A LanguageModel needs a token backbone (`vocabulary_size` set), "
+                             f"received a feature backbone with input_dim={backbone.input_dim}.")
+        if backbone.bidirectional:
+            raise ValueError("A LanguageModel predicts from left context only: `backbone` must "
+                             "be unidirectional, received bidirectional=True.")
+        if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
+            raise ValueError(
+                f"The tokenizer has {tokenizer.vocabulary_size} tokens but the backbone's "
+                f"vocabulary_size is {backbone.vocabulary_size}: they must match."
+            )
+        if isinstance(sequence_length, bool) or not isinstance(sequence_length, int) or sequence_length <= 0:
+            raise ValueError(f"`sequence_length` must be a positive int, received {sequence_length!r}.")
+
+        # === Layers ===
+        self.backbone = backbone
+        self.lm_head = keras.layers.Dense(backbone.vocabulary_size, dtype="float32", name="lm_head")
+
+        # === Functional graph ===
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        hidden = backbone(token_ids)["sequence_output"]  # (B, T, H)
+        logits = self.lm_head(hidden)  # (B, T, V)
+        super().__init__(inputs=token_ids, outputs=logits, tokenizer=tokenizer, **kwargs)
+
+        # === Config ===
+        self.sequence_length = sequence_length
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "sequence_length": self.sequence_length,
+            }
+        )
+        return config
+
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        """Keras `compile` with defaults: Adam(2e-3) with global gradient-norm clipping at
+        1.0, sparse cross-entropy from logits ignoring padding, perplexity and bits/token."""
+        if optimizer == "auto":
+            optimizer = keras.optimizers.Adam(learning_rate=2e-3, global_clipnorm=1.0)
+        if loss == "auto":
+            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
+        if metrics == "auto":
+            metrics = [Perplexity(), BitsPerToken()]
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None):
+        """Text, token ids or a `tf.data.Dataset` → batches of (inputs, next-token targets)."""
+        if y is not None:
+            raise ValueError("A LanguageModel builds its own targets from `x`; received `y` too.")
+        if x is None:
+            raise ValueError("`x` is None: expected text, token ids or a tf.data.Dataset.")
+        return windowing.lm_dataset(
+            x, self.tokenizer, self.sequence_length, batch_size=batch_size or 64,
+            shuffle=shuffle, seed=seed,
+        )
+
+    # -- evaluation on long text --------------------------------------------------------
+    def score_text(self, text, window=256, context=64, batch_size=64):
+        """Held-out negative log-likelihood of a long text, in bits.
+
+        The text is cut into overlapping windows; each character is scored once, with at
+        least `context` tokens of left context (except at the very start).
+
+        Returns:
+            dict with `bits_per_char`, `bits_per_token`, `perplexity` (per token),
+            `num_chars` and `num_tokens` scored.
+        """
+        self._require_tokenizer("score_text")
+        ids = self.tokenizer.encode(text)
+        inputs, targets, weights = windowing.scoring_windows(ids, window, context)
+        total = 0.0
+        for start in range(0, len(inputs), batch_size):
+            logits = np.asarray(self.predict_on_batch(inputs[start:start + batch_size]), np.float64)
+            logits -= logits.max(axis=-1, keepdims=True)
+            log_norm = np.log(np.exp(logits).sum(axis=-1))
+            picked = np.take_along_axis(logits, targets[start:start + batch_size, :, None], -1)[..., 0]
+            total += float(((log_norm - picked) * weights[start:start + batch_size]).sum())
+        num_tokens = int(weights.sum())
+        scored = self.tokenizer.decode(ids[1:]) if self.tokenizer.level != "char" else None
+        num_chars = num_tokens if scored is None else len(scored)
+        bits = total / math.log(2.0)
+        return {
+            "bits_per_char": bits / num_chars,
+            "bits_per_token": bits / num_tokens,
+            "perplexity": math.exp(total / num_tokens),
+            "num_chars": num_chars,
+            "num_tokens": num_tokens,
+        }
+
+    # -- sampling -----------------------------------------------------------------------
+    def generate(self, prompt, max_length=200, temperature=1.0, top_k=None, seed=None):
+        """Continues `prompt` by sampling `max_length` new tokens.
+
+        Args:
+            prompt: str (or list of str, giving a list back). Must not be empty.
+            max_length: int > 0. Number of tokens to add (fewer if `<eos>` is sampled).
+            temperature: float > 0. Below 1 sharpens, above 1 flattens the distribution.
+            top_k: int > 0 or None. Sample among the k most likely tokens only.
+            seed: int or None. Same seed, same text.
+
+        Returns:
+            str: the prompt followed by the generated text.
+        """
+        self._require_tokenizer("generate")
+        if isinstance(prompt, (list, tuple)):
+            return [self.generate(p, max_length, temperature, top_k, seed) for p in prompt]
+        if not isinstance(prompt, str) or not prompt:
+            raise ValueError(f"`prompt` must be a non-empty str, received {prompt!r}.")
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
+            raise ValueError(f"`max_length` must be a positive int, received {max_length!r}.")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0 \
+                or not math.isfinite(temperature):
+            raise ValueError(f"`temperature` must be a finite float > 0, received {temperature!r}.")
+        vocab = self.backbone.vocabulary_size
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or not 0 < top_k):
+            raise ValueError(f"`top_k` must be a positive int or None, received {top_k!r}.")
+        rng = np.random.default_rng(seed)
+        ids = self.tokenizer.encode(prompt)
+        states = self.backbone.initial_states(1)
+        for token in ids:
+            hidden, states = self.backbone.step(np.array([token], "int32"), states)
+        generated = []
+        tok = self.tokenizer
+        banned = [PAD_ID, tok.unk_id, tok.bos_id, tok.mask_id]  # never meaningful output
+        for _ in range(max_length):
+            logits = np.asarray(keras.ops.convert_to_numpy(self.lm_head(hidden))[0], np.float64)
+            logits[banned] = -np.inf
+            logits = logits / temperature
+            if top_k is not None and top_k < vocab:
+                kth = np.partition(logits, -top_k)[-top_k]
+                logits[logits < kth] = -np.inf
+            probs = np.exp(logits - logits.max())
+            token = int(rng.choice(vocab, p=probs / probs.sum()))
+            if token == tok.eos_id:  # the model ended the sequence
+                break
+            generated.append(token)
+            hidden, states = self.backbone.step(np.array([token], "int32"), states)
+        return prompt + self.tokenizer.decode(np.array(generated, "int32"))
+
+    def _require_tokenizer(self, method):
+        if self.tokenizer is None:
+            raise ValueError(f"`{method}` works on text and needs a tokenizer; this model has none.")

@@ -1,0 +1,98 @@
+"""`Objective`: the base of every pretext task (a Keras `Model` around an `RNNBackbone`)."""
+
+import keras
+import numpy as np
+
+from rs3l_keras.data.tokenizers import Tokenizer
+
+
+class Objective(keras.Model):
+    """A backbone plus a pretext head, trained with plain `compile()`/`fit()`.
+
+    Like a KerasHub `Task`, an objective carries its preprocessing (a tokenizer for text)
+    and maps it over the data in `fit`/`evaluate`/`predict`, so raw strings, token ids and
+    `tf.data` datasets are all accepted, while the compiled graph only ever sees tensors.
+    Subclasses build the functional graph and implement `make_dataset`.
+    """
+
+    def __init__(self, *args, tokenizer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tokenizer is not None and not isinstance(tokenizer, Tokenizer):
+            raise TypeError(
+                f"`tokenizer` must be an rs3l_keras Tokenizer, received {type(tokenizer).__name__}."
+            )
+        self.tokenizer = tokenizer
+
+    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None):
+        """Turns user data into a batched `tf.data.Dataset` of model inputs and targets.
+
+        The base version passes a `tf.data.Dataset` through and slices arrays `(x, y)`;
+        objectives override it to tokenise text and build their targets.
+        """
+        import tensorflow as tf
+
+        if isinstance(x, tf.data.Dataset):
+            return x
+        if x is None:
+            raise ValueError("`x` is None: expected training data.")
+        data = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
+        if shuffle:
+            data = data.shuffle(10_000, seed=seed)
+        return data.batch(batch_size or 32).prefetch(tf.data.AUTOTUNE)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, validation_data=None,
+            shuffle=True, seed=None, **kwargs):
+        """Keras `fit`, after mapping the objective's preprocessing over `x` (and
+        `validation_data`). `x` may be raw strings, token ids or a `tf.data.Dataset`."""
+        train = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        if validation_data is not None:
+            if isinstance(validation_data, tuple) and len(validation_data) == 2 and not isinstance(validation_data[0], str):
+                validation_data = self.make_dataset(*validation_data, batch_size=batch_size)
+            else:
+                validation_data = self.make_dataset(validation_data, batch_size=batch_size)
+        # Shuffling already happened in the pipeline (seeded); Keras ignores it for datasets.
+        return super().fit(train, epochs=epochs, validation_data=validation_data, shuffle=False, **kwargs)
+
+    def evaluate(self, x=None, y=None, batch_size=None, **kwargs):
+        """Keras `evaluate` on raw strings, token ids or a `tf.data.Dataset`."""
+        data = self.make_dataset(x, y, batch_size=batch_size, shuffle=False)
+        return super().evaluate(data, **kwargs)
+
+    def predict(self, x, batch_size=None, **kwargs):
+        """Keras `predict`; raw strings are tokenised and right-padded with id 0 first."""
+        if isinstance(x, str) or (isinstance(x, (list, tuple)) and x and all(isinstance(t, str) for t in x)):
+            x = self.encode_batch([x] if isinstance(x, str) else x)
+        return super().predict(x, batch_size=batch_size, **kwargs)
+
+    def encode_batch(self, texts):
+        """List of str → (batch, max_len) int32 ids, right-padded with 0."""
+        if self.tokenizer is None:
+            raise ValueError("String inputs need a tokenizer; this model has none.")
+        encoded = [self.tokenizer.encode(t) for t in texts]
+        width = max(1, max(len(e) for e in encoded))
+        batch = np.zeros((len(encoded), width), dtype="int32")
+        for row, ids in zip(batch, encoded):
+            row[: len(ids)] = ids
+        return batch
+
+    def compile_from_config(self, config):
+        # Our `compile` only fills in defaults, so the stored arguments replay it exactly.
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        config["tokenizer"] = (
+            keras.saving.serialize_keras_object(self.tokenizer) if self.tokenizer is not None else None
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("backbone", "tokenizer"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

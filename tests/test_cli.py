@@ -1,0 +1,87 @@
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from rs3l_keras import cli
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_and_info(capsys):
+    code, out, _ = run(capsys, "list", "--json")
+    assert code == 0 and "lstm-lm-small" in json.loads(out)
+    code, out, _ = run(capsys, "list", "lstm-*")
+    assert code == 0 and out.startswith("lstm-lm-small")
+    code, out, _ = run(capsys, "info", "lstm-lm-small")
+    assert code == 0 and "# lstm-lm-small" in out and "heldout_bits_per_char" in out
+    code, out, _ = run(capsys, "verify", "lstm-lm-small")
+    assert code == 0 and "verified" in out
+
+
+def test_generate_and_evaluate_json(capsys, tiny_preset, tmp_path, shakespeare_test):
+    _, path = tiny_preset
+    code, out, _ = run(capsys, "generate", str(path), "--prompt", "ROMEO.", "--max-length", "40", "--seed", "0", "--top-k", "5")
+    assert code == 0 and out.startswith("ROMEO.") and len(out.rstrip("\n")) >= 40
+    text = tmp_path / "heldout.txt"
+    text.write_text(shakespeare_test[:4000])
+    code, out, _ = run(capsys, "evaluate", str(path), "--text", str(text), "--json")
+    result = json.loads(out)
+    assert code == 0 and result["num_chars"] == 3999
+    assert {"bits_per_char", "perplexity", "num_chars"} <= set(result)
+    assert result["perplexity"] == pytest.approx(2 ** result["bits_per_token"], rel=1e-6)
+
+
+def test_pretrain_writes_a_loadable_preset(capsys, tmp_path, shakespeare_train, shakespeare_test):
+    train, heldout = tmp_path / "train.txt", tmp_path / "heldout.txt"
+    train.write_text(shakespeare_train[:30_000])
+    heldout.write_text(shakespeare_test[:3_000])
+    out_dir = tmp_path / "my-preset"
+    code, out, _ = run(capsys, "pretrain", "--text", str(train), "--validation-text", str(heldout),
+                       "--hidden-dim", "16", "--embedding-dim", "8", "--sequence-length", "32",
+                       "--batch-size", "32", "--epochs", "1", "--output", str(out_dir))
+    assert code == 0 and "metadata.json sha256" in out
+    import rs3l_keras as rs3l
+
+    meta = rs3l.preset_metadata(out_dir)
+    assert meta["recipe"].startswith("rs3l pretrain --text")
+    assert meta["metrics"]["heldout_bits_per_char"] > 0 and meta["data"]["train_files"] == [str(train)]
+    assert type(rs3l.load_pretrained(out_dir)).__name__ == "LanguageModel"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["generate", "lstm-lm-small", "--prompt", "x", "--temperature", "0"], "expected a finite number > 0, received 0"),
+        (["generate", "lstm-lm-small", "--prompt", "x", "--top-k", "-3"], "expected a positive integer, received -3"),
+        (["generate", "lstm-lm-small", "--prompt", "x", "--max-length", "ten"], "expected a positive integer, received 'ten'"),
+        (["evaluate", "lstm-lm-small", "--text", "/no/such/file.txt"], "no such file"),
+        (["pretrain", "--output", "x", "--dropout", "1.5"], r"expected a number in \[0, 1\), received 1.5"),
+    ],
+)
+def test_out_of_range_flags_exit_2_with_a_message(capsys, argv, message):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    assert message.replace("\\", "") in capsys.readouterr().err.replace("\\", "")
+
+
+def test_library_errors_exit_2_without_traceback(capsys, tmp_path):
+    code, _, err = run(capsys, "info", "lstm-lm-smal")
+    assert code == 2 and "Did you mean 'lstm-lm-small'" in err and "Traceback" not in err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("x")
+    code, _, err = run(capsys, "evaluate", "lstm-lm-small", "--text", str(empty), "--context", "300")
+    assert code == 2 and "--context must be smaller than --window" in err
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("rs3l") or str(__import__("pathlib").Path(sys.executable).with_name("rs3l"))
+    result = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == __import__("rs3l_keras").__version__

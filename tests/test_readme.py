@@ -1,0 +1,20 @@
+import pathlib
+
+from rs3l_keras.zoo import model_card
+
+README = pathlib.Path(__file__).parents[1] / "README.md"
+
+
+def test_quick_start_is_the_two_commands():
+    text = README.read_text()
+    quick = text.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "make demo" in quick and "make test" in quick
+
+
+def test_zoo_table_matches_the_registry():
+    text = README.read_text()
+    start = text.index(model_card.ZOO_TABLE_START) + len(model_card.ZOO_TABLE_START)
+    end = text.index(model_card.ZOO_TABLE_END)
+    assert text[start:end].strip() == model_card.zoo_table(), (
+        "README zoo table is stale: run `python -m rs3l_keras.zoo.model_card README.md`"
+    )
