@@ -116,6 +116,12 @@ def build_parser():
     p.add_argument("--seed", type=_non_negative_int, default=0)
     p.add_argument("--description", default=None, help="one line for the model card")
     p.add_argument("--output", required=True, help="preset directory to write")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="where last/best weights and the crash-safe backup go (default: OUTPUT.ckpt)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its backup")
+    p.add_argument("--logdir", default=None, help="write TensorBoard logs here")
+    p.add_argument("--deterministic", action="store_true",
+                   help="TF op determinism: identical weights for the same seed (slower)")
     return parser
 
 
@@ -195,7 +201,9 @@ def _cmd_pretrain(args, argv):
     from rs3l_keras import pretrain
 
     train_text, heldout_text, data_meta = pretrain.load_corpus(args.data, args.text, args.validation_text)
-    command = "rs3l " + " ".join(shlex.quote(a) for a in argv)
+    recorded = [a for a in argv if a != "--resume"]
+    command = "rs3l " + " ".join(shlex.quote(a) for a in recorded)
+    checkpoint_dir = args.checkpoint_dir or args.output.rstrip("/") + ".ckpt"
     meta = {"data": data_meta, "recipe": command}
     if args.description:
         meta["description"] = args.description
@@ -205,11 +213,13 @@ def _cmd_pretrain(args, argv):
         embedding_dim=args.embedding_dim, dropout=args.dropout,
         sequence_length=args.sequence_length, batch_size=args.batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, seed=args.seed, output=args.output, metadata=meta,
-        verbose=2 if not sys.stdout.isatty() else "auto",
+        checkpoint_dir=checkpoint_dir, resume=args.resume, logdir=args.logdir,
+        deterministic=args.deterministic, verbose=2 if not sys.stdout.isatty() else "auto",
     )
     from rs3l_keras.zoo import hub
 
     print(json.dumps(metrics, indent=2))
+    print(f"Checkpoints (last/best weights) in {checkpoint_dir}")
     print(f"Preset written to {args.output}; metadata.json sha256 "
           f"{hub.sha256_file(os.path.join(args.output, hub.METADATA_FILE))}")
     return 0
@@ -232,6 +242,8 @@ def main(argv=None):
 
     handlers = {"list": _cmd_list, "info": _cmd_info, "verify": _cmd_verify,
                 "generate": _cmd_generate, "evaluate": _cmd_evaluate}
+    from rs3l_keras.callbacks import NonFiniteLossError
+
     try:
         if args.command == "pretrain":
             return _cmd_pretrain(args, argv)
@@ -239,6 +251,14 @@ def main(argv=None):
     except (PresetIntegrityError, UnknownPresetError, ValueError, TypeError, FileExistsError) as error:
         print(f"rs3l {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except NonFiniteLossError as error:
+        print(f"rs3l {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if args.command == "pretrain":
+            resume = " ".join(shlex.quote(a) for a in ["rs3l", *argv] if a != "--resume") + " --resume"
+            print(f"\nInterrupted. Continue from the last finished epoch with:\n  {resume}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Pretraining runs shared by the `rs3l pretrain` command and the zoo recipes."""
 
 import logging
+import pathlib
 import time
 
 import keras
 
+from rs3l_keras import callbacks as cb
 from rs3l_keras.backbones import RNNBackbone
-from rs3l_keras.data import shakespeare
+from rs3l_keras.data import shakespeare, windowing
 from rs3l_keras.data.tokenizers import tokenizer_class
 from rs3l_keras.objectives import LanguageModel
 from rs3l_keras.zoo import hub
@@ -64,30 +66,53 @@ def pretrain_language_model(
     seed=0,
     output=None,
     metadata=None,
+    checkpoint_dir=None,
+    resume=False,
+    logdir=None,
+    deterministic=False,
     callbacks=(),
     verbose="auto",
 ):
     """Trains a `LanguageModel` from scratch with a warm-up + cosine learning-rate schedule.
 
+    Training stops with `NonFiniteLossError` at the first non-finite loss. With
+    `checkpoint_dir`, `last`/`best` weights are written there atomically every epoch and a
+    crash-safe backup (model + optimizer) lets `resume=True` continue from the last finished
+    epoch with the same data order, so the result equals an uninterrupted run's.
+
     Returns `(model, metrics)`; with `output`, also saves the preset there (metrics include
     held-out bits/char when `heldout_text` is given).
     """
-    keras.utils.set_random_seed(seed)
+    set_determinism(seed, deterministic)
     tok = tokenizer_class(tokenizer).fit(train_text, max_tokens=max_tokens)
     backbone = RNNBackbone(
         tok.vocabulary_size, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
         embedding_dim=embedding_dim, dropout=dropout,
     )
     model = LanguageModel(backbone, tok, sequence_length=sequence_length)
-    train = model.make_dataset(train_text, batch_size=batch_size, shuffle=True, seed=seed)
-    steps = int(train.cardinality()) * epochs
+    steps = len(windowing.lm_windows(tok.encode(train_text), sequence_length))
+    steps = -(-steps // batch_size) * epochs
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=learning_rate / 10, decay_steps=max(steps - steps // 20, 1),
         alpha=0.05, warmup_target=learning_rate, warmup_steps=steps // 20,
     )
     model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
+    run_callbacks = [cb.NonFiniteGuard()]
+    if checkpoint_dir is not None:
+        checkpoint_dir = pathlib.Path(checkpoint_dir)
+        backup = checkpoint_dir / "backup"
+        if not resume and backup.exists():
+            raise FileExistsError(
+                f"{backup} holds an unfinished run: pass resume=True (`--resume`) to continue it, "
+                "or remove it to start again."
+            )
+        run_callbacks += [cb.AtomicBackupAndRestore(backup),
+                          cb.AtomicModelCheckpoint(checkpoint_dir, monitor="loss")]
+    if logdir is not None:
+        run_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(logdir)))
     start = time.time()
-    history = model.fit(train, epochs=epochs, callbacks=list(callbacks), verbose=verbose)
+    history = model.fit(train_text, batch_size=batch_size, epochs=epochs, seed=seed,
+                        callbacks=run_callbacks + list(callbacks), verbose=verbose)
     train_seconds = time.time() - start
     metrics = {"train_bits_per_char_last_epoch": float(history.history["bits_per_token"][-1])}
     if heldout_text:
@@ -112,6 +137,17 @@ def pretrain_language_model(
         meta["evaluation"] = "score_text: windows of 256 chars, 64 of burn-in context, each held-out char scored once"
         hub.save_pretrained(model, output, metrics=metrics, metadata=meta)
     return model, metrics
+
+
+def set_determinism(seed, deterministic=False):
+    """Seeds Python, NumPy and the backend; with `deterministic`, also TF op determinism
+    (same seed → identical weights on CPU; on GPU cuDNN RNN kernels are deterministic only
+    with TF op determinism, at some speed cost)."""
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
 
 
 def _device_name():

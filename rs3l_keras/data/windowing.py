@@ -83,8 +83,36 @@ def scoring_windows(ids, window, context):
     positions = index[:, 1:]
     weights = (positions < ids.size).astype(np.float32)
     weights[1:, :context] = 0.0  # burn-in: these targets were scored by the previous window
-    assert n == inputs.shape[0]
     return inputs, targets, weights
+
+
+def shuffled_batches(rows, batch_size, seed=None, epoch=None, drop_remainder=False):
+    """Batches of `rows` (a NumPy array) as a `tf.data.Dataset`, in an order that is a pure
+    function of `(seed, epoch)`.
+
+    `epoch` is a `tf.Variable` (int64) read each time an iterator starts; `EpochCounter`
+    sets it from `on_epoch_begin`. A run resumed at epoch k therefore sees exactly the order
+    an uninterrupted run saw at epoch k (Keras opens a varying number of iterators per
+    epoch, so an iterator-count-based reshuffle would not replay).
+    """
+    import tensorflow as tf
+
+    if seed is None:
+        seed = int(np.random.randint(0, 2**31 - 1))
+    if epoch is None:
+        epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+    table = tf.constant(rows)
+    n = len(rows)
+
+    def permutation(_):
+        key = tf.stack([tf.constant(seed, tf.int64), epoch.read_value()])
+        order = tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=key)
+        return tf.data.Dataset.from_tensor_slices(order)
+
+    num_batches = n // batch_size if drop_remainder else -(-n // batch_size)
+    ds = tf.data.Dataset.from_tensors(0).flat_map(permutation)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder).map(lambda i: tf.gather(table, i))
+    return ds.apply(tf.data.experimental.assert_cardinality(num_batches))
 
 
 def lm_dataset(
@@ -95,6 +123,7 @@ def lm_dataset(
     shuffle=True,
     seed=None,
     drop_remainder=False,
+    epoch=None,
 ):
     """A `tf.data.Dataset` of `(inputs, targets)` next-token windows from any LM input.
 
@@ -105,7 +134,10 @@ def lm_dataset(
         tokenizer: the model's tokenizer (used for strings).
         sequence_length: int. Tokens per training window.
         batch_size: int, default 64.
-        shuffle: bool. Shuffle windows (seeded by `seed`; reshuffled every epoch).
+        shuffle: bool. Shuffle windows, in a different order every epoch that depends only
+            on `(seed, epoch)` for in-memory data (see `shuffled_batches`); a `tf.data` input
+            is shuffled with a seeded buffer.
+        epoch: `tf.Variable` (int64) or None. The epoch counter of `shuffled_batches`.
     """
     import tensorflow as tf
 
@@ -159,9 +191,9 @@ def lm_dataset(
             raise ValueError(
                 f"`x` must be text, a 1-D token stream or 2-D token rows, received shape {arr.shape}."
             )
-    ds = tf.data.Dataset.from_tensor_slices(windows)
     if shuffle:
-        ds = ds.shuffle(len(windows), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+        ds = shuffled_batches(windows, batch_size, seed, epoch, drop_remainder)
+    else:
+        ds = tf.data.Dataset.from_tensor_slices(windows).batch(batch_size, drop_remainder=drop_remainder)
     ds = ds.map(lambda w: (w[:, :-1], w[:, 1:]), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

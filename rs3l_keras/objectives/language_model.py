@@ -89,7 +89,7 @@ class LanguageModel(Objective):
             metrics = [Perplexity(), BitsPerToken()]
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
-    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None):
+    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Text, token ids or a `tf.data.Dataset` → batches of (inputs, next-token targets)."""
         if y is not None:
             raise ValueError("A LanguageModel builds its own targets from `x`; received `y` too.")
@@ -97,7 +97,7 @@ class LanguageModel(Objective):
             raise ValueError("`x` is None: expected text, token ids or a tf.data.Dataset.")
         return windowing.lm_dataset(
             x, self.tokenizer, self.sequence_length, batch_size=batch_size or 64,
-            shuffle=shuffle, seed=seed,
+            shuffle=shuffle, seed=seed, epoch=epoch,
         )
 
     # -- evaluation on long text --------------------------------------------------------

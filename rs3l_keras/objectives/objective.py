@@ -6,6 +6,18 @@ import numpy as np
 from rs3l_keras.data.tokenizers import Tokenizer
 
 
+class EpochCounter(keras.callbacks.Callback):
+    """Publishes the epoch number to the input pipeline (see `windowing.shuffled_batches`),
+    so each epoch's data order depends on the seed and the epoch only: resumed runs replay."""
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.variable.assign(epoch)
+
+
 class Objective(keras.Model):
     """A backbone plus a pretext head, trained with plain `compile()`/`fit()`.
 
@@ -23,7 +35,7 @@ class Objective(keras.Model):
             )
         self.tokenizer = tokenizer
 
-    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None):
+    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Turns user data into a batched `tf.data.Dataset` of model inputs and targets.
 
         The base version passes a `tf.data.Dataset` through and slices arrays `(x, y)`;
@@ -44,7 +56,12 @@ class Objective(keras.Model):
             shuffle=True, seed=None, **kwargs):
         """Keras `fit`, after mapping the objective's preprocessing over `x` (and
         `validation_data`). `x` may be raw strings, token ids or a `tf.data.Dataset`."""
-        train = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        import tensorflow as tf
+
+        counter = EpochCounter(tf.Variable(0, dtype=tf.int64, trainable=False))
+        train = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                                  epoch=counter.variable)
+        kwargs["callbacks"] = [counter, *(kwargs.get("callbacks") or [])]
         if validation_data is not None:
             if isinstance(validation_data, tuple) and len(validation_data) == 2 and not isinstance(validation_data[0], str):
                 validation_data = self.make_dataset(*validation_data, batch_size=batch_size)

@@ -138,6 +138,8 @@ def resolve_preset(preset, cache_dir=None):
             "URL. Set RS3L_ZOO_DIR to the folder holding the zoo's presets."
         )
     path = pathlib.Path(preset).expanduser()
+    if not path.exists() and list(path.parent.glob(f".{path.name}.old-*")):
+        _recover_interrupted_save(path)
     if path.is_dir():
         return path, None
     raise _unknown(preset)
@@ -248,8 +250,12 @@ def load_pretrained(preset, weights=True, compile=True, cache_dir=None):
         tokenizer_config = json.loads(tokenizer_path.read_text(encoding="utf-8"))
         _check_class(tokenizer_config, TOKENIZER_FILE)
         config["config"]["tokenizer"] = tokenizer_config
-    with keras.saving.custom_object_scope({}):
+    try:
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except (ValueError, TypeError, KeyError) as error:
+        raise PresetIntegrityError(
+            f"{directory}: {CONFIG_FILE} and {TOKENIZER_FILE} do not describe a valid model: {error}"
+        ) from error
     if weights:
         _check_weight_shapes(model, directory / WEIGHTS_FILE)
         model.load_weights(directory / WEIGHTS_FILE)
@@ -300,6 +306,7 @@ def save_pretrained(model, directory, metrics=None, metadata=None):
             f"`directory` {directory} exists and is not a preset; refusing to replace it."
         )
     directory.parent.mkdir(parents=True, exist_ok=True)
+    _recover_interrupted_save(directory)
     staging = pathlib.Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.tmp-"))
     try:
         tokenizer_config = config["config"].pop("tokenizer", None)
@@ -326,16 +333,43 @@ def save_pretrained(model, directory, metrics=None, metadata=None):
         (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         _fsync_tree(staging)
         if directory.exists():
-            retired = directory.with_name(f".{directory.name}.old-{os.getpid()}")
-            os.replace(directory, retired)
-            os.replace(staging, directory)
-            shutil.rmtree(retired, ignore_errors=True)
+            _swap_directories(staging, directory)  # staging now holds the old preset
+            shutil.rmtree(staging, ignore_errors=True)
         else:
             os.replace(staging, directory)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return directory
+
+
+def _swap_directories(a, b):
+    """Exchanges two directories in one step (Linux `renameat2(RENAME_EXCHANGE)`); elsewhere
+    two renames, with `_recover_interrupted_save` undoing a crash between them."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+        at_fdcwd, rename_exchange = -100, 2
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    retired = b.with_name(f".{b.name}.old-{os.getpid()}")
+    os.replace(b, retired)
+    os.replace(a, b)
+    os.replace(retired, a)
+
+
+def _recover_interrupted_save(directory):
+    """Restores a preset left aside by a crash mid-swap and removes stale staging folders."""
+    parent = directory.parent
+    retired = sorted(parent.glob(f".{directory.name}.old-*"))
+    if retired and not directory.exists():
+        os.replace(retired.pop(), directory)
+    for stale in retired + list(parent.glob(f".{directory.name}.tmp-*")):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def update_metadata(directory, updates):

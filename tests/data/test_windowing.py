@@ -66,3 +66,22 @@ def test_bad_sizes():
         windowing.lm_dataset("abc" * 10, tok, sequence_length=4, batch_size=0)
     with pytest.raises(ValueError, match="`sequence_length` must be a positive int"):
         windowing.lm_windows(np.arange(10), -1)
+
+
+def test_shuffle_order_is_a_function_of_seed_and_epoch():
+    rows = np.arange(40, dtype="int32").reshape(20, 2)
+    epoch = tf.Variable(0, dtype=tf.int64)
+    ds = windowing.shuffled_batches(rows, 6, seed=3, epoch=epoch)
+    assert ds.cardinality() == 4
+
+    def order():
+        return np.concatenate([b.numpy()[:, 0] for b in ds])
+
+    first, again = order(), order()
+    np.testing.assert_array_equal(first, again)  # a new iterator alone does not reshuffle
+    assert sorted(first) == list(range(0, 40, 2))
+    epoch.assign(1)
+    second = order()
+    assert not np.array_equal(first, second)
+    epoch.assign(0)
+    np.testing.assert_array_equal(order(), first)

@@ -1,0 +1,145 @@
+"""Fault injection: SIGKILL during saves and training, non-finite losses, determinism."""
+
+import hashlib
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+import rs3l_keras as rs3l
+from rs3l_keras import callbacks as cb
+
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"}
+
+
+def _digest(path):
+    return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+
+
+def _poison(model):
+    kernel = model.lm_head.kernel
+    kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+
+def test_non_finite_loss_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path, shakespeare_test):
+    from tests.conftest import make_tiny_lm
+
+    lm = make_tiny_lm(shakespeare_test[:20_000])
+    text = shakespeare_test[:20_000]
+    lm.fit(text, epochs=1, verbose=0, callbacks=[cb.NonFiniteGuard(), cb.AtomicModelCheckpoint(tmp_path)])
+    good = {name: _digest(tmp_path / name) for name in ("last.weights.h5", "best.weights.h5")}
+    _poison(lm)
+    with pytest.raises(cb.NonFiniteLossError, match=r"Non-finite loss \(nan\) at epoch 1, batch 1 \(step 1"):
+        lm.fit(text, epochs=2, verbose=0, callbacks=[cb.NonFiniteGuard(), cb.AtomicModelCheckpoint(tmp_path)])
+    assert {name: _digest(tmp_path / name) for name in good} == good
+    # Even without the guard, non-finite weights never overwrite a checkpoint or a backup.
+    checkpoint = cb.AtomicModelCheckpoint(tmp_path)
+    checkpoint.set_model(lm)
+    checkpoint.on_epoch_end(0, {"loss": 1.0})
+    assert {name: _digest(tmp_path / name) for name in good} == good
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_gradient_clipping_is_on_by_default(char_tokenizer):
+    lm = rs3l.LanguageModel(rs3l.RNNBackbone(char_tokenizer.vocabulary_size, hidden_dim=8), char_tokenizer)
+    lm.compile()
+    assert lm.optimizer.global_clipnorm == 1.0
+
+
+SAVER = """
+import sys, itertools
+import rs3l_keras as rs3l
+lm = rs3l.load_pretrained(sys.argv[1])
+for i in itertools.count():
+    rs3l.save_pretrained(lm, sys.argv[2], metrics={"round": i})
+    print("saved", i, flush=True)
+"""
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.2, 0.45])
+def test_sigkill_during_save_leaves_the_previous_preset_loadable(tiny_preset, tmp_path, delay):
+    _, source = tiny_preset
+    target = tmp_path / "live-preset"
+    proc = subprocess.Popen([sys.executable, "-c", SAVER, str(source), str(target)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV, text=True)
+    try:
+        assert proc.stdout.readline().startswith("saved 0")  # one complete preset exists
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    meta = rs3l.preset_metadata(target)  # every file verified
+    assert isinstance(meta["metrics"]["round"], int)
+    assert type(rs3l.load_pretrained(target)).__name__ == "LanguageModel"
+    rs3l.save_pretrained(rs3l.load_pretrained(target), target)  # and the next save cleans up
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".live-preset")]
+
+
+def _pretrain(tmp_path, name, text_file, extra=(), wait=True):
+    argv = [sys.executable, "-m", "rs3l_keras.cli", "pretrain", "--text", str(text_file),
+            "--hidden-dim", "32", "--embedding-dim", "8", "--sequence-length", "32",
+            "--batch-size", "16", "--epochs", "4", "--seed", "7", "--deterministic",
+            "--output", str(tmp_path / name), *extra]
+    if not wait:
+        return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, text=True)
+    result = subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def _weights(path):
+    with h5py.File(path / "model.weights.h5") as f:
+        arrays = {}
+        f.visititems(lambda n, o: arrays.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+    return arrays
+
+
+def test_sigkill_mid_training_then_resume_matches_an_uninterrupted_run(tmp_path, shakespeare_train):
+    text_file = tmp_path / "train.txt"
+    text_file.write_text(shakespeare_train[:40_000])
+    _pretrain(tmp_path, "straight", text_file)
+
+    proc = _pretrain(tmp_path, "resumed", text_file, wait=False)
+    backup = tmp_path / "resumed.ckpt" / "backup" / "training_metadata.json"
+    deadline = time.time() + 300
+    while not (backup.exists() and json.loads(backup.read_text())["epoch"] >= 2):
+        assert proc.poll() is None and time.time() < deadline, "training ended before it could be killed"
+        time.sleep(0.05)
+    time.sleep(0.5)  # into epoch 3
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not (tmp_path / "resumed").exists()  # no preset was half-written
+
+    again = subprocess.run([sys.executable, "-m", "rs3l_keras.cli", "pretrain", "--text", str(text_file),
+                            "--hidden-dim", "32", "--embedding-dim", "8", "--sequence-length", "32",
+                            "--batch-size", "16", "--epochs", "4", "--seed", "7", "--deterministic",
+                            "--output", str(tmp_path / "resumed")], capture_output=True, text=True, env=ENV)
+    assert again.returncode == 2 and "--resume" in again.stderr  # refuses to silently restart
+    result = _pretrain(tmp_path, "resumed", text_file, extra=["--resume"])
+    assert "Resumed" in result.stderr and "at epoch" in result.stderr
+
+    straight, resumed = _weights(tmp_path / "straight"), _weights(tmp_path / "resumed")
+    assert straight.keys() == resumed.keys()
+    for name in straight:
+        np.testing.assert_array_equal(straight[name], resumed[name], err_msg=name)
+    meta = rs3l.preset_metadata(tmp_path / "resumed")
+    assert "--resume" not in meta["recipe"]
+
+
+def test_same_seed_same_weights(tmp_path, shakespeare_train):
+    text_file = tmp_path / "train.txt"
+    text_file.write_text(shakespeare_train[:15_000])
+    extra = ["--epochs", "1"]
+    _pretrain(tmp_path, "a", text_file, extra)
+    _pretrain(tmp_path, "b", text_file, extra)
+    a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
