@@ -2,7 +2,7 @@
 
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
-from rs3l_keras.objectives import LanguageModel, Objective
+from rs3l_keras.objectives import LanguageModel, MaskedLanguageModel, Objective
 from rs3l_keras.version import __version__
 from rs3l_keras.zoo import (
     PresetIntegrityError,
@@ -18,6 +18,7 @@ from rs3l_keras.zoo import (
 __all__ = [
     "CharTokenizer",
     "LanguageModel",
+    "MaskedLanguageModel",
     "Objective",
     "RNNBackbone",
     "Tokenizer",

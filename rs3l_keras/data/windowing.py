@@ -38,6 +38,22 @@ def encode_stream(texts, tokenizer):
     return tokenizer.encode("\n".join(texts))
 
 
+def windows(ids, length, stride=None):
+    """1-D stream → (num_windows, length) views of it, `stride` apart (default `length`)."""
+    _check_positive_int(length, "length")
+    stride = length if stride is None else stride
+    _check_positive_int(stride, "stride")
+    ids = np.asarray(ids, dtype=np.int32)
+    if ids.ndim != 1:
+        raise ValueError(f"`ids` must be a 1-D token stream, received shape {ids.shape}.")
+    if ids.size < length:
+        raise ValueError(
+            f"The token stream has {ids.size} tokens; at least {length} are needed for one window "
+            "(sequence_length + 1 for next-token targets)."
+        )
+    return np.lib.stride_tricks.sliding_window_view(ids, length)[::stride]
+
+
 def lm_windows(ids, sequence_length, stride=None):
     """1-D stream → (num_windows, sequence_length + 1) windows, `stride` apart.
 
@@ -45,17 +61,7 @@ def lm_windows(ids, sequence_length, stride=None):
     token of the stream but the first is a target exactly once.
     """
     _check_positive_int(sequence_length, "sequence_length")
-    stride = sequence_length if stride is None else stride
-    _check_positive_int(stride, "stride")
-    ids = np.asarray(ids, dtype=np.int32)
-    if ids.ndim != 1:
-        raise ValueError(f"`ids` must be a 1-D token stream, received shape {ids.shape}.")
-    if ids.size < sequence_length + 1:
-        raise ValueError(
-            f"The token stream has {ids.size} tokens; at least sequence_length + 1 = "
-            f"{sequence_length + 1} are needed for one window."
-        )
-    return np.lib.stride_tricks.sliding_window_view(ids, sequence_length + 1)[::stride]
+    return windows(ids, sequence_length + 1, sequence_length if stride is None else stride)
 
 
 def scoring_windows(ids, window, context):

@@ -51,7 +51,7 @@ def test_lm_dataset_from_strings_ids_and_tf_data():
         (np.array([1, 2, 99]), r"must lie in \[0, 12\)"),
         (np.array([-1, 2, 3]), r"must lie in \[0, 12\)"),
         (np.ones((2, 3, 4), "int32"), "received shape"),
-        ("ab", "at least sequence_length"),
+        ("ab", "at least 9 are needed for one window"),
     ],
 )
 def test_bad_inputs_are_named(x, match):

@@ -1,0 +1,130 @@
+"""`MaskedLanguageModel`: L = −(1/|M|) Σ_{t∈M} log P(w_t | w_\\t) on a bidirectional RNN."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from rs3l_keras.backbones.rnn_backbone import RNNBackbone
+from rs3l_keras.data import masking
+from rs3l_keras.data.tokenizers import MASK_ID
+from rs3l_keras.objectives.objective import Objective
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class MaskedLanguageModel(Objective):
+    """Masked language model (BERT's objective) on a bidirectional `RNNBackbone`.
+
+    The input pipeline corrupts 15% of the tokens (80% `<mask>`, 10% random, 10% unchanged;
+    a new draw every epoch, reproducible from the seed); the loss is the mean cross-entropy
+    over the selected positions M only, L = −(1/|M|) Σ_{t∈M} log P(w_t | w_\\t), and the
+    metric `masked_accuracy` is measured on the same positions.
+    Reference: Devlin et al. (2019), BERT; Peters et al. (2018), ELMo (bidirectional RNNs).
+
+    Args:
+        backbone: `RNNBackbone` with token input and `bidirectional=True`.
+        tokenizer: tokenizer or None (travels with the model).
+        sequence_length: int, default 128. Window length used when `fit` cuts text.
+        mask_rate: float in (0, 1), default 0.15.
+
+    Input: token_ids (batch, time). Output: logits (batch, time, vocabulary_size).
+
+    Example:
+    >>> from rs3l_keras.data.tokenizers import CharTokenizer
+    >>> tok = CharTokenizer.fit("to be or not to be")
+    >>> mlm = MaskedLanguageModel(RNNBackbone(tok.vocabulary_size, hidden_dim=8, bidirectional=True), tok, 16)
+    >>> mlm.compile()
+    >>> len(mlm.fill_mask("to be or n<mask>t to be")) == len("to be or not to be")
+    True
+    """
+
+    def __init__(self, backbone, tokenizer=None, sequence_length=128, mask_rate=0.15, **kwargs):
+        if not isinstance(backbone, RNNBackbone):
+            raise TypeError(f"`backbone` must be an RNNBackbone, received {type(backbone).__name__}.")
+        if backbone.vocabulary_size is None or not backbone.bidirectional:
+            raise ValueError(
+                "A MaskedLanguageModel needs a token backbone with bidirectional=True (it predicts "
+                f"from both sides), received vocabulary_size={backbone.vocabulary_size}, "
+                f"bidirectional={backbone.bidirectional}."
+            )
+        if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
+            raise ValueError(
+                f"The tokenizer has {tokenizer.vocabulary_size} tokens but the backbone's "
+                f"vocabulary_size is {backbone.vocabulary_size}: they must match."
+            )
+        if isinstance(sequence_length, bool) or not isinstance(sequence_length, int) or sequence_length <= 0:
+            raise ValueError(f"`sequence_length` must be a positive int, received {sequence_length!r}.")
+        if not isinstance(mask_rate, (int, float)) or not 0 < mask_rate < 1:
+            raise ValueError(f"`mask_rate` must be in (0, 1), received {mask_rate!r}.")
+
+        # === Layers ===
+        self.backbone = backbone
+        self.mlm_head = keras.layers.Dense(backbone.vocabulary_size, dtype="float32", name="mlm_head")
+
+        # === Functional graph ===
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        logits = self.mlm_head(backbone(token_ids)["sequence_output"])  # (B, T, V)
+        super().__init__(inputs=token_ids, outputs=logits, tokenizer=tokenizer, **kwargs)
+
+        # === Config ===
+        self.sequence_length = sequence_length
+        self.mask_rate = mask_rate
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+            "sequence_length": self.sequence_length,
+            "mask_rate": self.mask_rate,
+        })
+        return config
+
+    def compile(self, optimizer="auto", loss="auto", weighted_metrics="auto", **kwargs):
+        """Adam(2e-3) with global gradient-norm clipping at 1.0; masked accuracy metric. The
+        loss is fixed by the objective (`compute_loss`); pass `loss` only to replace it."""
+        if optimizer == "auto":
+            optimizer = keras.optimizers.Adam(learning_rate=2e-3, global_clipnorm=1.0)
+        if weighted_metrics == "auto":
+            weighted_metrics = [keras.metrics.SparseCategoricalAccuracy(name="masked_accuracy")]
+        super().compile(optimizer=optimizer, loss=None if loss == "auto" else loss,
+                        weighted_metrics=weighted_metrics, **kwargs)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if self._compile_loss is not None:  # a user-supplied loss replaces the objective's
+            return super().compute_loss(x, y, y_pred, sample_weight, training)
+        nll = ops.sparse_categorical_crossentropy(ops.cast(y, "int32"), ops.cast(y_pred, "float32"), from_logits=True)
+        weight = ops.ones_like(nll) if sample_weight is None else ops.cast(sample_weight, "float32")
+        loss = ops.sum(nll * weight) / ops.maximum(ops.sum(weight), 1.0)
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+        return loss
+
+    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+        """Text or token ids → batches of (corrupted ids, original ids, selected-position
+        weights). A `tf.data.Dataset` is passed through as it is."""
+        import tensorflow as tf
+
+        if y is not None:
+            raise ValueError("A MaskedLanguageModel builds its own targets from `x`; received `y` too.")
+        if x is None:
+            raise ValueError("`x` is None: expected text, token ids or a tf.data.Dataset.")
+        if isinstance(x, tf.data.Dataset):
+            return x
+        return masking.mlm_dataset(x, self.tokenizer, self.sequence_length, batch_size or 64,
+                                   shuffle=shuffle, seed=0 if seed is None and not shuffle else seed,
+                                   epoch=epoch, mask_rate=self.mask_rate)
+
+    def fill_mask(self, text, mask="<mask>"):
+        """Replaces each `mask` in `text` by the model's most likely token.
+
+        >>> # mlm.fill_mask("To be, or n<mask>t to be") -> "To be, or not to be"
+        """
+        if self.tokenizer is None:
+            raise ValueError("`fill_mask` works on text and needs a tokenizer; this model has none.")
+        if not isinstance(text, str) or mask not in text:
+            raise ValueError(f"`text` must be a str containing {mask!r}, received {text!r:.80}.")
+        pieces = [self.tokenizer.encode(p) for p in text.split(mask)]
+        ids = np.concatenate([np.concatenate([p, [MASK_ID]]) for p in pieces[:-1]] + [pieces[-1]]).astype("int32")
+        logits = np.asarray(self.predict_on_batch(ids[None]))[0]
+        logits[:, :len(masking.SPECIAL_TOKENS)] = -np.inf
+        filled = np.where(ids == MASK_ID, logits.argmax(-1), ids)
+        return self.tokenizer.decode(filled)
