@@ -96,8 +96,10 @@ def build_parser():
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
-    p = sub.add_parser("pretrain", help="pretrain a language model and save it as a preset")
-    p.add_argument("--objective", choices=["language-model"], default="language-model")
+    p = sub.add_parser("pretrain", help="pretrain a text objective and save it as a preset")
+    p.add_argument("--objective", choices=["language-model", "masked-language-model"], default="language-model")
+    p.add_argument("--compare-with", default=None,
+                   help="masked LM only: a language-model preset to score on the same positions")
     p.add_argument("--data", choices=["shakespeare"], default="shakespeare",
                    help="offline corpus (ignored when --text is given)")
     p.add_argument("--text", type=_existing_file, nargs="+", default=None, help="own training text files")
@@ -207,8 +209,9 @@ def _cmd_pretrain(args, argv):
     meta = {"data": data_meta, "recipe": command}
     if args.description:
         meta["description"] = args.description
-    model, metrics = pretrain.pretrain_language_model(
-        train_text, heldout_text, tokenizer=args.tokenizer, max_tokens=args.max_tokens,
+    model, metrics = pretrain.pretrain_text_model(
+        train_text, heldout_text, objective=args.objective, compare_with=args.compare_with,
+        tokenizer=args.tokenizer, max_tokens=args.max_tokens,
         cell=args.cell, num_layers=args.num_layers, hidden_dim=args.hidden_dim,
         embedding_dim=args.embedding_dim, dropout=args.dropout,
         sequence_length=args.sequence_length, batch_size=args.batch_size, epochs=args.epochs,

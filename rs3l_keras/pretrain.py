@@ -10,7 +10,7 @@ from rs3l_keras import callbacks as cb
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import shakespeare, windowing
 from rs3l_keras.data.tokenizers import tokenizer_class
-from rs3l_keras.objectives import LanguageModel
+from rs3l_keras.objectives import LanguageModel, MaskedLanguageModel
 from rs3l_keras.zoo import hub
 
 logger = logging.getLogger("rs3l_keras")
@@ -48,10 +48,14 @@ def load_corpus(data="shakespeare", text_files=None, validation_files=None):
     return shakespeare.load_text("train"), shakespeare.load_text("test"), meta
 
 
-def pretrain_language_model(
+OBJECTIVES = {"language-model": LanguageModel, "masked-language-model": MaskedLanguageModel}
+
+
+def pretrain_text_model(
     train_text,
     heldout_text=None,
     *,
+    objective="language-model",
     tokenizer="char",
     max_tokens=None,
     cell="lstm",
@@ -66,6 +70,7 @@ def pretrain_language_model(
     seed=0,
     output=None,
     metadata=None,
+    compare_with=None,
     checkpoint_dir=None,
     resume=False,
     logdir=None,
@@ -73,25 +78,32 @@ def pretrain_language_model(
     callbacks=(),
     verbose="auto",
 ):
-    """Trains a `LanguageModel` from scratch with a warm-up + cosine learning-rate schedule.
+    """Trains a text objective from scratch (warm-up + cosine learning-rate schedule).
 
-    Training stops with `NonFiniteLossError` at the first non-finite loss. With
-    `checkpoint_dir`, `last`/`best` weights are written there atomically every epoch and a
-    crash-safe backup (model + optimizer) lets `resume=True` continue from the last finished
-    epoch with the same data order, so the result equals an uninterrupted run's.
+    `objective`: `"language-model"` (unidirectional backbone) or `"masked-language-model"`
+    (bidirectional). Training stops with `NonFiniteLossError` at the first non-finite loss.
+    With `checkpoint_dir`, `last`/`best` weights are written there atomically every epoch and
+    a crash-safe backup (model + optimizer) lets `resume=True` continue from the last
+    finished epoch with the same data order, so the result equals an uninterrupted run's.
 
-    Returns `(model, metrics)`; with `output`, also saves the preset there (metrics include
-    held-out bits/char when `heldout_text` is given).
+    Returns `(model, metrics)`; with `output`, also saves the preset there. Held-out metrics:
+    bits/char for a language model; masked-token accuracy for a masked LM, and, with
+    `compare_with` (a language model or preset name), that model's accuracy on the same
+    positions from left context only.
     """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"`objective` must be one of {sorted(OBJECTIVES)}, received {objective!r}.")
     set_determinism(seed, deterministic)
     tok = tokenizer_class(tokenizer).fit(train_text, max_tokens=max_tokens)
+    masked = objective == "masked-language-model"
     backbone = RNNBackbone(
         tok.vocabulary_size, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
-        embedding_dim=embedding_dim, dropout=dropout,
+        embedding_dim=embedding_dim, dropout=dropout, bidirectional=masked,
     )
-    model = LanguageModel(backbone, tok, sequence_length=sequence_length)
-    steps = len(windowing.lm_windows(tok.encode(train_text), sequence_length))
-    steps = -(-steps // batch_size) * epochs
+    model = OBJECTIVES[objective](backbone, tok, sequence_length=sequence_length)
+    ids = tok.encode(train_text)
+    rows = windowing.windows(ids, sequence_length) if masked else windowing.lm_windows(ids, sequence_length)
+    steps = -(-len(rows) // batch_size) * epochs
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=learning_rate / 10, decay_steps=max(steps - steps // 20, 1),
         alpha=0.05, warmup_target=learning_rate, warmup_steps=steps // 20,
@@ -114,19 +126,31 @@ def pretrain_language_model(
     history = model.fit(train_text, batch_size=batch_size, epochs=epochs, seed=seed,
                         callbacks=run_callbacks + list(callbacks), verbose=verbose)
     train_seconds = time.time() - start
-    metrics = {"train_bits_per_char_last_epoch": float(history.history["bits_per_token"][-1])}
-    if heldout_text:
-        scored = model.score_text(heldout_text)
-        metrics.update({
-            "heldout_bits_per_char": scored["bits_per_char"],
-            "heldout_perplexity": scored["perplexity"],
-            "heldout_num_chars": scored["num_chars"],
-        })
-    if output is not None:
-        meta = dict(metadata or {})
-        meta.setdefault("sequence_length", sequence_length)
+    metrics, meta = {}, dict(metadata or {})
+    if masked:
+        metrics["train_masked_accuracy_last_epoch"] = float(history.history["masked_accuracy"][-1])
         if heldout_text:
+            report = masked_accuracy_report(model, heldout_text, compare_with)
+            metrics.update({k: v for k, v in report.items() if not k.startswith("left_context")})
+            meta.setdefault("headline_metric", "heldout_masked_accuracy")
+            if "left_context_lm_accuracy" in report:
+                meta["baselines"] = {k: v for k, v in report.items() if k.startswith("left_context")}
+            meta["evaluation"] = ("held-out text cut into windows of sequence_length; BERT corruption "
+                                  "with seed 0; accuracy of the argmax on the selected positions")
+    else:
+        metrics["train_bits_per_char_last_epoch"] = float(history.history["bits_per_token"][-1])
+        if heldout_text:
+            scored = model.score_text(heldout_text)
+            metrics.update({
+                "heldout_bits_per_char": scored["bits_per_char"],
+                "heldout_perplexity": scored["perplexity"],
+                "heldout_num_chars": scored["num_chars"],
+            })
             meta.setdefault("headline_metric", "heldout_bits_per_char")
+            meta["evaluation"] = ("score_text: windows of 256 chars, 64 of burn-in context, each "
+                                  "held-out char scored once")
+    if output is not None:
+        meta.setdefault("sequence_length", sequence_length)
         meta["training"] = {
             "epochs": epochs, "steps": steps, "batch_size": batch_size,
             "sequence_length": sequence_length, "optimizer": "Adam, global_clipnorm=1.0",
@@ -134,9 +158,43 @@ def pretrain_language_model(
             "seed": seed, "wall_time_seconds": round(train_seconds, 1),
             "device": _device_name(),
         }
-        meta["evaluation"] = "score_text: windows of 256 chars, 64 of burn-in context, each held-out char scored once"
         hub.save_pretrained(model, output, metrics=metrics, metadata=meta)
     return model, metrics
+
+
+def pretrain_language_model(train_text, heldout_text=None, **kwargs):
+    """`pretrain_text_model` with `objective="language-model"`."""
+    return pretrain_text_model(train_text, heldout_text, objective="language-model", **kwargs)
+
+
+def masked_accuracy_report(mlm, text, compare_with=None, seed=0, batch_size=64):
+    """Held-out masked-token accuracy of `mlm`; with `compare_with` (a `LanguageModel` or a
+    preset name), also the accuracy of that model predicting the same positions from the
+    uncorrupted left context only (position 0, which has none, is left out of both)."""
+    import numpy as np
+
+    data = mlm.make_dataset(text, batch_size=batch_size, shuffle=False, seed=seed)
+    lm = hub.load_pretrained(compare_with) if isinstance(compare_with, str) else compare_with
+    if lm is not None and lm.tokenizer != mlm.tokenizer:
+        raise ValueError(
+            f"`compare_with` {compare_with!r} has a different vocabulary from the masked LM: the "
+            "two must share one tokenizer to be scored on the same positions."
+        )
+    hits_mlm = hits_lm = total = 0
+    for corrupted, original, weights in data:
+        original, selected = original.numpy(), weights.numpy() > 0
+        selected[:, 0] = False
+        pred = np.asarray(mlm.predict_on_batch(corrupted)).argmax(-1)
+        hits_mlm += int((pred == original)[selected].sum())
+        total += int(selected.sum())
+        if lm is not None:
+            lm_pred = np.asarray(lm.predict_on_batch(original[:, :-1])).argmax(-1)
+            hits_lm += int((lm_pred == original[:, 1:])[selected[:, 1:]].sum())
+    report = {"heldout_masked_accuracy": hits_mlm / total, "heldout_num_masked": total}
+    if lm is not None:
+        report["left_context_lm_accuracy"] = hits_lm / total
+        report["left_context_lm"] = compare_with if isinstance(compare_with, str) else lm.name
+    return report
 
 
 def set_determinism(seed, deterministic=False):

@@ -85,3 +85,22 @@ def test_console_script_is_installed():
     exe = shutil.which("rs3l") or str(__import__("pathlib").Path(sys.executable).with_name("rs3l"))
     result = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == __import__("rs3l_keras").__version__
+
+
+def test_pretrain_masked_lm_compares_with_a_language_model(capsys, tmp_path, shakespeare_train, shakespeare_test):
+    import rs3l_keras as rs3l
+
+    train, heldout = tmp_path / "train.txt", tmp_path / "heldout.txt"
+    train.write_text(shakespeare_train[:30_000])
+    heldout.write_text(shakespeare_test[:4_000])
+    common = ["--text", str(train), "--validation-text", str(heldout), "--hidden-dim", "16",
+              "--embedding-dim", "8", "--sequence-length", "32", "--batch-size", "32", "--epochs", "1"]
+    assert run(capsys, "pretrain", *common, "--output", str(tmp_path / "lm"))[0] == 0
+    code, out, err = run(capsys, "pretrain", "--objective", "masked-language-model", *common,
+                         "--compare-with", str(tmp_path / "lm"), "--output", str(tmp_path / "mlm"))
+    assert code == 0, err
+    meta = rs3l.preset_metadata(tmp_path / "mlm")
+    assert meta["objective"] == "MaskedLanguageModel" and meta["backbone"]["bidirectional"]
+    assert 0 <= meta["metrics"]["heldout_masked_accuracy"] <= 1 and meta["metrics"]["heldout_num_masked"] > 400
+    assert 0 <= meta["baselines"]["left_context_lm_accuracy"] <= 1
+    assert meta["headline_metric"] == "heldout_masked_accuracy"
