@@ -117,6 +117,8 @@ def build_parser():
     p.add_argument("--learning-rate", type=_positive_float, default=3e-3)
     p.add_argument("--seed", type=_non_negative_int, default=0)
     p.add_argument("--description", default=None, help="one line for the model card")
+    p.add_argument("--recipe", default=None,
+                   help="the command that reproduces this run, for the metadata (default: this command)")
     p.add_argument("--output", required=True, help="preset directory to write")
     p.add_argument("--checkpoint-dir", default=None,
                    help="where last/best weights and the crash-safe backup go (default: OUTPUT.ckpt)")
@@ -206,7 +208,7 @@ def _cmd_pretrain(args, argv):
     recorded = [a for a in argv if a != "--resume"]
     command = "rs3l " + " ".join(shlex.quote(a) for a in recorded)
     checkpoint_dir = args.checkpoint_dir or args.output.rstrip("/") + ".ckpt"
-    meta = {"data": data_meta, "recipe": command}
+    meta = {"data": data_meta, "recipe": args.recipe or command, "command": command}
     if args.description:
         meta["description"] = args.description
     model, metrics = pretrain.pretrain_text_model(

@@ -45,6 +45,10 @@ def render(meta):
         out += ["## Training", "", _table([(k, _fmt(v)) for k, v in training.items()]), ""]
     if meta.get("recipe"):
         out += ["## Reproduce", "", "```bash", meta["recipe"], "```", ""]
+        if meta.get("command") and meta["command"] != meta["recipe"]:
+            out += ["which runs:", "", "```bash", meta["command"], "```", ""]
+    if meta.get("evaluation"):
+        out += [f"Evaluation: {meta['evaluation']}.", ""]
     if meta.get("samples"):
         out += ["## Samples", ""]
         for sample in meta["samples"]:

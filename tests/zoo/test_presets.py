@@ -10,7 +10,7 @@ import rs3l_keras as rs3l
 from rs3l_keras.zoo import hub, model_card
 
 GOLDEN = pathlib.Path(__file__).parents[1] / "golden"
-REQUIRED = {"objective", "num_parameters", "sequence_length", "data", "recipe", "versions",
+REQUIRED = {"objective", "num_parameters", "sequence_length", "data", "recipe", "command", "versions",
             "created", "metrics", "files", "training", "format_version"}
 
 
@@ -25,7 +25,8 @@ def test_preset_is_complete_and_documented(name):
     card = (hub.zoo_directory() / name / "README.md").read_text()
     assert card == model_card.render({k: v for k, v in meta.items() if k != "files"})
     recipe = hub.zoo_directory() / "recipes" / f"{name}.sh"
-    assert recipe.exists() and meta["recipe"].split(" --output")[0] in " ".join(recipe.read_text().replace("\\\n", " ").split())
+    assert recipe.exists() and meta["recipe"] == f"bash zoo/recipes/{name}.sh"
+    assert meta["command"].startswith("rs3l pretrain") and f"--recipe 'bash zoo/recipes/{name}.sh'" in meta["command"]
     size = sum(p.stat().st_size for p in (hub.zoo_directory() / name).iterdir())
     assert size < 10 * 2**20  # a few MB
 

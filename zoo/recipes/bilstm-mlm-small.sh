@@ -10,4 +10,4 @@ rs3l pretrain --objective masked-language-model --data shakespeare --tokenizer c
   --sequence-length 128 --batch-size 64 --epochs 3 --learning-rate 0.003 --seed 0 \
   --compare-with lstm-lm-small \
   --description "Character-level bidirectional 1x256 LSTM masked language model pretrained on 34 Shakespeare plays." \
-  --output "${1:-zoo/bilstm-mlm-small}"
+  --recipe "bash zoo/recipes/bilstm-mlm-small.sh" --output "${1:-zoo/bilstm-mlm-small}"

@@ -8,4 +8,4 @@ rs3l pretrain --objective language-model --data shakespeare --tokenizer char \
   --cell lstm --num-layers 1 --hidden-dim 512 --embedding-dim 64 \
   --sequence-length 128 --batch-size 64 --epochs 6 --learning-rate 0.003 --seed 0 \
   --description "Character-level 1x512 LSTM language model pretrained on 34 Shakespeare plays." \
-  --output "${1:-zoo/lstm-lm-small}"
+  --recipe "bash zoo/recipes/lstm-lm-small.sh" --output "${1:-zoo/lstm-lm-small}"
