@@ -2,7 +2,7 @@
 
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
-from rs3l_keras.objectives import LanguageModel, MaskedLanguageModel, Objective
+from rs3l_keras.objectives import LanguageModel, MaskedLanguageModel, Objective, Seq2Seq
 from rs3l_keras.version import __version__
 from rs3l_keras.zoo import (
     PresetIntegrityError,
@@ -21,6 +21,7 @@ __all__ = [
     "MaskedLanguageModel",
     "Objective",
     "RNNBackbone",
+    "Seq2Seq",
     "Tokenizer",
     "WordTokenizer",
     "PresetIntegrityError",

@@ -52,3 +52,25 @@ class BitsPerToken(MeanCrossEntropy):
 
     def result(self):
         return super().result() / math.log(2.0)
+
+
+def edit_distance(a, b):
+    """Levenshtein distance between two sequences (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def character_error_rate(predictions, references):
+    """Σ edit distance / Σ reference length over a corpus of strings."""
+    if len(predictions) != len(references) or not references:
+        raise ValueError(
+            f"`predictions` and `references` must be non-empty and of equal length, received "
+            f"{len(predictions)} and {len(references)}."
+        )
+    errors = sum(edit_distance(p, r) for p, r in zip(predictions, references))
+    return errors / max(sum(len(r) for r in references), 1)

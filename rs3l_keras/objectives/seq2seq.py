@@ -1,0 +1,248 @@
+"""`Seq2Seq`: encoder-decoder RNN, L = −(1/T) Σ_t log P(y_t | y_<t, x), with optional attention."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from rs3l_keras.backbones.rnn_backbone import CELLS, RNNBackbone
+from rs3l_keras.data import noise as noise_lib
+from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
+from rs3l_keras.metrics import BitsPerToken
+from rs3l_keras.objectives.objective import Objective
+
+ATTENTION = (None, "luong", "bahdanau")
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class Seq2Seq(Objective):
+    """Sequence-to-sequence model: an `RNNBackbone` encoder whose final state initialises an
+    RNN decoder (through a learned tanh bridge), with optional Luong (dot-product) or
+    Bahdanau (additive) attention over the encoder states. Trained with teacher forcing;
+    `generate` decodes greedily or with beam search and length normalisation.
+
+    Self-supervised pretexts on plain text (`task`): `"denoise"` (a line corrupted by
+    character drops, swaps and masked spans → the line) and `"next-line"`.
+    Reference: Sutskever et al. (2014); Bahdanau et al. (2015); Luong et al. (2015);
+    Lewis et al. (2020), BART (denoising).
+
+    Args:
+        encoder: `RNNBackbone` with token input (may be bidirectional).
+        tokenizer: tokenizer or None; shared by source and target.
+        decoder_dim: int or None. Decoder units (default: the encoder's output size).
+        attention: None, `"luong"` or `"bahdanau"`.
+        task: `"denoise"` (default) or `"next-line"`: the pairs `fit` builds from raw text.
+        max_length: int, default 128. Lines are truncated to this many tokens.
+        noise: dict of corruption rates for `"denoise"` (`drop_rate`, `swap_rate`,
+            `span_rate`, `max_span`).
+
+    Inputs: `{"encoder_token_ids": (B, S), "decoder_token_ids": (B, T)}` (decoder inputs
+    start with `<bos>`). Output: logits (B, T, vocabulary_size).
+    """
+
+    def __init__(self, encoder, tokenizer=None, decoder_dim=None, attention="luong", task="denoise",
+                 max_length=128, noise=None, **kwargs):
+        if not isinstance(encoder, RNNBackbone) or encoder.vocabulary_size is None:
+            raise ValueError("`encoder` must be an RNNBackbone with token input (vocabulary_size set).")
+        if attention not in ATTENTION:
+            raise ValueError(f"`attention` must be one of {ATTENTION}, received {attention!r}.")
+        noise_lib.check_noise_task(task)
+        if tokenizer is not None and tokenizer.vocabulary_size != encoder.vocabulary_size:
+            raise ValueError(
+                f"The tokenizer has {tokenizer.vocabulary_size} tokens but the encoder's "
+                f"vocabulary_size is {encoder.vocabulary_size}: they must match."
+            )
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
+            raise ValueError(f"`max_length` must be a positive int, received {max_length!r}.")
+        decoder_dim = decoder_dim or encoder.output_dim
+        vocab = encoder.vocabulary_size
+        self._num_states = 2 if encoder.cell == "lstm" else 1
+
+        # === Layers ===
+        self.encoder = encoder
+        self.bridges = [keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}")
+                        for i in range(self._num_states)]
+        self.decoder_embedding = keras.layers.Embedding(vocab, encoder.embedding_dim, name="decoder_embedding")
+        self.decoder_rnn = CELLS[encoder.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
+        self.memory_projection = self.attention = self.attention_combine = None
+        if attention is not None:
+            self.memory_projection = keras.layers.Dense(decoder_dim, use_bias=False, name="memory_projection")
+            self.attention = (keras.layers.Attention(name="attention") if attention == "luong"
+                              else keras.layers.AdditiveAttention(name="attention"))
+            self.attention_combine = keras.layers.Dense(decoder_dim, activation="tanh", name="attention_combine")
+        self.output_head = keras.layers.Dense(vocab, dtype="float32", name="output_head")
+
+        # === Functional graph ===
+        encoder_ids = keras.Input(shape=(None,), dtype="int32", name="encoder_token_ids")
+        decoder_ids = keras.Input(shape=(None,), dtype="int32", name="decoder_token_ids")
+        encoded = encoder(encoder_ids)
+        states = [bridge(encoded["pooled_output"]) for bridge in self.bridges]
+        hidden = self.decoder_rnn(self.decoder_embedding(decoder_ids), initial_state=states)  # (B, T, D)
+        if attention is not None:
+            memory = self.memory_projection(encoded["sequence_output"])  # (B, S, D)
+            context = self.attention([hidden, memory], mask=[None, ops.not_equal(encoder_ids, PAD_ID)])
+            hidden = self.attention_combine(ops.concatenate([hidden, context], axis=-1))
+        logits = self.output_head(hidden)
+        super().__init__(inputs={"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids},
+                         outputs=logits, tokenizer=tokenizer, **kwargs)
+
+        # === Config ===
+        self.decoder_dim = decoder_dim
+        self.attention_type = attention
+        self.task = task
+        self.max_length = max_length
+        self.noise = dict(noise or {})
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder_dim": self.decoder_dim,
+            "attention": self.attention_type,
+            "task": self.task,
+            "max_length": self.max_length,
+            "noise": self.noise,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        return super().from_config(config)
+
+    @property
+    def backbone(self):
+        """The encoder (what fine-tuning keeps)."""
+        return self.encoder
+
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        """Adam(2e-3) with global gradient-norm clipping at 1.0; cross-entropy ignoring
+        padding; token accuracy and bits per token."""
+        if optimizer == "auto":
+            optimizer = keras.optimizers.Adam(learning_rate=2e-3, global_clipnorm=1.0)
+        if loss == "auto":
+            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
+        if metrics == "auto":
+            metrics = [BitsPerToken()]
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    # -- data ---------------------------------------------------------------------------
+    def _ids(self, texts):
+        return [self.tokenizer.encode(t)[: self.max_length] for t in texts]
+
+    def make_pairs(self, x, y=None):
+        """Source and target id lists from raw text (the pretext `task`), lists of lines,
+        `(sources, targets)` string lists, or lists of id arrays."""
+        if self.tokenizer is None:
+            raise ValueError("Text inputs need a tokenizer; this model has none.")
+        if isinstance(x, str):
+            x = noise_lib.text_lines(x)
+        if not isinstance(x, (list, tuple)) or not x:
+            raise ValueError(f"`x` must be text or a non-empty list of lines, received {type(x).__name__}.")
+        if y is not None:
+            if len(y) != len(x):
+                raise ValueError(f"`x` and `y` must have the same length, received {len(x)} and {len(y)}.")
+            return self._ids(x), self._ids(y)
+        if self.task == "next-line":
+            pairs = noise_lib.next_line_pairs(list(x))
+            if not pairs:
+                raise ValueError("The next-line task needs at least 2 lines of text.")
+            return self._ids([a for a, _ in pairs]), self._ids([b for _, b in pairs])
+        ids = self._ids(x)
+        return ids, ids
+
+    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+        import tensorflow as tf
+
+        if x is None:
+            raise ValueError("`x` is None: expected text, a list of lines or a tf.data.Dataset.")
+        if isinstance(x, tf.data.Dataset):
+            return x
+        sources, targets = self.make_pairs(x, y)
+        return noise_lib.seq2seq_dataset(
+            sources, targets, batch_size=batch_size or 64, shuffle=shuffle,
+            seed=0 if seed is None and not shuffle else seed, epoch=epoch,
+            denoise=self.task == "denoise" and y is None, noise=self.noise,
+        )
+
+    # -- decoding -----------------------------------------------------------------------
+    def _encode_source(self, ids):
+        encoded = self.encoder(ids[None].astype("int32"))
+        states = [bridge(encoded["pooled_output"]) for bridge in self.bridges]
+        memory = self.memory_projection(encoded["sequence_output"]) if self.attention is not None else None
+        return states, memory
+
+    def _decode_step(self, tokens, states, memory, memory_mask):
+        x = self.decoder_embedding(tokens.astype("int32"))  # (K, E)
+        hidden, new_states = self.decoder_rnn.cell(x, states, training=False)
+        new_states = new_states if isinstance(new_states, (list, tuple)) else [new_states]
+        if self.attention is not None:
+            k = tokens.shape[0]
+            mem = ops.repeat(memory, k, axis=0)
+            context = self.attention([hidden[:, None, :], mem], mask=[None, ops.repeat(memory_mask, k, axis=0)])
+            hidden = self.attention_combine(ops.concatenate([hidden, context[:, 0, :]], axis=-1))
+        logits = np.asarray(ops.convert_to_numpy(self.output_head(hidden)), np.float64)
+        logits[:, [PAD_ID, UNK_ID, BOS_ID, MASK_ID]] = -np.inf  # never meaningful output
+        log_probs = logits - logits.max(-1, keepdims=True)
+        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
+        return log_probs, list(new_states)
+
+    def generate(self, source, max_length=None, beam_width=1, length_penalty=1.0):
+        """Decodes `source` (str, or list of str giving a list back).
+
+        Args:
+            max_length: int or None. Most tokens to emit (default: 2× the source + 10).
+            beam_width: int ≥ 1. 1 is greedy decoding.
+            length_penalty: float ≥ 0. Beam scores are log P / ((5 + len) / 6)^length_penalty
+                (Wu et al., 2016); 0 turns length normalisation off.
+        """
+        if self.tokenizer is None:
+            raise ValueError("`generate` works on text and needs a tokenizer; this model has none.")
+        if isinstance(source, (list, tuple)):
+            return [self.generate(s, max_length, beam_width, length_penalty) for s in source]
+        if not isinstance(source, str):
+            raise ValueError(f"`source` must be a str, received {type(source).__name__}.")
+        if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
+            raise ValueError(f"`beam_width` must be an int >= 1, received {beam_width!r}.")
+        if not isinstance(length_penalty, (int, float)) or length_penalty < 0:
+            raise ValueError(f"`length_penalty` must be a number >= 0, received {length_penalty!r}.")
+        ids = self.tokenizer.encode(source)[: self.max_length]
+        if max_length is None:
+            max_length = 2 * len(ids) + 10
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
+            raise ValueError(f"`max_length` must be a positive int, received {max_length!r}.")
+        if len(ids) == 0:
+            ids = np.array([PAD_ID], np.int32)
+        states, memory = self._encode_source(ids)
+        memory_mask = ops.not_equal(ops.convert_to_tensor(ids[None]), PAD_ID)
+
+        beams = [((), 0.0, [ops.convert_to_numpy(s) for s in states])]  # (tokens, log P, states)
+        finished = []
+        for _ in range(max_length):
+            tokens = np.array([b[0][-1] if b[0] else BOS_ID for b in beams])
+            batch_states = [np.concatenate([b[2][i] for b in beams]) for i in range(len(states))]
+            log_probs, new_states = self._decode_step(tokens, batch_states, memory, memory_mask)
+            candidates = []
+            for k, (seq, score, _) in enumerate(beams):
+                top = np.argsort(log_probs[k])[::-1][:beam_width]
+                for token in top:
+                    candidates.append((seq + (int(token),), score + log_probs[k, token], k))
+            candidates.sort(key=lambda c: -c[1])
+            beams = []
+            for seq, score, k in candidates:
+                if seq[-1] == EOS_ID:
+                    finished.append((seq[:-1], score))
+                else:
+                    beams.append((seq, score, [ops.convert_to_numpy(s)[k:k + 1] for s in new_states]))
+                if len(beams) == beam_width:
+                    break
+            if len(finished) >= beam_width or not beams:
+                break
+        finished += [(seq, score) for seq, score, _ in beams]
+
+        def normalised(item):
+            seq, score = item
+            return score / (((5.0 + len(seq)) / 6.0) ** length_penalty) if length_penalty else score
+
+        best = max(finished, key=normalised)[0]
+        return self.tokenizer.decode(np.array(best, np.int32))
