@@ -2,7 +2,14 @@
 
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
-from rs3l_keras.objectives import LanguageModel, MaskedLanguageModel, Objective, Seq2Seq
+from rs3l_keras.objectives import (
+    KLAnnealing,
+    LanguageModel,
+    MaskedLanguageModel,
+    Objective,
+    Seq2Seq,
+    SequenceVAE,
+)
 from rs3l_keras.version import __version__
 from rs3l_keras.zoo import (
     PresetIntegrityError,
@@ -17,11 +24,13 @@ from rs3l_keras.zoo import (
 
 __all__ = [
     "CharTokenizer",
+    "KLAnnealing",
     "LanguageModel",
     "MaskedLanguageModel",
     "Objective",
     "RNNBackbone",
     "Seq2Seq",
+    "SequenceVAE",
     "Tokenizer",
     "WordTokenizer",
     "PresetIntegrityError",

@@ -20,10 +20,13 @@ def run_saving_round_trip(model, inputs, tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert type(loaded) is type(model)
-    np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(model.predict_on_batch(inputs)),
-        keras.ops.convert_to_numpy(loaded.predict_on_batch(inputs)),
-    )
+    before, after = model.predict_on_batch(inputs), loaded.predict_on_batch(inputs)
+    if not isinstance(before, dict):
+        before, after = {"output": before}, {"output": after}
+    assert before.keys() == after.keys()
+    for key in before:
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(before[key]),
+                                      keras.ops.convert_to_numpy(after[key]), err_msg=key)
     return loaded
 
 
@@ -34,8 +37,9 @@ def run_learns(model, data, steps=40, batch_size=32, min_drop=1.0, **fit_kwargs)
     callback = keras.callbacks.LambdaCallback(
         on_train_batch_end=lambda batch, logs: losses.append(float(logs["loss"]))
     )
+    extra = list(fit_kwargs.pop("callbacks", []))
     model.fit(data, epochs=1, steps_per_epoch=steps, batch_size=batch_size, verbose=0,
-              callbacks=[callback], **fit_kwargs)
+              callbacks=[callback, *extra], **fit_kwargs)
     # Keras reports the running mean; recover per-batch losses from it.
     running = np.array(losses)
     per_batch = running * np.arange(1, len(running) + 1) - np.concatenate([[0], running[:-1] * np.arange(1, len(running))])

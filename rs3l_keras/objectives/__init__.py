@@ -2,5 +2,6 @@ from rs3l_keras.objectives.language_model import LanguageModel
 from rs3l_keras.objectives.masked_language_model import MaskedLanguageModel
 from rs3l_keras.objectives.objective import Objective
 from rs3l_keras.objectives.seq2seq import Seq2Seq
+from rs3l_keras.objectives.sequence_vae import KLAnnealing, SequenceVAE
 
-__all__ = ["LanguageModel", "MaskedLanguageModel", "Objective", "Seq2Seq"]
+__all__ = ["KLAnnealing", "LanguageModel", "MaskedLanguageModel", "Objective", "Seq2Seq", "SequenceVAE"]

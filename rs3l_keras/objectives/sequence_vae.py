@@ -1,0 +1,303 @@
+"""`SequenceVAE`: L = E_q[−log p(x | z)] + β · KL(q(z | x) ‖ N(0, I)) (Bowman et al., 2016)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from rs3l_keras.backbones.rnn_backbone import CELLS, RNNBackbone
+from rs3l_keras.data import noise as noise_lib
+from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
+from rs3l_keras.objectives.objective import Objective
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class TokenDropout(keras.layers.Layer):
+    """Replaces each non-padding token by `<unk>` with probability `rate` during training
+    (Bowman et al.'s word dropout: the decoder must lean on z, not only on its inputs)."""
+
+    def __init__(self, rate=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"`rate` must be in [0, 1), received {rate!r}.")
+        self.rate = rate
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, ids, training=False):
+        if not training or self.rate == 0:
+            return ids
+        drop = keras.random.uniform(ops.shape(ids), seed=self.seed_generator) < self.rate
+        drop = ops.logical_and(drop, ops.greater(ids, EOS_ID))  # keep <pad>, <bos>
+        return ops.where(drop, ops.full_like(ids, UNK_ID), ids)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class Reparameterize(keras.layers.Layer):
+    """z = μ + σ ⊙ ε, ε ~ N(0, I) while training; z = μ otherwise."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, z_mean, z_log_var, training=False):
+        if not training:
+            return z_mean
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class SequenceVAE(Objective):
+    """Variational autoencoder for sequences with an RNN encoder and decoder.
+
+    Encoder → (z_mean, z_log_var) → z by reparameterisation → decoder (its initial state
+    and every input step conditioned on z) reconstructs the sequence with teacher forcing.
+    Loss per sequence: reconstruction NLL + β·KL, with β set by the `KLAnnealing` callback
+    (0 → `beta` over the warm-up), optional free bits (each latent dimension's KL counts at
+    least `free_bits` nats) and token dropout on the decoder inputs, the two remedies of
+    Bowman et al. for posterior collapse. Metrics: `reconstruction`, `kl` (nats per
+    sequence) and `loss`. Reference: Bowman et al. (2016), Generating Sentences from a
+    Continuous Space; Kingma & Welling (2014).
+
+    Args:
+        encoder: `RNNBackbone` with token input.
+        tokenizer: tokenizer or None.
+        latent_dim: int, default 32.
+        decoder_dim: int or None (default: the encoder's output size).
+        token_dropout: float in [0, 1), default 0.25.
+        free_bits: float ≥ 0, default 0 (nats per latent dimension).
+        beta: float > 0, default 1. The KL weight once annealing is over.
+        max_length: int, default 64. Sequences are truncated to this many tokens.
+    """
+
+    def __init__(self, encoder, tokenizer=None, latent_dim=32, decoder_dim=None, token_dropout=0.25,
+                 free_bits=0.0, beta=1.0, max_length=64, **kwargs):
+        if not isinstance(encoder, RNNBackbone) or encoder.vocabulary_size is None:
+            raise ValueError("`encoder` must be an RNNBackbone with token input (vocabulary_size set).")
+        for name, value in (("latent_dim", latent_dim), ("max_length", max_length)):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
+        if not isinstance(free_bits, (int, float)) or free_bits < 0:
+            raise ValueError(f"`free_bits` must be a number >= 0, received {free_bits!r}.")
+        if not isinstance(beta, (int, float)) or not beta > 0:
+            raise ValueError(f"`beta` must be a number > 0, received {beta!r}.")
+        if tokenizer is not None and tokenizer.vocabulary_size != encoder.vocabulary_size:
+            raise ValueError(
+                f"The tokenizer has {tokenizer.vocabulary_size} tokens but the encoder's "
+                f"vocabulary_size is {encoder.vocabulary_size}: they must match."
+            )
+        decoder_dim = decoder_dim or encoder.output_dim
+        vocab = encoder.vocabulary_size
+        num_states = 2 if encoder.cell == "lstm" else 1
+
+        # === Layers ===
+        self.encoder = encoder
+        self.z_mean_head = keras.layers.Dense(latent_dim, name="z_mean")
+        self.z_log_var_head = keras.layers.Dense(latent_dim, name="z_log_var")
+        self.reparameterize = Reparameterize(name="reparameterize")
+        self.token_dropout = TokenDropout(token_dropout, name="token_dropout")
+        self.decoder_embedding = keras.layers.Embedding(vocab, encoder.embedding_dim, name="decoder_embedding")
+        self.bridges = [keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}")
+                        for i in range(num_states)]
+        self.decoder_rnn = CELLS[encoder.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
+        self.output_head = keras.layers.Dense(vocab, dtype="float32", name="output_head")
+
+        # === Functional graph ===
+        encoder_ids = keras.Input(shape=(None,), dtype="int32", name="encoder_token_ids")
+        decoder_ids = keras.Input(shape=(None,), dtype="int32", name="decoder_token_ids")
+        pooled = encoder(encoder_ids)["pooled_output"]
+        z_mean, z_log_var = self.z_mean_head(pooled), self.z_log_var_head(pooled)  # (B, Z)
+        z = self.reparameterize(z_mean, z_log_var)
+        logits = self._decode_sequence(z, self.token_dropout(decoder_ids))
+        super().__init__(inputs={"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids},
+                         outputs={"logits": logits, "z_mean": z_mean, "z_log_var": z_log_var},
+                         tokenizer=tokenizer, **kwargs)
+
+        # === Config and state ===
+        self.latent_dim = latent_dim
+        self.decoder_dim = decoder_dim
+        self.token_dropout_rate = token_dropout
+        self.free_bits = float(free_bits)
+        self.beta = float(beta)
+        self.max_length = max_length
+        self.kl_weight = self.add_weight(name="kl_weight", shape=(), trainable=False,
+                                         initializer=keras.initializers.Constant(self.beta))
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+
+    def _decode_sequence(self, z, decoder_ids):
+        states = [bridge(z) for bridge in self.bridges]
+        x = self.decoder_embedding(decoder_ids)  # (B, T, E)
+        z_steps = ops.zeros_like(x[:, :, :1]) + ops.expand_dims(z, 1)  # (B, T, Z) by broadcasting
+        hidden = self.decoder_rnn(ops.concatenate([x, z_steps], axis=-1), initial_state=states)
+        return self.output_head(hidden)  # (B, T, V)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "latent_dim": self.latent_dim,
+            "decoder_dim": self.decoder_dim,
+            "token_dropout": self.token_dropout_rate,
+            "free_bits": self.free_bits,
+            "beta": self.beta,
+            "max_length": self.max_length,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        return super().from_config(config)
+
+    @property
+    def backbone(self):
+        return self.encoder
+
+    @property
+    def metrics(self):
+        return [*super().metrics, self.reconstruction_tracker, self.kl_tracker]
+
+    def compile(self, optimizer="auto", **kwargs):
+        """Adam(2e-3) with global gradient-norm clipping at 1.0; the loss is the objective's."""
+        if optimizer == "auto":
+            optimizer = keras.optimizers.Adam(learning_rate=2e-3, global_clipnorm=1.0)
+        kwargs.pop("loss", None)
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        logits, z_mean, z_log_var = y_pred["logits"], y_pred["z_mean"], y_pred["z_log_var"]
+        y = ops.cast(y, "int32")
+        nll = ops.sparse_categorical_crossentropy(y, ops.cast(logits, "float32"), from_logits=True)
+        reconstruction = ops.mean(ops.sum(nll * ops.cast(ops.not_equal(y, PAD_ID), "float32"), axis=1))
+        kl_per_dim = 0.5 * (ops.square(z_mean) + ops.exp(z_log_var) - 1.0 - z_log_var)  # (B, Z)
+        kl = ops.mean(ops.sum(kl_per_dim, axis=1))
+        kl_term = kl
+        if self.free_bits > 0:
+            kl_term = ops.sum(ops.maximum(ops.mean(kl_per_dim, axis=0), self.free_bits))
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
+        loss = reconstruction + self.kl_weight * kl_term
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+        return loss
+
+    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+        import tensorflow as tf
+
+        if y is not None:
+            raise ValueError("A SequenceVAE reconstructs `x`; received `y` too.")
+        if x is None:
+            raise ValueError("`x` is None: expected text, a list of lines or a tf.data.Dataset.")
+        if isinstance(x, tf.data.Dataset):
+            return x
+        ids = self._encode_texts(noise_lib.text_lines(x) if isinstance(x, str) else x)
+        return noise_lib.seq2seq_dataset(ids, ids, batch_size=batch_size or 64, shuffle=shuffle,
+                                         seed=0 if seed is None and not shuffle else seed, epoch=epoch)
+
+    def _encode_texts(self, texts):
+        if self.tokenizer is None:
+            raise ValueError("Text inputs need a tokenizer; this model has none.")
+        if not isinstance(texts, (list, tuple)) or not texts or not all(isinstance(t, str) for t in texts):
+            raise ValueError("`x` must be text or a non-empty list of str.")
+        return [self.tokenizer.encode(t)[: self.max_length] for t in texts]
+
+    # -- the latent space -----------------------------------------------------------------
+    def encode(self, texts):
+        """Posterior means z (n, latent_dim) of a str or list of str."""
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        ids = self._encode_texts(texts)
+        batch = np.zeros((len(ids), max(1, max(len(i) for i in ids))), "int32")
+        for row, i in zip(batch, ids):
+            row[: len(i)] = i
+        pooled = self.encoder(batch)["pooled_output"]
+        return ops.convert_to_numpy(self.z_mean_head(pooled))
+
+    def decode(self, z, max_length=None, temperature=0.0, seed=None):
+        """Latent codes (n, latent_dim) → list of str. `temperature` 0 is greedy."""
+        z = np.asarray(z, "float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"`z` must have shape (n, {self.latent_dim}), received {z.shape}.")
+        if not isinstance(temperature, (int, float)) or temperature < 0:
+            raise ValueError(f"`temperature` must be a number >= 0, received {temperature!r}.")
+        max_length = max_length or self.max_length
+        rng = np.random.default_rng(seed)
+        states = [bridge(z) for bridge in self.bridges]
+        tokens = np.full(len(z), BOS_ID, "int32")
+        out, done = [[] for _ in z], np.zeros(len(z), bool)
+        for _ in range(max_length):
+            x = ops.concatenate([self.decoder_embedding(tokens), z], axis=-1)
+            hidden, states = self.decoder_rnn.cell(x, states, training=False)
+            states = states if isinstance(states, (list, tuple)) else [states]
+            logits = np.asarray(ops.convert_to_numpy(self.output_head(hidden)), np.float64)
+            logits[:, [PAD_ID, UNK_ID, BOS_ID, MASK_ID]] = -np.inf
+            if temperature == 0:
+                tokens = logits.argmax(-1).astype("int32")
+            else:
+                p = np.exp((logits - logits.max(-1, keepdims=True)) / temperature)
+                p /= p.sum(-1, keepdims=True)
+                tokens = np.array([rng.choice(len(row), p=row) for row in p], "int32")
+            for i, t in enumerate(tokens):
+                if not done[i]:
+                    if t == EOS_ID:
+                        done[i] = True
+                    else:
+                        out[i].append(int(t))
+            if done.all():
+                break
+        return [self.tokenizer.decode(np.array(o, "int32")) for o in out]
+
+    def sample(self, n, max_length=None, temperature=0.0, seed=None):
+        """n sequences decoded from z ~ N(0, I)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+            raise ValueError(f"`n` must be a positive int, received {n!r}.")
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+        return self.decode(z, max_length, temperature, seed)
+
+    def interpolate(self, a, b, steps=5, max_length=None):
+        """Greedy decodings along the straight line between the codes of `a` and `b`."""
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+            raise ValueError(f"`steps` must be an int >= 2, received {steps!r}.")
+        za, zb = self.encode([a, b])
+        t = np.linspace(0.0, 1.0, steps)[:, None]
+        return self.decode((1 - t) * za + t * zb, max_length)
+
+
+class KLAnnealing(keras.callbacks.Callback):
+    """Anneals the VAE's KL weight from 0 to `model.beta` (Bowman et al., 2016).
+
+    Args:
+        warmup_steps: int. Steps to reach the full weight.
+        schedule: `"linear"`, `"sigmoid"` (logistic, centred at half the warm-up) or
+            `"constant"` (β from the start).
+    """
+
+    SCHEDULES = ("linear", "sigmoid", "constant")
+
+    def __init__(self, warmup_steps=1000, schedule="linear"):
+        super().__init__()
+        if schedule not in self.SCHEDULES:
+            raise ValueError(f"`schedule` must be one of {self.SCHEDULES}, received {schedule!r}.")
+        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps <= 0:
+            raise ValueError(f"`warmup_steps` must be a positive int, received {warmup_steps!r}.")
+        self.warmup_steps = warmup_steps
+        self.schedule = schedule
+
+    def weight(self, step):
+        if self.schedule == "constant":
+            return 1.0
+        if self.schedule == "linear":
+            return min(1.0, step / self.warmup_steps)
+        return float(1.0 / (1.0 + np.exp(-10.0 * (step / self.warmup_steps - 0.5))))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = int(ops.convert_to_numpy(self.model.optimizer.iterations))
+        self.model.kl_weight.assign(self.model.beta * self.weight(step))
