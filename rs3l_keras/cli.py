@@ -45,6 +45,16 @@ def _positive_float(text):
     return value
 
 
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, received {text}")
+    return value
+
+
 def _fraction(text):
     try:
         value = float(text)
@@ -97,7 +107,8 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("pretrain", help="pretrain a text objective and save it as a preset")
-    p.add_argument("--objective", choices=["language-model", "masked-language-model"], default="language-model")
+    p.add_argument("--objective", choices=["language-model", "masked-language-model", "seq2seq", "sequence-vae"],
+                   default="language-model")
     p.add_argument("--compare-with", default=None,
                    help="masked LM only: a language-model preset to score on the same positions")
     p.add_argument("--data", choices=["shakespeare"], default="shakespeare",
@@ -111,7 +122,15 @@ def build_parser():
     p.add_argument("--hidden-dim", type=_positive_int, default=512)
     p.add_argument("--embedding-dim", type=_positive_int, default=64)
     p.add_argument("--dropout", type=_fraction, default=0.0)
-    p.add_argument("--sequence-length", type=_positive_int, default=128)
+    p.add_argument("--sequence-length", type=_positive_int, default=128, help="(masked) LM window length")
+    p.add_argument("--max-length", type=_positive_int, default=64, help="seq2seq/VAE: tokens per line")
+    p.add_argument("--attention", choices=["luong", "bahdanau", "none"], default="luong", help="seq2seq")
+    p.add_argument("--task", choices=["denoise", "next-line"], default="denoise", help="seq2seq pretext")
+    p.add_argument("--latent-dim", type=_positive_int, default=32, help="VAE")
+    p.add_argument("--token-dropout", type=_fraction, default=0.25, help="VAE decoder input dropout")
+    p.add_argument("--free-bits", type=_non_negative_float, default=0.0, help="VAE: nats per latent dim")
+    p.add_argument("--kl-warmup-steps", type=_positive_int, default=None, help="VAE (default: a third of training)")
+    p.add_argument("--eval-lines", type=_positive_int, default=500, help="seq2seq/VAE: held-out lines scored")
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--epochs", type=_positive_int, default=5)
     p.add_argument("--learning-rate", type=_positive_float, default=3e-3)
@@ -201,6 +220,16 @@ def _cmd_evaluate(args):
     return 0
 
 
+def _model_options(args):
+    if args.objective == "seq2seq":
+        return {"max_length": args.max_length, "task": args.task,
+                "attention": None if args.attention == "none" else args.attention}
+    if args.objective == "sequence-vae":
+        return {"max_length": args.max_length, "latent_dim": args.latent_dim,
+                "token_dropout": args.token_dropout, "free_bits": args.free_bits}
+    return {}
+
+
 def _cmd_pretrain(args, argv):
     from rs3l_keras import pretrain
 
@@ -217,6 +246,7 @@ def _cmd_pretrain(args, argv):
         cell=args.cell, num_layers=args.num_layers, hidden_dim=args.hidden_dim,
         embedding_dim=args.embedding_dim, dropout=args.dropout,
         sequence_length=args.sequence_length, batch_size=args.batch_size, epochs=args.epochs,
+        model_options=_model_options(args), kl_warmup_steps=args.kl_warmup_steps, eval_lines=args.eval_lines,
         learning_rate=args.learning_rate, seed=args.seed, output=args.output, metadata=meta,
         checkpoint_dir=checkpoint_dir, resume=args.resume, logdir=args.logdir,
         deterministic=args.deterministic, verbose=2 if not sys.stdout.isatty() else "auto",

@@ -5,12 +5,13 @@ import pathlib
 import time
 
 import keras
+import numpy as np
 
 from rs3l_keras import callbacks as cb
 from rs3l_keras.backbones import RNNBackbone
-from rs3l_keras.data import shakespeare, windowing
+from rs3l_keras.data import shakespeare
 from rs3l_keras.data.tokenizers import tokenizer_class
-from rs3l_keras.objectives import LanguageModel, MaskedLanguageModel
+from rs3l_keras.objectives import KLAnnealing, LanguageModel, MaskedLanguageModel, Seq2Seq, SequenceVAE
 from rs3l_keras.zoo import hub
 
 logger = logging.getLogger("rs3l_keras")
@@ -48,7 +49,30 @@ def load_corpus(data="shakespeare", text_files=None, validation_files=None):
     return shakespeare.load_text("train"), shakespeare.load_text("test"), meta
 
 
-OBJECTIVES = {"language-model": LanguageModel, "masked-language-model": MaskedLanguageModel}
+OBJECTIVES = ("language-model", "masked-language-model", "seq2seq", "sequence-vae")
+HEADLINES = {"language-model": "heldout_bits_per_char", "masked-language-model": "heldout_masked_accuracy",
+             "seq2seq": "heldout_cer", "sequence-vae": "heldout_nll_bound"}
+
+
+def build_text_model(objective, tokenizer, *, cell="lstm", num_layers=1, hidden_dim=512, embedding_dim=64,
+                     dropout=0.0, sequence_length=128, max_length=64, attention="luong", task="denoise",
+                     latent_dim=32, token_dropout=0.25, free_bits=0.0):
+    """A fresh objective model around a fresh `RNNBackbone` (bidirectional where it helps)."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"`objective` must be one of {OBJECTIVES}, received {objective!r}.")
+    backbone = RNNBackbone(
+        tokenizer.vocabulary_size, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
+        embedding_dim=embedding_dim, dropout=dropout,
+        bidirectional=objective in ("masked-language-model", "seq2seq"),
+    )
+    if objective == "language-model":
+        return LanguageModel(backbone, tokenizer, sequence_length=sequence_length)
+    if objective == "masked-language-model":
+        return MaskedLanguageModel(backbone, tokenizer, sequence_length=sequence_length)
+    if objective == "seq2seq":
+        return Seq2Seq(backbone, tokenizer, attention=attention, task=task, max_length=max_length)
+    return SequenceVAE(backbone, tokenizer, latent_dim=latent_dim, token_dropout=token_dropout,
+                       free_bits=free_bits, max_length=max_length)
 
 
 def pretrain_text_model(
@@ -71,6 +95,9 @@ def pretrain_text_model(
     output=None,
     metadata=None,
     compare_with=None,
+    model_options=None,
+    kl_warmup_steps=None,
+    eval_lines=500,
     checkpoint_dir=None,
     resume=False,
     logdir=None,
@@ -92,24 +119,21 @@ def pretrain_text_model(
     positions from left context only.
     """
     if objective not in OBJECTIVES:
-        raise ValueError(f"`objective` must be one of {sorted(OBJECTIVES)}, received {objective!r}.")
+        raise ValueError(f"`objective` must be one of {OBJECTIVES}, received {objective!r}.")
     set_determinism(seed, deterministic)
     tok = tokenizer_class(tokenizer).fit(train_text, max_tokens=max_tokens)
-    masked = objective == "masked-language-model"
-    backbone = RNNBackbone(
-        tok.vocabulary_size, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
-        embedding_dim=embedding_dim, dropout=dropout, bidirectional=masked,
-    )
-    model = OBJECTIVES[objective](backbone, tok, sequence_length=sequence_length)
-    ids = tok.encode(train_text)
-    rows = windowing.windows(ids, sequence_length) if masked else windowing.lm_windows(ids, sequence_length)
-    steps = -(-len(rows) // batch_size) * epochs
+    model = build_text_model(objective, tok, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
+                             embedding_dim=embedding_dim, dropout=dropout,
+                             sequence_length=sequence_length, **(model_options or {}))
+    steps = int(model.make_dataset(train_text, batch_size=batch_size, shuffle=True, seed=seed).cardinality()) * epochs
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=learning_rate / 10, decay_steps=max(steps - steps // 20, 1),
         alpha=0.05, warmup_target=learning_rate, warmup_steps=steps // 20,
     )
     model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
     run_callbacks = [cb.NonFiniteGuard()]
+    if objective == "sequence-vae":
+        run_callbacks.append(KLAnnealing(kl_warmup_steps or max(steps // 3, 1)))
     if checkpoint_dir is not None:
         checkpoint_dir = pathlib.Path(checkpoint_dir)
         backup = checkpoint_dir / "backup"
@@ -127,12 +151,29 @@ def pretrain_text_model(
                         callbacks=run_callbacks + list(callbacks), verbose=verbose)
     train_seconds = time.time() - start
     metrics, meta = {}, dict(metadata or {})
-    if masked:
+    if heldout_text:
+        meta.setdefault("headline_metric", HEADLINES[objective])
+    if objective == "seq2seq":
+        metrics["train_bits_per_token_last_epoch"] = float(history.history["bits_per_token"][-1])
+        if heldout_text:
+            metrics.update(seq2seq_report(model, heldout_text, eval_lines))
+            meta["baselines"] = {"copy_input_cer": metrics.pop("copy_input_cer"),
+                                 "copy_input_exact_match": metrics.pop("copy_input_exact_match")}
+            meta["evaluation"] = (f"first {eval_lines} held-out lines of at least 10 characters, corrupted "
+                                  "with seed 0, decoded greedily; CER = edit distance / reference length")
+    elif objective == "sequence-vae":
+        metrics["train_kl_last_epoch"] = float(history.history["kl"][-1])
+        if heldout_text:
+            report = vae_report(model, heldout_text, eval_lines)
+            meta["samples"] = report.pop("samples")
+            metrics.update(report)
+            meta["evaluation"] = (f"first {eval_lines} held-out lines; NLL bound = reconstruction + KL "
+                                  "(nats per line, posterior mean decoding for samples)")
+    elif objective == "masked-language-model":
         metrics["train_masked_accuracy_last_epoch"] = float(history.history["masked_accuracy"][-1])
         if heldout_text:
             report = masked_accuracy_report(model, heldout_text, compare_with)
             metrics.update({k: v for k, v in report.items() if not k.startswith("left_context")})
-            meta.setdefault("headline_metric", "heldout_masked_accuracy")
             if "left_context_lm_accuracy" in report:
                 meta["baselines"] = {k: v for k, v in report.items() if k.startswith("left_context")}
             meta["evaluation"] = ("held-out text cut into windows of sequence_length; BERT corruption "
@@ -146,11 +187,10 @@ def pretrain_text_model(
                 "heldout_perplexity": scored["perplexity"],
                 "heldout_num_chars": scored["num_chars"],
             })
-            meta.setdefault("headline_metric", "heldout_bits_per_char")
             meta["evaluation"] = ("score_text: windows of 256 chars, 64 of burn-in context, each "
                                   "held-out char scored once")
     if output is not None:
-        meta.setdefault("sequence_length", sequence_length)
+        meta.setdefault("sequence_length", getattr(model, "sequence_length", getattr(model, "max_length", None)))
         meta["training"] = {
             "epochs": epochs, "steps": steps, "batch_size": batch_size,
             "sequence_length": sequence_length, "optimizer": "Adam, global_clipnorm=1.0",
@@ -167,12 +207,54 @@ def pretrain_language_model(train_text, heldout_text=None, **kwargs):
     return pretrain_text_model(train_text, heldout_text, objective="language-model", **kwargs)
 
 
+def heldout_lines(text, num_lines, min_chars=10):
+    """The first `num_lines` lines of `text` with at least `min_chars` characters."""
+    from rs3l_keras.data import noise
+
+    return noise.text_lines(text, min_chars=min_chars)[:num_lines]
+
+
+def seq2seq_report(model, text, num_lines=500, seed=0):
+    """Denoising on held-out lines: exact match and CER of the model's greedy reconstruction,
+    next to copying the corrupted input unchanged."""
+    from rs3l_keras.data import noise
+    from rs3l_keras.metrics import edit_distance
+
+    lines = heldout_lines(text, num_lines)
+    originals = [model.tokenizer.encode(line)[: model.max_length] for line in lines]
+    corrupted = noise.copy_baseline_ids(originals, seed=seed, **model.noise)
+    predicted = [model.tokenizer.encode(model.generate(c)) for c in corrupted]
+    length = sum(len(o) for o in originals)
+
+    def cer(hyps):
+        return sum(edit_distance(list(h), list(o)) for h, o in zip(hyps, originals)) / length
+
+    def exact(hyps):
+        return sum(np.array_equal(h, o) for h, o in zip(hyps, originals)) / len(originals)
+
+    return {"heldout_cer": cer(predicted), "heldout_exact_match": exact(predicted),
+            "copy_input_cer": cer(corrupted), "copy_input_exact_match": exact(corrupted),
+            "heldout_num_lines": len(lines)}
+
+
+def vae_report(model, text, num_lines=500, seed=0):
+    """Held-out reconstruction NLL, KL and their sum (a bound on the NLL), per line, plus
+    samples from the prior and one interpolation for the model card."""
+    lines = heldout_lines(text, num_lines, min_chars=1)
+    result = model.evaluate(lines, batch_size=64, return_dict=True, verbose=0)
+    samples = [f"prior sample {i + 1}: {s}" for i, s in enumerate(model.sample(5, temperature=0.7, seed=seed))]
+    a, b = lines[0], lines[min(7, len(lines) - 1)]
+    path = model.interpolate(a, b, steps=5)
+    samples.append("interpolation:\n" + "\n".join(f"{t:.2f}: {s}" for t, s in zip(np.linspace(0, 1, 5), path)))
+    return {"heldout_reconstruction": result["reconstruction"], "heldout_kl": result["kl"],
+            "heldout_nll_bound": result["reconstruction"] + result["kl"], "heldout_num_lines": len(lines),
+            "samples": samples}
+
+
 def masked_accuracy_report(mlm, text, compare_with=None, seed=0, batch_size=64):
     """Held-out masked-token accuracy of `mlm`; with `compare_with` (a `LanguageModel` or a
     preset name), also the accuracy of that model predicting the same positions from the
     uncorrupted left context only (position 0, which has none, is left out of both)."""
-    import numpy as np
-
     data = mlm.make_dataset(text, batch_size=batch_size, shuffle=False, seed=seed)
     lm = hub.load_pretrained(compare_with) if isinstance(compare_with, str) else compare_with
     if lm is not None and lm.tokenizer != mlm.tokenizer:

@@ -104,3 +104,27 @@ def test_pretrain_masked_lm_compares_with_a_language_model(capsys, tmp_path, sha
     assert 0 <= meta["metrics"]["heldout_masked_accuracy"] <= 1 and meta["metrics"]["heldout_num_masked"] > 400
     assert 0 <= meta["baselines"]["left_context_lm_accuracy"] <= 1
     assert meta["headline_metric"] == "heldout_masked_accuracy"
+
+
+@pytest.mark.parametrize("objective, extra, headline", [
+    ("seq2seq", ["--attention", "bahdanau", "--eval-lines", "20"], "heldout_cer"),
+    ("sequence-vae", ["--latent-dim", "4", "--free-bits", "0.2", "--eval-lines", "50"], "heldout_nll_bound"),
+])
+def test_pretrain_line_objectives(capsys, tmp_path, shakespeare_train, shakespeare_test, objective, extra, headline):
+    import rs3l_keras as rs3l
+
+    train, heldout = tmp_path / "train.txt", tmp_path / "heldout.txt"
+    train.write_text(shakespeare_train[:8_000])
+    heldout.write_text(shakespeare_test[:3_000])
+    code, out, err = run(capsys, "pretrain", "--objective", objective, "--text", str(train),
+                         "--validation-text", str(heldout), "--hidden-dim", "16", "--embedding-dim", "8",
+                         "--max-length", "40", "--batch-size", "32", "--epochs", "1", *extra,
+                         "--output", str(tmp_path / "preset"))
+    assert code == 0, err
+    meta = rs3l.preset_metadata(tmp_path / "preset")
+    assert meta["headline_metric"] == headline and headline in meta["metrics"]
+    if objective == "seq2seq":
+        assert {"copy_input_cer", "copy_input_exact_match"} <= set(meta["baselines"])
+    else:
+        assert meta["metrics"]["heldout_kl"] >= 0 and len(meta["samples"]) == 6
+    assert type(rs3l.load_pretrained(tmp_path / "preset")).__name__ in ("Seq2Seq", "SequenceVAE")

@@ -188,7 +188,7 @@ class Seq2Seq(Objective):
         return log_probs, list(new_states)
 
     def generate(self, source, max_length=None, beam_width=1, length_penalty=1.0):
-        """Decodes `source` (str, or list of str giving a list back).
+        """Decodes `source` (str or 1-D token ids; a list gives a list back).
 
         Args:
             max_length: int or None. Most tokens to emit (default: 2× the source + 10).
@@ -200,13 +200,16 @@ class Seq2Seq(Objective):
             raise ValueError("`generate` works on text and needs a tokenizer; this model has none.")
         if isinstance(source, (list, tuple)):
             return [self.generate(s, max_length, beam_width, length_penalty) for s in source]
-        if not isinstance(source, str):
-            raise ValueError(f"`source` must be a str, received {type(source).__name__}.")
+        if isinstance(source, np.ndarray) and source.ndim == 1 and source.dtype.kind in "iu":
+            ids = source.astype(np.int32)[: self.max_length]  # already token ids
+        elif isinstance(source, str):
+            ids = self.tokenizer.encode(source)[: self.max_length]
+        else:
+            raise ValueError(f"`source` must be a str or a 1-D int array of ids, received {type(source).__name__}.")
         if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
             raise ValueError(f"`beam_width` must be an int >= 1, received {beam_width!r}.")
         if not isinstance(length_penalty, (int, float)) or length_penalty < 0:
             raise ValueError(f"`length_penalty` must be a number >= 0, received {length_penalty!r}.")
-        ids = self.tokenizer.encode(source)[: self.max_length]
         if max_length is None:
             max_length = 2 * len(ids) + 10
         if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
