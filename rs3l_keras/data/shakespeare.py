@@ -21,10 +21,10 @@ _ESCAPE = re.compile(r"\\([\[\]\\*_#])")
 
 
 def clean_markdown(markdown):
-    """Strips the plays' Markdown markup (`**`, `_`, `#`, escapes, hard-break spaces).
+    r"""Strips the plays' Markdown markup (`**`, `_`, `#`, escapes, hard-break spaces).
 
-    >>> clean_markdown("**HAMLET**  \\n_\\\\[Aside]_  \\nTo be.")
-    'HAMLET\\n[Aside]\\nTo be.'
+    >>> clean_markdown("## ACT I\n**HAMLET**  \n_\\[Aside]_  \nTo be.")
+    'ACT I\nHAMLET\n[Aside]\nTo be.\n'
     """
     text = _HEADER.sub("", markdown)
     text = text.replace("**", "").replace("_", "")

@@ -185,11 +185,12 @@ class CharTokenizer(Tokenizer):
         import tensorflow as tf
 
         if self._table is None:
-            keys = tf.constant(self.vocabulary)
-            self._table = tf.lookup.StaticHashTable(
-                tf.lookup.KeyValueTensorInitializer(keys, tf.range(len(self.vocabulary), dtype=tf.int32)),
-                default_value=UNK_ID,
-            )
+            with tf.init_scope():  # build eagerly, even when first called inside a tf.data map
+                keys = tf.constant(self.vocabulary)
+                self._table = tf.lookup.StaticHashTable(
+                    tf.lookup.KeyValueTensorInitializer(keys, tf.range(len(self.vocabulary), dtype=tf.int32)),
+                    default_value=UNK_ID,
+                )
         if self.lowercase:
             text = tf.strings.lower(text, encoding="utf-8")
         chars = tf.strings.unicode_split(text, "UTF-8", errors="replace")

@@ -5,11 +5,10 @@ import math
 import keras
 import numpy as np
 
-from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import PAD_ID
 from rs3l_keras.metrics import BitsPerToken, Perplexity
-from rs3l_keras.objectives.objective import Objective
+from rs3l_keras.objectives.objective import Objective, check_positive_int, check_token_backbone
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -29,7 +28,7 @@ class LanguageModel(Objective):
     Input: token_ids (batch, time) int32. Output: logits (batch, time, vocabulary_size).
 
     Example:
-    >>> from rs3l_keras.data.tokenizers import CharTokenizer
+    >>> from rs3l_keras import CharTokenizer, RNNBackbone
     >>> tok = CharTokenizer.fit(["to be or not to be, that is the question"])
     >>> lm = LanguageModel(RNNBackbone(tok.vocabulary_size, hidden_dim=16), tok, sequence_length=8)
     >>> lm.compile()
@@ -39,21 +38,8 @@ class LanguageModel(Objective):
     """
 
     def __init__(self, backbone, tokenizer=None, sequence_length=128, **kwargs):
-        if not isinstance(backbone, RNNBackbone):
-            raise TypeError(f"`backbone` must be an RNNBackbone, received {type(backbone).__name__}.")
-        if backbone.vocabulary_size is None:
-            raise ValueError("A LanguageModel needs a token backbone (`vocabulary_size` set), "
-                             f"received a feature backbone with input_dim={backbone.input_dim}.")
-        if backbone.bidirectional:
-            raise ValueError("A LanguageModel predicts from left context only: `backbone` must "
-                             "be unidirectional, received bidirectional=True.")
-        if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
-            raise ValueError(
-                f"The tokenizer has {tokenizer.vocabulary_size} tokens but the backbone's "
-                f"vocabulary_size is {backbone.vocabulary_size}: they must match."
-            )
-        if isinstance(sequence_length, bool) or not isinstance(sequence_length, int) or sequence_length <= 0:
-            raise ValueError(f"`sequence_length` must be a positive int, received {sequence_length!r}.")
+        check_token_backbone(backbone, tokenizer, bidirectional=False)  # predicts from the left only
+        check_positive_int(sequence_length, "sequence_length")
 
         # === Layers ===
         self.backbone = backbone

@@ -4,10 +4,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 from rs3l_keras.data import masking
 from rs3l_keras.data.tokenizers import MASK_ID
-from rs3l_keras.objectives.objective import Objective
+from rs3l_keras.objectives.objective import Objective, check_positive_int, check_token_backbone
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -29,7 +28,7 @@ class MaskedLanguageModel(Objective):
     Input: token_ids (batch, time). Output: logits (batch, time, vocabulary_size).
 
     Example:
-    >>> from rs3l_keras.data.tokenizers import CharTokenizer
+    >>> from rs3l_keras import CharTokenizer, RNNBackbone
     >>> tok = CharTokenizer.fit("to be or not to be")
     >>> mlm = MaskedLanguageModel(RNNBackbone(tok.vocabulary_size, hidden_dim=8, bidirectional=True), tok, 16)
     >>> mlm.compile()
@@ -38,21 +37,8 @@ class MaskedLanguageModel(Objective):
     """
 
     def __init__(self, backbone, tokenizer=None, sequence_length=128, mask_rate=0.15, **kwargs):
-        if not isinstance(backbone, RNNBackbone):
-            raise TypeError(f"`backbone` must be an RNNBackbone, received {type(backbone).__name__}.")
-        if backbone.vocabulary_size is None or not backbone.bidirectional:
-            raise ValueError(
-                "A MaskedLanguageModel needs a token backbone with bidirectional=True (it predicts "
-                f"from both sides), received vocabulary_size={backbone.vocabulary_size}, "
-                f"bidirectional={backbone.bidirectional}."
-            )
-        if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
-            raise ValueError(
-                f"The tokenizer has {tokenizer.vocabulary_size} tokens but the backbone's "
-                f"vocabulary_size is {backbone.vocabulary_size}: they must match."
-            )
-        if isinstance(sequence_length, bool) or not isinstance(sequence_length, int) or sequence_length <= 0:
-            raise ValueError(f"`sequence_length` must be a positive int, received {sequence_length!r}.")
+        check_token_backbone(backbone, tokenizer, bidirectional=True)  # predicts from both sides
+        check_positive_int(sequence_length, "sequence_length")
         if not isinstance(mask_rate, (int, float)) or not 0 < mask_rate < 1:
             raise ValueError(f"`mask_rate` must be in (0, 1), received {mask_rate!r}.")
 

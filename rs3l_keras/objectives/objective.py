@@ -6,6 +6,32 @@ import numpy as np
 from rs3l_keras.data.tokenizers import Tokenizer
 
 
+def check_positive_int(value, name):
+    """Raises a ValueError naming `name` unless `value` is an int > 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
+
+
+def check_token_backbone(backbone, tokenizer, role="backbone", bidirectional=None):
+    """Checks an objective's `RNNBackbone`: token input, direction, and a tokenizer of the
+    same vocabulary size."""
+    from rs3l_keras.backbones.rnn_backbone import RNNBackbone
+
+    if not isinstance(backbone, RNNBackbone):
+        raise TypeError(f"`{role}` must be an RNNBackbone, received {type(backbone).__name__}.")
+    if backbone.vocabulary_size is None:
+        raise ValueError(f"`{role}` must be a token backbone (vocabulary_size set), received a "
+                         f"feature backbone with input_dim={backbone.input_dim}.")
+    if bidirectional is not None and backbone.bidirectional != bidirectional:
+        raise ValueError(f"`{role}` must have bidirectional={bidirectional} for this objective, "
+                         f"received bidirectional={backbone.bidirectional}.")
+    if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
+        raise ValueError(
+            f"The tokenizer has {tokenizer.vocabulary_size} tokens but the {role}'s "
+            f"vocabulary_size is {backbone.vocabulary_size}: they must match."
+        )
+
+
 class EpochCounter(keras.callbacks.Callback):
     """Publishes the epoch number to the input pipeline (see `windowing.shuffled_batches`),
     so each epoch's data order depends on the seed and the epoch only: resumed runs replay."""
@@ -109,7 +135,7 @@ class Objective(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("backbone", "tokenizer"):
+        for key in ("backbone", "encoder", "tokenizer"):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)

@@ -4,11 +4,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from rs3l_keras.backbones.rnn_backbone import CELLS, RNNBackbone
+from rs3l_keras.backbones.rnn_backbone import CELLS
 from rs3l_keras.data import noise as noise_lib
 from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
 from rs3l_keras.metrics import BitsPerToken
-from rs3l_keras.objectives.objective import Objective
+from rs3l_keras.objectives.objective import Objective, check_positive_int, check_token_backbone
 
 ATTENTION = (None, "luong", "bahdanau")
 
@@ -41,18 +41,11 @@ class Seq2Seq(Objective):
 
     def __init__(self, encoder, tokenizer=None, decoder_dim=None, attention="luong", task="denoise",
                  max_length=128, noise=None, **kwargs):
-        if not isinstance(encoder, RNNBackbone) or encoder.vocabulary_size is None:
-            raise ValueError("`encoder` must be an RNNBackbone with token input (vocabulary_size set).")
+        check_token_backbone(encoder, tokenizer, role="encoder")
         if attention not in ATTENTION:
             raise ValueError(f"`attention` must be one of {ATTENTION}, received {attention!r}.")
         noise_lib.check_noise_task(task)
-        if tokenizer is not None and tokenizer.vocabulary_size != encoder.vocabulary_size:
-            raise ValueError(
-                f"The tokenizer has {tokenizer.vocabulary_size} tokens but the encoder's "
-                f"vocabulary_size is {encoder.vocabulary_size}: they must match."
-            )
-        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
-            raise ValueError(f"`max_length` must be a positive int, received {max_length!r}.")
+        check_positive_int(max_length, "max_length")
         decoder_dim = decoder_dim or encoder.output_dim
         vocab = encoder.vocabulary_size
         self._num_states = 2 if encoder.cell == "lstm" else 1
@@ -103,12 +96,6 @@ class Seq2Seq(Objective):
             "noise": self.noise,
         })
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        return super().from_config(config)
 
     @property
     def backbone(self):

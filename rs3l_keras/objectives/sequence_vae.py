@@ -4,10 +4,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from rs3l_keras.backbones.rnn_backbone import CELLS, RNNBackbone
+from rs3l_keras.backbones.rnn_backbone import CELLS
 from rs3l_keras.data import noise as noise_lib
 from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
-from rs3l_keras.objectives.objective import Objective
+from rs3l_keras.objectives.objective import Objective, check_positive_int, check_token_backbone
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -79,20 +79,13 @@ class SequenceVAE(Objective):
 
     def __init__(self, encoder, tokenizer=None, latent_dim=32, decoder_dim=None, token_dropout=0.25,
                  free_bits=0.0, beta=1.0, max_length=64, **kwargs):
-        if not isinstance(encoder, RNNBackbone) or encoder.vocabulary_size is None:
-            raise ValueError("`encoder` must be an RNNBackbone with token input (vocabulary_size set).")
-        for name, value in (("latent_dim", latent_dim), ("max_length", max_length)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
+        check_token_backbone(encoder, tokenizer, role="encoder")
+        check_positive_int(latent_dim, "latent_dim")
+        check_positive_int(max_length, "max_length")
         if not isinstance(free_bits, (int, float)) or free_bits < 0:
             raise ValueError(f"`free_bits` must be a number >= 0, received {free_bits!r}.")
         if not isinstance(beta, (int, float)) or not beta > 0:
             raise ValueError(f"`beta` must be a number > 0, received {beta!r}.")
-        if tokenizer is not None and tokenizer.vocabulary_size != encoder.vocabulary_size:
-            raise ValueError(
-                f"The tokenizer has {tokenizer.vocabulary_size} tokens but the encoder's "
-                f"vocabulary_size is {encoder.vocabulary_size}: they must match."
-            )
         decoder_dim = decoder_dim or encoder.output_dim
         vocab = encoder.vocabulary_size
         num_states = 2 if encoder.cell == "lstm" else 1
@@ -151,12 +144,6 @@ class SequenceVAE(Objective):
             "max_length": self.max_length,
         })
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        return super().from_config(config)
 
     @property
     def backbone(self):

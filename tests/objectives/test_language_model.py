@@ -90,7 +90,7 @@ def test_generate_bad_arguments(lm, kwargs, match):
 
 
 def test_construction_errors(char_tokenizer):
-    with pytest.raises(ValueError, match="unidirectional"):
+    with pytest.raises(ValueError, match="must have bidirectional=False"):
         LanguageModel(RNNBackbone(char_tokenizer.vocabulary_size, bidirectional=True, hidden_dim=4))
     with pytest.raises(ValueError, match="token backbone"):
         LanguageModel(RNNBackbone(input_dim=3, hidden_dim=4))

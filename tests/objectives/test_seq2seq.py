@@ -89,7 +89,7 @@ def test_construction_and_decoding_errors(char_tokenizer):
         Seq2Seq(encoder, char_tokenizer, attention="transformer")
     with pytest.raises(ValueError, match="`task` must be one of"):
         Seq2Seq(encoder, char_tokenizer, task="translate")
-    with pytest.raises(ValueError, match="token input"):
+    with pytest.raises(ValueError, match="must be a token backbone"):
         Seq2Seq(RNNBackbone(input_dim=3, hidden_dim=4))
     model = Seq2Seq(encoder, char_tokenizer)
     with pytest.raises(ValueError, match="`beam_width` must be an int >= 1, received 0"):
