@@ -105,6 +105,11 @@ class Objective(keras.Model):
         """Keras `predict`; raw strings are tokenised and right-padded with id 0 first."""
         if isinstance(x, str) or (isinstance(x, (list, tuple)) and x and all(isinstance(t, str) for t in x)):
             x = self.encode_batch([x] if isinstance(x, str) else x)
+        for value in (x.values() if isinstance(x, dict) else [x]):
+            if hasattr(value, "shape") and len(value.shape) and value.shape[0] == 0:
+                raise ValueError(f"`x` is a batch of size 0 (shape {tuple(value.shape)}): nothing to predict.")
+        if isinstance(x, (list, tuple)) and not x:
+            raise ValueError("`x` is an empty list: nothing to predict.")
         return super().predict(x, batch_size=batch_size, **kwargs)
 
     def encode_batch(self, texts):

@@ -105,3 +105,14 @@ def test_construction_errors(char_tokenizer):
         lm.generate("abc")
     with pytest.raises(ValueError, match="builds its own targets"):
         lm.fit(np.ones((2, 5), "int32"), np.ones((2, 5), "int32"))
+
+
+def test_empty_batches_and_out_of_vocabulary_ids_are_refused(lm, char_tokenizer):
+    with pytest.raises(ValueError, match=r"`x` is a batch of size 0 \(shape \(0, 5\)\)"):
+        lm.predict(np.zeros((0, 5), "int32"))
+    with pytest.raises(ValueError, match="`x` is an empty list"):
+        lm.predict([])
+    with pytest.raises(ValueError, match=rf"must lie in \[0, {char_tokenizer.vocabulary_size}\)"):
+        lm.fit(np.array([[1, 2, 3, 500]]), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="`batch_size` must be a positive int, received -2"):
+        lm.fit("some text " * 30, batch_size=-2, epochs=1, verbose=0)
