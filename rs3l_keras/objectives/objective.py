@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from rs3l_keras.data.tokenizers import Tokenizer
+from rs3l_keras.data.tokenizers import BOS_ID, Tokenizer
 
 
 def check_positive_int(value, name):
@@ -102,15 +102,20 @@ class Objective(keras.Model):
         return super().evaluate(data, **kwargs)
 
     def predict(self, x, batch_size=None, **kwargs):
-        """Keras `predict`; raw strings are tokenised and right-padded with id 0 first."""
+        """Keras `predict`; raw strings go through `predict_inputs` (tokenised, right-padded
+        with id 0) first. A `tf.data.Dataset` or arrays go to Keras as they are."""
         if isinstance(x, str) or (isinstance(x, (list, tuple)) and x and all(isinstance(t, str) for t in x)):
-            x = self.encode_batch([x] if isinstance(x, str) else x)
+            x = self.predict_inputs([x] if isinstance(x, str) else list(x))
         for value in (x.values() if isinstance(x, dict) else [x]):
             if hasattr(value, "shape") and len(value.shape) and value.shape[0] == 0:
                 raise ValueError(f"`x` is a batch of size 0 (shape {tuple(value.shape)}): nothing to predict.")
         if isinstance(x, (list, tuple)) and not x:
             raise ValueError("`x` is an empty list: nothing to predict.")
         return super().predict(x, batch_size=batch_size, **kwargs)
+
+    def predict_inputs(self, texts):
+        """The model inputs for raw strings in `predict` (token ids, right-padded)."""
+        return self.encode_batch(texts)
 
     def encode_batch(self, texts):
         """List of str → (batch, max_len) int32 ids, right-padded with 0."""
@@ -144,3 +149,28 @@ class Objective(keras.Model):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+class EncoderDecoder(Objective):
+    """Base of the encoder-decoder objectives (`Seq2Seq`, `SequenceVAE`): inputs are
+    `{"encoder_token_ids", "decoder_token_ids"}`, lines are truncated to `max_length`, and
+    the encoder is the backbone that fine-tuning keeps."""
+
+    @property
+    def backbone(self):
+        return self.encoder
+
+    def encode_lines(self, texts):
+        """List of str → list of 1-D id arrays, each cut to `max_length` tokens."""
+        if self.tokenizer is None:
+            raise ValueError("Text inputs need a tokenizer; this model has none.")
+        if not isinstance(texts, (list, tuple)) or not texts or not all(isinstance(t, str) for t in texts):
+            raise ValueError("`x` must be text or a non-empty list of str.")
+        return [self.tokenizer.encode(t)[: self.max_length] for t in texts]
+
+    def predict_inputs(self, texts):
+        """Raw strings → encoder ids = the text, decoder ids = `<bos>` + the text (the
+        logits of reproducing each string)."""
+        ids = self.encode_batch(texts)[:, : self.max_length]
+        decoder = np.concatenate([np.full((len(ids), 1), BOS_ID, "int32"), ids], axis=1)
+        return {"encoder_token_ids": ids, "decoder_token_ids": decoder}

@@ -8,13 +8,13 @@ from rs3l_keras.backbones.rnn_backbone import CELLS
 from rs3l_keras.data import noise as noise_lib
 from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
 from rs3l_keras.metrics import BitsPerToken
-from rs3l_keras.objectives.objective import Objective, check_positive_int, check_token_backbone
+from rs3l_keras.objectives.objective import EncoderDecoder, check_positive_int, check_token_backbone
 
 ATTENTION = (None, "luong", "bahdanau")
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
-class Seq2Seq(Objective):
+class Seq2Seq(EncoderDecoder):
     """Sequence-to-sequence model: an `RNNBackbone` encoder whose final state initialises an
     RNN decoder (through a learned tanh bridge), with optional Luong (dot-product) or
     Bahdanau (additive) attention over the encoder states. Trained with teacher forcing;
@@ -97,11 +97,6 @@ class Seq2Seq(Objective):
         })
         return config
 
-    @property
-    def backbone(self):
-        """The encoder (what fine-tuning keeps)."""
-        return self.encoder
-
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """Adam(2e-3) with global gradient-norm clipping at 1.0; cross-entropy ignoring
         padding; token accuracy and bits per token."""
@@ -114,14 +109,9 @@ class Seq2Seq(Objective):
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
     # -- data ---------------------------------------------------------------------------
-    def _ids(self, texts):
-        return [self.tokenizer.encode(t)[: self.max_length] for t in texts]
-
     def make_pairs(self, x, y=None):
         """Source and target id lists from raw text (the pretext `task`), lists of lines,
         `(sources, targets)` string lists, or lists of id arrays."""
-        if self.tokenizer is None:
-            raise ValueError("Text inputs need a tokenizer; this model has none.")
         if isinstance(x, str):
             x = noise_lib.text_lines(x)
         if not isinstance(x, (list, tuple)) or not x:
@@ -129,13 +119,13 @@ class Seq2Seq(Objective):
         if y is not None:
             if len(y) != len(x):
                 raise ValueError(f"`x` and `y` must have the same length, received {len(x)} and {len(y)}.")
-            return self._ids(x), self._ids(y)
+            return self.encode_lines(x), self.encode_lines(y)
         if self.task == "next-line":
             pairs = noise_lib.next_line_pairs(list(x))
             if not pairs:
                 raise ValueError("The next-line task needs at least 2 lines of text.")
-            return self._ids([a for a, _ in pairs]), self._ids([b for _, b in pairs])
-        ids = self._ids(x)
+            return self.encode_lines([a for a, _ in pairs]), self.encode_lines([b for _, b in pairs])
+        ids = self.encode_lines(x)
         return ids, ids
 
     def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):

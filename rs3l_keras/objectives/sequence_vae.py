@@ -7,7 +7,7 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import CELLS
 from rs3l_keras.data import noise as noise_lib
 from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
-from rs3l_keras.objectives.objective import Objective, check_positive_int, check_token_backbone
+from rs3l_keras.objectives.objective import EncoderDecoder, check_positive_int, check_token_backbone
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -54,7 +54,7 @@ class Reparameterize(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
-class SequenceVAE(Objective):
+class SequenceVAE(EncoderDecoder):
     """Variational autoencoder for sequences with an RNN encoder and decoder.
 
     Encoder → (z_mean, z_log_var) → z by reparameterisation → decoder (its initial state
@@ -146,10 +146,6 @@ class SequenceVAE(Objective):
         return config
 
     @property
-    def backbone(self):
-        return self.encoder
-
-    @property
     def metrics(self):
         return [*super().metrics, self.reconstruction_tracker, self.kl_tracker]
 
@@ -186,22 +182,15 @@ class SequenceVAE(Objective):
             raise ValueError("`x` is None: expected text, a list of lines or a tf.data.Dataset.")
         if isinstance(x, tf.data.Dataset):
             return x
-        ids = self._encode_texts(noise_lib.text_lines(x) if isinstance(x, str) else x)
+        ids = self.encode_lines(noise_lib.text_lines(x) if isinstance(x, str) else x)
         return noise_lib.seq2seq_dataset(ids, ids, batch_size=batch_size or 64, shuffle=shuffle,
                                          seed=0 if seed is None and not shuffle else seed, epoch=epoch)
-
-    def _encode_texts(self, texts):
-        if self.tokenizer is None:
-            raise ValueError("Text inputs need a tokenizer; this model has none.")
-        if not isinstance(texts, (list, tuple)) or not texts or not all(isinstance(t, str) for t in texts):
-            raise ValueError("`x` must be text or a non-empty list of str.")
-        return [self.tokenizer.encode(t)[: self.max_length] for t in texts]
 
     # -- the latent space -----------------------------------------------------------------
     def encode(self, texts):
         """Posterior means z (n, latent_dim) of a str or list of str."""
         texts = [texts] if isinstance(texts, str) else list(texts)
-        ids = self._encode_texts(texts)
+        ids = self.encode_lines(texts)
         batch = np.zeros((len(ids), max(1, max(len(i) for i in ids))), "int32")
         for row, i in zip(batch, ids):
             row[: len(i)] = i

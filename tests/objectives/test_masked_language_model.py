@@ -93,3 +93,10 @@ def test_construction_errors(char_tokenizer):
     mlm = MaskedLanguageModel(RNNBackbone(char_tokenizer.vocabulary_size, hidden_dim=4, bidirectional=True), char_tokenizer)
     with pytest.raises(ValueError, match="must be a str containing '<mask>'"):
         mlm.fill_mask("no mask here")
+
+
+def test_predict_on_raw_strings_and_tf_data(mlm, char_tokenizer):
+    logits = mlm.predict(["To be", "or not"], verbose=0)
+    assert logits.shape == (2, 6, char_tokenizer.vocabulary_size)
+    ds = tf.data.Dataset.from_tensor_slices(char_tokenizer.encode("To be, or not to be")[:16].reshape(2, 8)).batch(2)
+    assert mlm.predict(ds, verbose=0).shape == (2, 8, char_tokenizer.vocabulary_size)

@@ -98,3 +98,14 @@ def test_construction_and_decoding_errors(char_tokenizer):
         model.generate("abc", length_penalty=-1)
     with pytest.raises(ValueError, match="same length"):
         model.make_pairs(["a", "b"], ["a"])
+
+
+def test_predict_on_raw_strings_and_tf_data(char_tokenizer, lines):
+    model = make(char_tokenizer)
+    logits = model.predict(["To be", "or not"], verbose=0)
+    assert logits.shape == (2, 7, char_tokenizer.vocabulary_size)  # <bos> + 6 steps
+    x, _ = next(iter(model.make_dataset(lines[:8], batch_size=8)))
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensors(x)
+    assert model.predict(ds, verbose=0).shape[0] == 8

@@ -94,3 +94,14 @@ def test_errors(char_tokenizer):
         model.sample(0)
     with pytest.raises(ValueError, match="`steps` must be an int >= 2"):
         model.interpolate("a", "b", steps=1)
+
+
+def test_predict_on_raw_strings_and_tf_data(char_tokenizer, lines):
+    import tensorflow as tf
+
+    model = make(char_tokenizer)
+    out = model.predict(["To be", "or not"], verbose=0)
+    assert out["logits"].shape == (2, 7, char_tokenizer.vocabulary_size) and out["z_mean"].shape == (2, 8)
+    np.testing.assert_allclose(out["z_mean"], model.encode(["To be", "or not"]), rtol=1e-5, atol=1e-6)
+    x, _ = next(iter(model.make_dataset(lines[:8], batch_size=8)))
+    assert model.predict(tf.data.Dataset.from_tensors(x), verbose=0)["z_mean"].shape == (8, 8)
