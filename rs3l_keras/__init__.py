@@ -19,6 +19,7 @@ from rs3l_keras.zoo import (
     pack_preset,
     preset_metadata,
     save_pretrained,
+    update_metadata,
     verify_preset,
 )
 
@@ -41,5 +42,6 @@ __all__ = [
     "pack_preset",
     "preset_metadata",
     "save_pretrained",
+    "update_metadata",
     "verify_preset",
 ]

@@ -314,7 +314,9 @@ def save_pretrained(model, directory, metrics=None, metadata=None):
         if tokenizer_config is not None:
             (staging / TOKENIZER_FILE).write_text(json.dumps(tokenizer_config, indent=1) + "\n")
         # Weights only, from an uncompiled twin: no optimizer state in a preset.
-        twin = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
+        twin_config = keras.saving.serialize_keras_object(model)
+        twin_config.pop("compile_config", None)  # an uncompiled twin has no optimizer to save
+        twin = keras.saving.deserialize_keras_object(twin_config)
         twin.set_weights(model.get_weights())
         twin.save_weights(staging / WEIGHTS_FILE)
         meta = {
@@ -374,12 +376,13 @@ def _recover_interrupted_save(directory):
 
 def update_metadata(directory, updates):
     """Merges `updates` into a preset's metadata (e.g. downstream results), regenerates the
-    model card and re-pins every file's sha256. The new metadata.json is written
-    atomically; the registry pin of a registered preset must then be updated too."""
+    model card and re-pins every file's sha256 as the files are now (a maintainer's tool:
+    it trusts the folder). The new metadata.json is written atomically; the registry pin
+    of a registered preset must then be updated too."""
     directory = pathlib.Path(directory)
-    meta = verify_preset(directory)
+    meta = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
     meta.update(updates)
-    meta.pop("files")
+    meta.pop("files", None)
     _atomic_write_text(directory / README_FILE, model_card.render(meta))
     meta["files"] = {p.name: sha256_file(p) for p in sorted(directory.iterdir())
                      if p.is_file() and p.name != METADATA_FILE}

@@ -47,10 +47,49 @@ def test_non_finite_loss_stops_naming_the_step_and_keeps_the_last_good_checkpoin
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_gradient_clipping_is_on_by_default(char_tokenizer):
-    lm = rs3l.LanguageModel(rs3l.RNNBackbone(char_tokenizer.vocabulary_size, hidden_dim=8), char_tokenizer)
-    lm.compile()
-    assert lm.optimizer.global_clipnorm == 1.0
+@pytest.mark.parametrize("objective", ["language-model", "masked-language-model", "seq2seq", "sequence-vae"])
+def test_gradient_clipping_is_on_by_default(char_tokenizer, objective):
+    from rs3l_keras.pretrain import build_text_model
+
+    model = build_text_model(objective, char_tokenizer, hidden_dim=8, embedding_dim=4)
+    model.compile()
+    assert model.optimizer.global_clipnorm == 1.0
+
+
+DETERMINISM = """
+import sys, keras, numpy as np, tensorflow as tf
+from rs3l_keras import CharTokenizer, KLAnnealing
+from rs3l_keras.data import shakespeare
+from rs3l_keras.pretrain import build_text_model, set_determinism
+text = shakespeare.load_text("train")[:20_000]
+for objective in ["language-model", "masked-language-model", "seq2seq", "sequence-vae"]:
+    runs = []
+    for _ in range(2):
+        set_determinism(5, deterministic=True)
+        model = build_text_model(objective, CharTokenizer.fit(text), hidden_dim=16, embedding_dim=8,
+                                 sequence_length=32, max_length=32, latent_dim=4)
+        model.compile()
+        extra = [KLAnnealing(5)] if objective == "sequence-vae" else []
+        model.fit(text, batch_size=16, epochs=2, steps_per_epoch=6, seed=5, verbose=0, callbacks=extra)
+        runs.append([w.numpy() for w in model.weights])
+    same = all(np.array_equal(a, b) for a, b in zip(*runs))
+    print(objective, "identical" if same else "DIFFERENT", flush=True)
+"""
+
+
+def test_same_seed_same_weights_for_every_objective():
+    result = subprocess.run([sys.executable, "-c", DETERMINISM], capture_output=True, text=True, env=ENV, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 4 and all(line.endswith(" identical") for line in lines), lines
+
+
+def test_no_pickle_no_lambda_layers_no_unsafe_loading_in_the_library():
+    root = pathlib.Path(rs3l.__file__).parent
+    for path in root.rglob("*.py"):
+        source = path.read_text()
+        for forbidden in ("import pickle", "cPickle", "layers.Lambda", "safe_mode=False", "allow_pickle=True"):
+            assert forbidden not in source, f"{forbidden} in {path}"
 
 
 SAVER = """

@@ -146,3 +146,13 @@ def test_update_metadata_adds_results_and_repins(tiny_preset):
     meta = rs3l.preset_metadata(path)
     assert meta["downstream"] == {"reviews_acc_100_labels": 0.8}
     assert "reviews_acc_100_labels" in (path / "README.md").read_text()
+
+
+def test_tokenizer_that_does_not_fit_the_config_is_refused(tiny_preset):
+    _, path = tiny_preset
+    tokenizer = json.loads((path / "tokenizer.json").read_text())
+    tokenizer["config"]["vocabulary"].append("\u2603")  # one token too many for the embedding
+    (path / "tokenizer.json").write_text(json.dumps(tokenizer))
+    rs3l.update_metadata(path, {})
+    with pytest.raises(rs3l.PresetIntegrityError, match="do not describe a valid model: .*must match"):
+        rs3l.load_pretrained(path)
