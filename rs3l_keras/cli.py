@@ -210,6 +210,8 @@ def _cmd_pretrain(args, argv):
     command = "rs3l " + " ".join(shlex.quote(a) for a in recorded)
     checkpoint_dir = args.checkpoint_dir or args.output.rstrip("/") + ".ckpt"
     meta = {"data": data_meta, "recipe": args.recipe or command, "command": command}
+    if not args.text:
+        meta.update({"intended_use": pretrain.SHAKESPEARE_USE, "license": pretrain.SHAKESPEARE_LICENSE})
     if args.description:
         meta["description"] = args.description
     model, metrics = pretrain.pretrain_text_model(

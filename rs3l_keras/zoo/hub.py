@@ -245,6 +245,7 @@ def load_pretrained(preset, weights=True, compile=True, cache_dir=None):
     verify_preset(directory, pinned)
     config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
     _check_class(config, CONFIG_FILE)
+    config.pop("compile_config", None)
     tokenizer_path = directory / TOKENIZER_FILE
     if tokenizer_path.exists():
         tokenizer_config = json.loads(tokenizer_path.read_text(encoding="utf-8"))
@@ -295,6 +296,7 @@ def save_pretrained(model, directory, metrics=None, metadata=None):
     """
     directory = pathlib.Path(directory).expanduser()
     config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)  # a preset is an architecture and weights; loading compiles
     _check_class(config, "model")
     if metrics is not None and not isinstance(metrics, dict):
         raise TypeError(f"`metrics` must be a dict of name → number, received {type(metrics).__name__}.")
@@ -314,9 +316,7 @@ def save_pretrained(model, directory, metrics=None, metadata=None):
         if tokenizer_config is not None:
             (staging / TOKENIZER_FILE).write_text(json.dumps(tokenizer_config, indent=1) + "\n")
         # Weights only, from an uncompiled twin: no optimizer state in a preset.
-        twin_config = keras.saving.serialize_keras_object(model)
-        twin_config.pop("compile_config", None)  # an uncompiled twin has no optimizer to save
-        twin = keras.saving.deserialize_keras_object(twin_config)
+        twin = keras.saving.deserialize_keras_object(config)  # uncompiled: no optimizer slots
         twin.set_weights(model.get_weights())
         twin.save_weights(staging / WEIGHTS_FILE)
         meta = {

@@ -5,4 +5,10 @@
 `metadata_sha256` pins `metadata.json`, which pins the sha256 of every other file.
 """
 
-PRESETS = {}
+PRESETS = {
+    "lstm-vae-small": {
+        "description": "Character-level sequence VAE (LSTM 1x192, 32-d latent) on Shakespeare lines.",
+        "path": "lstm-vae-small",
+        "metadata_sha256": "cf02c73f9721d008d3353ce467872560adfc445a17b9f8f4c0841c64d6a48685",
+    },
+}
