@@ -11,4 +11,9 @@ PRESETS = {
         "path": "lstm-vae-small",
         "metadata_sha256": "cf02c73f9721d008d3353ce467872560adfc445a17b9f8f4c0841c64d6a48685",
     },
+    "lstm-lm-small": {
+        "description": "Character-level 1x512 LSTM language model pretrained on 34 Shakespeare plays.",
+        "path": "lstm-lm-small",
+        "metadata_sha256": "f531fa60347d4e07fd26c71f5bf14e331b69ebe1b8a675faf2f6f86cd79d395c",
+    },
 }
