@@ -96,6 +96,8 @@ def download_preset(url, sha256=None, cache_dir=None):
     """Downloads a preset archive (`.tar.gz` of a preset directory) once into the cache
     with `keras.utils.get_file`, checks its sha256, and returns the extracted directory."""
     name = os.path.basename(urllib.parse.urlsplit(url).path) or "preset.tar.gz"
+    if cache_dir is not None:  # get_file falls back to /tmp/.keras when the folder is missing
+        os.makedirs(cache_dir, exist_ok=True)
     archive = keras.utils.get_file(
         fname=name, origin=url, file_hash=sha256, hash_algorithm="sha256",
         cache_dir=cache_dir, cache_subdir="rs3l_presets",

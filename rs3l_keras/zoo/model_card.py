@@ -25,7 +25,7 @@ def render(meta):
         out += [meta["description"], ""]
     out += ["## Model", ""]
     rows = [("objective", f"`{meta.get('objective')}`"), ("parameters", f"{meta.get('num_parameters', 0):,}")]
-    for key, value in (meta.get("backbone") or {}).items():
+    for key, value in sorted((meta.get("backbone") or {}).items()):
         if value is not None:
             rows.append((key, _fmt(value)))
     if meta.get("sequence_length"):
@@ -39,10 +39,10 @@ def render(meta):
         out += ["## Downstream results", "", _table([(k, _fmt(v)) for k, v in sorted(meta["downstream"].items())]), ""]
     data = meta.get("data")
     if data:
-        out += ["## Training data", "", _table([(k, _fmt(v)) for k, v in data.items()]), ""]
+        out += ["## Training data", "", _table([(k, _fmt(v)) for k, v in sorted(data.items())]), ""]
     training = meta.get("training")
     if training:
-        out += ["## Training", "", _table([(k, _fmt(v)) for k, v in training.items()]), ""]
+        out += ["## Training", "", _table([(k, _fmt(v)) for k, v in sorted(training.items())]), ""]
     if meta.get("recipe"):
         out += ["## Reproduce", "", "```bash", meta["recipe"], "```", ""]
         if meta.get("command") and meta["command"] != meta["recipe"]:
@@ -59,7 +59,7 @@ def render(meta):
         out += ["## Licence", "", meta["license"], ""]
     versions = meta.get("versions")
     if versions:
-        out += ["## Software", "", ", ".join(f"{k} {v}" for k, v in versions.items()), ""]
+        out += ["## Software", "", ", ".join(f"{k} {v}" for k, v in sorted(versions.items())), ""]
     out += [f"Created {meta.get('created', '?')}. Every file is pinned by sha256 in `metadata.json`.", ""]
     return "\n".join(out)
 

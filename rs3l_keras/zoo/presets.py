@@ -9,7 +9,7 @@ PRESETS = {
     "lstm-vae-small": {
         "description": "Character-level sequence VAE (LSTM 1x192, 32-d latent) on Shakespeare lines.",
         "path": "lstm-vae-small",
-        "metadata_sha256": "cf02c73f9721d008d3353ce467872560adfc445a17b9f8f4c0841c64d6a48685",
+        "metadata_sha256": "93c076555b699add0f9a82153f11a12dd9991e41bbb9b61995ef9ddbc086e53c",
     },
     "lstm-lm-small": {
         "description": "Character-level 1x512 LSTM language model pretrained on 34 Shakespeare plays.",
