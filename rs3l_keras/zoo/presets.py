@@ -16,4 +16,9 @@ PRESETS = {
         "path": "lstm-lm-small",
         "metadata_sha256": "f531fa60347d4e07fd26c71f5bf14e331b69ebe1b8a675faf2f6f86cd79d395c",
     },
+    "lstm-seq2seq-small": {
+        "description": "Character-level denoising seq2seq (BiLSTM 1x128 encoder, LSTM 256 decoder, Luong attention) on Shakespeare lines.",
+        "path": "lstm-seq2seq-small",
+        "metadata_sha256": "b275d94c584a28cd94b13c68ead9f47be77289824066cb40025760aabaf87c7a",
+    },
 }
