@@ -10,6 +10,7 @@ import numpy as np
 from rs3l_keras import callbacks as cb
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import shakespeare
+from rs3l_keras.data.tokenizers import MASK_ID
 from rs3l_keras.data.tokenizers import tokenizer_class
 from rs3l_keras.objectives import KLAnnealing, LanguageModel, MaskedLanguageModel, Seq2Seq, SequenceVAE
 from rs3l_keras.zoo import hub
@@ -271,18 +272,24 @@ def masked_accuracy_report(mlm, text, compare_with=None, seed=0, batch_size=64):
             "two must share one tokenizer to be scored on the same positions."
         )
     hits_mlm = hits_lm = total = 0
+    mask_hits_mlm = mask_hits_lm = mask_total = 0  # the positions shown as <mask> only
     for corrupted, original, weights in data:
         original, selected = original.numpy(), weights.numpy() > 0
         selected[:, 0] = False
-        pred = np.asarray(mlm.predict_on_batch(corrupted)).argmax(-1)
-        hits_mlm += int((pred == original)[selected].sum())
-        total += int(selected.sum())
+        masked = selected & (corrupted.numpy() == MASK_ID)
+        correct = np.asarray(mlm.predict_on_batch(corrupted)).argmax(-1) == original
+        hits_mlm += int(correct[selected].sum())
+        mask_hits_mlm += int(correct[masked].sum())
+        total, mask_total = total + int(selected.sum()), mask_total + int(masked.sum())
         if lm is not None:
-            lm_pred = np.asarray(lm.predict_on_batch(original[:, :-1])).argmax(-1)
-            hits_lm += int((lm_pred == original[:, 1:])[selected[:, 1:]].sum())
-    report = {"heldout_masked_accuracy": hits_mlm / total, "heldout_num_masked": total}
+            lm_correct = np.asarray(lm.predict_on_batch(original[:, :-1])).argmax(-1) == original[:, 1:]
+            hits_lm += int(lm_correct[selected[:, 1:]].sum())
+            mask_hits_lm += int(lm_correct[masked[:, 1:]].sum())
+    report = {"heldout_masked_accuracy": hits_mlm / total, "heldout_num_masked": total,
+              "heldout_mask_token_accuracy": mask_hits_mlm / mask_total}
     if lm is not None:
         report["left_context_lm_accuracy"] = hits_lm / total
+        report["left_context_lm_mask_token_accuracy"] = mask_hits_lm / mask_total
         report["left_context_lm"] = compare_with if isinstance(compare_with, str) else lm.name
     return report
 

@@ -21,4 +21,9 @@ PRESETS = {
         "path": "lstm-seq2seq-small",
         "metadata_sha256": "b275d94c584a28cd94b13c68ead9f47be77289824066cb40025760aabaf87c7a",
     },
+    "bilstm-mlm-small": {
+        "description": "Character-level bidirectional 1x256 LSTM masked language model pretrained on 34 Shakespeare plays.",
+        "path": "bilstm-mlm-small",
+        "metadata_sha256": "ac1c5e1af0b9af76b396a63c0bc0781d9034363d74e938ca807cb2467278c4ed",
+    },
 }
