@@ -231,7 +231,7 @@ def seq2seq_report(model, text, num_lines=500, seed=0):
     lines = heldout_lines(text, num_lines)
     originals = [model.tokenizer.encode(line)[: model.max_length] for line in lines]
     corrupted = noise.copy_baseline_ids(originals, seed=seed, **model.noise)
-    predicted = [model.tokenizer.encode(model.generate(c)) for c in corrupted]
+    predicted = [model.tokenizer.encode(text) for text in model.generate(corrupted)]  # one greedy batch
     length = sum(len(o) for o in originals)
 
     def cer(hyps):

@@ -155,8 +155,9 @@ class Seq2Seq(EncoderDecoder):
         new_states = new_states if isinstance(new_states, (list, tuple)) else [new_states]
         if self.attention is not None:
             k = tokens.shape[0]
-            mem = ops.repeat(memory, k, axis=0)
-            context = self.attention([hidden[:, None, :], mem], mask=[None, ops.repeat(memory_mask, k, axis=0)])
+            if memory.shape[0] != k:  # beams of one source share its memory
+                memory, memory_mask = ops.repeat(memory, k, axis=0), ops.repeat(memory_mask, k, axis=0)
+            context = self.attention([hidden[:, None, :], memory], mask=[None, memory_mask])
             hidden = self.attention_combine(ops.concatenate([hidden, context[:, 0, :]], axis=-1))
         logits = np.asarray(ops.convert_to_numpy(self.output_head(hidden)), np.float64)
         logits[:, [PAD_ID, UNK_ID, BOS_ID, MASK_ID]] = -np.inf  # never meaningful output
@@ -164,8 +165,41 @@ class Seq2Seq(EncoderDecoder):
         log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
         return log_probs, list(new_states)
 
+    def _source_ids(self, source):
+        if isinstance(source, np.ndarray) and source.ndim == 1 and source.dtype.kind in "iu":
+            return source.astype(np.int32)[: self.max_length]  # already token ids
+        if isinstance(source, str):
+            return self.tokenizer.encode(source)[: self.max_length]
+        raise ValueError(f"`source` must be a str or a 1-D int array of ids, received {type(source).__name__}.")
+
+    def _greedy_batch(self, sources, max_length=None):
+        """Greedy decoding of many sources at once (right-padded, as in training)."""
+        limits = [max_length or 2 * len(ids) + 10 for ids in sources]
+        check_positive_int(max(limits), "max_length")
+        batch = np.zeros((len(sources), max(1, max(len(ids) for ids in sources))), np.int32)
+        for row, ids in zip(batch, sources):
+            row[: len(ids)] = ids
+        encoded = self.encoder(batch)
+        states = [bridge(encoded["pooled_output"]) for bridge in self.bridges]
+        memory = self.memory_projection(encoded["sequence_output"]) if self.attention is not None else None
+        memory_mask = ops.not_equal(ops.convert_to_tensor(batch), PAD_ID)
+        tokens = np.full(len(sources), BOS_ID, np.int32)
+        outputs, done = [[] for _ in sources], np.zeros(len(sources), bool)
+        for step in range(max(limits)):
+            log_probs, states = self._decode_step(tokens, states, memory, memory_mask)
+            tokens = log_probs.argmax(-1).astype(np.int32)
+            for i, token in enumerate(tokens):
+                if done[i] or token == EOS_ID or step >= limits[i]:
+                    done[i] = True
+                else:
+                    outputs[i].append(int(token))
+            if done.all():
+                break
+        return [self.tokenizer.decode(np.array(o, np.int32)) for o in outputs]
+
     def generate(self, source, max_length=None, beam_width=1, length_penalty=1.0):
-        """Decodes `source` (str or 1-D token ids; a list gives a list back).
+        """Decodes `source` (str or 1-D token ids; a list gives a list back, decoded as one
+        right-padded batch when greedy).
 
         Args:
             max_length: int or None. Most tokens to emit (default: 2× the source + 10).
@@ -176,13 +210,10 @@ class Seq2Seq(EncoderDecoder):
         if self.tokenizer is None:
             raise ValueError("`generate` works on text and needs a tokenizer; this model has none.")
         if isinstance(source, (list, tuple)):
+            if beam_width == 1 and source:
+                return self._greedy_batch([self._source_ids(s) for s in source], max_length)
             return [self.generate(s, max_length, beam_width, length_penalty) for s in source]
-        if isinstance(source, np.ndarray) and source.ndim == 1 and source.dtype.kind in "iu":
-            ids = source.astype(np.int32)[: self.max_length]  # already token ids
-        elif isinstance(source, str):
-            ids = self.tokenizer.encode(source)[: self.max_length]
-        else:
-            raise ValueError(f"`source` must be a str or a 1-D int array of ids, received {type(source).__name__}.")
+        ids = self._source_ids(source)
         if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
             raise ValueError(f"`beam_width` must be an int >= 1, received {beam_width!r}.")
         if not isinstance(length_penalty, (int, float)) or length_penalty < 0:
