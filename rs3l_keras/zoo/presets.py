@@ -14,16 +14,16 @@ PRESETS = {
     "lstm-lm-small": {
         "description": "Character-level 1x512 LSTM language model pretrained on 34 Shakespeare plays.",
         "path": "lstm-lm-small",
-        "metadata_sha256": "f531fa60347d4e07fd26c71f5bf14e331b69ebe1b8a675faf2f6f86cd79d395c",
-    },
-    "bilstm-mlm-small": {
-        "description": "Character-level bidirectional 1x256 LSTM masked language model pretrained on 34 Shakespeare plays.",
-        "path": "bilstm-mlm-small",
-        "metadata_sha256": "ac1c5e1af0b9af76b396a63c0bc0781d9034363d74e938ca807cb2467278c4ed",
+        "metadata_sha256": "2de71c0288c20c7cb895edf04a30a5178c8b3bd9f6ff9bdb99f40f22a37e9ead",
     },
     "lstm-seq2seq-small": {
         "description": "Character-level denoising seq2seq (BiLSTM 1x128 encoder, LSTM 256 decoder, Luong attention) on Shakespeare lines.",
         "path": "lstm-seq2seq-small",
         "metadata_sha256": "8e88a8b507453b9dd6edc5182770a277cb7b92f231a19b9d5a338c07015c142c",
+    },
+    "bilstm-mlm-small": {
+        "description": "Character-level bidirectional 1x256 LSTM masked language model pretrained on 34 Shakespeare plays.",
+        "path": "bilstm-mlm-small",
+        "metadata_sha256": "b66cc973cac9deff30ab1f0c1a78422e2085b209d06f5089dd66322f769517cc",
     },
 }

@@ -66,6 +66,7 @@ def test_preset_meets_its_quality_bar(name):
         assert metrics["heldout_bits_per_char"] <= 2.15 and meta["num_parameters"] <= 2_000_000
     elif meta["objective"] == "MaskedLanguageModel":  # both sides must clearly beat the left side
         assert metrics["heldout_masked_accuracy"] > baselines["left_context_lm_accuracy"] + 0.05
+        assert metrics["heldout_mask_token_accuracy"] > baselines["left_context_lm_mask_token_accuracy"] + 0.05
     elif meta["objective"] == "Seq2Seq":
         assert metrics["heldout_cer"] < baselines["copy_input_cer"]
     elif meta["objective"] == "SequenceVAE":  # no posterior collapse
