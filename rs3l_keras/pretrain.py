@@ -115,16 +115,20 @@ def pretrain_text_model(
 ):
     """Trains a text objective from scratch (warm-up + cosine learning-rate schedule).
 
-    `objective`: `"language-model"` (unidirectional backbone) or `"masked-language-model"`
-    (bidirectional). Training stops with `NonFiniteLossError` at the first non-finite loss.
+    `objective`: `"language-model"` (unidirectional backbone), `"masked-language-model"`
+    (bidirectional), `"seq2seq"` (bidirectional encoder; `model_options` takes `task`,
+    `attention`, `max_length`) or `"sequence-vae"` (`latent_dim`, `token_dropout`,
+    `free_bits`, `max_length`; KL annealed over `kl_warmup_steps`, default a third of the
+    steps). Training stops with `NonFiniteLossError` at the first non-finite loss.
     With `checkpoint_dir`, `last`/`best` weights are written there atomically every epoch and
     a crash-safe backup (model + optimizer) lets `resume=True` continue from the last
     finished epoch with the same data order, so the result equals an uninterrupted run's.
 
     Returns `(model, metrics)`; with `output`, also saves the preset there. Held-out metrics:
-    bits/char for a language model; masked-token accuracy for a masked LM, and, with
-    `compare_with` (a language model or preset name), that model's accuracy on the same
-    positions from left context only.
+    bits/char (language model); masked-token accuracy, and with `compare_with` (a language
+    model or preset name) that model's accuracy on the same positions from left context only
+    (masked LM); denoising CER and exact match next to copying the input (seq2seq); NLL
+    bound, reconstruction and KL per line, plus samples for the model card (VAE).
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"`objective` must be one of {OBJECTIVES}, received {objective!r}.")
@@ -168,7 +172,8 @@ def pretrain_text_model(
             meta["baselines"] = {"copy_input_cer": metrics.pop("copy_input_cer"),
                                  "copy_input_exact_match": metrics.pop("copy_input_exact_match")}
             meta["evaluation"] = (f"first {eval_lines} held-out lines of at least 10 characters, corrupted "
-                                  "with seed 0, decoded greedily; CER = edit distance / reference length")
+                                  "with seed 0, decoded greedily as one right-padded batch; CER = edit "
+                                  "distance / reference length")
     elif objective == "sequence-vae":
         metrics["train_kl_last_epoch"] = float(history.history["kl"][-1])
         if heldout_text:

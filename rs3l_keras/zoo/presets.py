@@ -19,7 +19,7 @@ PRESETS = {
     "lstm-seq2seq-small": {
         "description": "Character-level denoising seq2seq (BiLSTM 1x128 encoder, LSTM 256 decoder, Luong attention) on Shakespeare lines.",
         "path": "lstm-seq2seq-small",
-        "metadata_sha256": "8e88a8b507453b9dd6edc5182770a277cb7b92f231a19b9d5a338c07015c142c",
+        "metadata_sha256": "ed4c37a919b33a270410007864236c92bea82ba0076493a583934ce53edfc079",
     },
     "bilstm-mlm-small": {
         "description": "Character-level bidirectional 1x256 LSTM masked language model pretrained on 34 Shakespeare plays.",
