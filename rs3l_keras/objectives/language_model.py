@@ -8,7 +8,12 @@ import numpy as np
 from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import PAD_ID
 from rs3l_keras.metrics import BitsPerToken, Perplexity
-from rs3l_keras.objectives.objective import Objective, check_positive_int, check_token_backbone
+from rs3l_keras.objectives.objective import (
+    Objective,
+    check_positive_int,
+    check_self_supervised_inputs,
+    check_token_backbone,
+)
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -77,10 +82,7 @@ class LanguageModel(Objective):
 
     def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Text, token ids or a `tf.data.Dataset` → batches of (inputs, next-token targets)."""
-        if y is not None:
-            raise ValueError("A LanguageModel builds its own targets from `x`; received `y` too.")
-        if x is None:
-            raise ValueError("`x` is None: expected text, token ids or a tf.data.Dataset.")
+        check_self_supervised_inputs(self, x, y, "text, token ids or a tf.data.Dataset")
         return windowing.lm_dataset(
             x, self.tokenizer, self.sequence_length, batch_size=batch_size or 64,
             shuffle=shuffle, seed=seed, epoch=epoch,

@@ -6,7 +6,12 @@ from keras import ops
 
 from rs3l_keras.data import masking
 from rs3l_keras.data.tokenizers import MASK_ID
-from rs3l_keras.objectives.objective import Objective, check_positive_int, check_token_backbone
+from rs3l_keras.objectives.objective import (
+    Objective,
+    check_positive_int,
+    check_self_supervised_inputs,
+    check_token_backbone,
+)
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -89,10 +94,7 @@ class MaskedLanguageModel(Objective):
         weights). A `tf.data.Dataset` is passed through as it is."""
         import tensorflow as tf
 
-        if y is not None:
-            raise ValueError("A MaskedLanguageModel builds its own targets from `x`; received `y` too.")
-        if x is None:
-            raise ValueError("`x` is None: expected text, token ids or a tf.data.Dataset.")
+        check_self_supervised_inputs(self, x, y, "text, token ids or a tf.data.Dataset")
         if isinstance(x, tf.data.Dataset):
             return x
         return masking.mlm_dataset(x, self.tokenizer, self.sequence_length, batch_size or 64,

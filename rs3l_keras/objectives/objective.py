@@ -32,6 +32,14 @@ def check_token_backbone(backbone, tokenizer, role="backbone", bidirectional=Non
         )
 
 
+def check_self_supervised_inputs(objective, x, y, expected):
+    """A pretext objective builds its targets from `x`: refuse a `y`, and a missing `x`."""
+    if y is not None:
+        raise ValueError(f"A {type(objective).__name__} builds its own targets from `x`; received `y` too.")
+    if x is None:
+        raise ValueError(f"`x` is None: expected {expected}.")
+
+
 class EpochCounter(keras.callbacks.Callback):
     """Publishes the epoch number to the input pipeline (see `windowing.shuffled_batches`),
     so each epoch's data order depends on the seed and the epoch only: resumed runs replay."""

@@ -7,7 +7,12 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import CELLS
 from rs3l_keras.data import noise as noise_lib
 from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
-from rs3l_keras.objectives.objective import EncoderDecoder, check_positive_int, check_token_backbone
+from rs3l_keras.objectives.objective import (
+    EncoderDecoder,
+    check_positive_int,
+    check_self_supervised_inputs,
+    check_token_backbone,
+)
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -176,10 +181,7 @@ class SequenceVAE(EncoderDecoder):
     def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
         import tensorflow as tf
 
-        if y is not None:
-            raise ValueError("A SequenceVAE reconstructs `x`; received `y` too.")
-        if x is None:
-            raise ValueError("`x` is None: expected text, a list of lines or a tf.data.Dataset.")
+        check_self_supervised_inputs(self, x, y, "text, a list of lines or a tf.data.Dataset")
         if isinstance(x, tf.data.Dataset):
             return x
         ids = self.encode_lines(noise_lib.text_lines(x) if isinstance(x, str) else x)
