@@ -26,4 +26,9 @@ PRESETS = {
         "path": "bilstm-mlm-small",
         "metadata_sha256": "b66cc973cac9deff30ab1f0c1a78422e2085b209d06f5089dd66322f769517cc",
     },
+    "gru-cpc-ucr": {
+        "description": "Univariate GRU 1x64 series encoder (CPC) pretrained on pooled UCR train splits; embeds any univariate series of any length.",
+        "path": "gru-cpc-ucr",
+        "metadata_sha256": "2f9dc5244f6845ede13537b6c3d2cfed9c92ffeb97e81652cff15a0f28f00873",
+    },
 }

@@ -1,0 +1,224 @@
+"""UCR/UEA linear-probe benchmark of the self-supervised series objectives (T-Loss / TS2Vec protocol).
+
+For each dataset and seed: train the objective on the **train split only, without labels**,
+freeze it, embed train and test series, fit a logistic-regression probe on the train labels
+(C chosen by cross-validation on the train split only), report test accuracy. Compared with
+the published DTW-1NN, T-Loss (K=10) and TS2Vec accuracies (`PUBLISHED_ACCURACY`).
+
+    python benchmarks/ucr_probe.py --objective cpc --seeds 0 1 2 --output benchmarks/ucr_probe_cpc.json
+    python benchmarks/ucr_probe.py --objective cpc --preset zoo/gru-cpc-ucr   # pooled univariate preset
+
+Every hyperparameter below was fixed before looking at any test split (see RESULTS.md).
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from rs3l_keras import CPC, ContrastiveEncoder, RNNBackbone  # noqa: E402
+from rs3l_keras.data import series as series_data  # noqa: E402
+
+PRESET_SETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimoteZ")
+
+
+def build(objective, channels, hidden_dim, seed):
+    keras.utils.set_random_seed(seed)
+    if objective == "cpc":
+        model = CPC(RNNBackbone(input_dim=32, cell="gru", hidden_dim=hidden_dim), channels=channels,
+                    prediction_steps=4, kernel_size=3, max_length=128)
+    else:
+        model = ContrastiveEncoder(RNNBackbone(input_dim=channels, cell="gru", hidden_dim=hidden_dim),
+                                   projection_dim=64, temperature=0.1, pooling="mean")
+    model.compile()
+    return model
+
+
+def train(model, x, steps, batch_size, seed):
+    """`steps` optimiser steps over the (unlabelled) series `x`, in whole epochs."""
+    n = len(x)
+    per_epoch = -(-n // batch_size)
+    epochs = max(1, round(steps / per_epoch))
+    model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, seed=seed, verbose=0)
+    return epochs * per_epoch
+
+
+def embeddings(model, x, pooling):
+    """`rs3l_keras.embed`, or the same computation through `encoder_model` where the
+    model's raw channel count differs from its backbone's input size (CPC)."""
+    from rs3l_keras.finetune import embed
+    from rs3l_keras.finetune.probes import _pool
+
+    if model.backbone.input_dim == model.input_dim:
+        return embed(model, x, pooling=pooling)
+    series = model.series_list(x)
+    order = np.argsort([len(s) for s in series], kind="stable")
+    encoder, chunks = model.encoder_model(), []
+    for start in range(0, len(series), 256):
+        batch = series_data.pad_series([series[i] for i in order[start:start + 256]])
+        out = encoder.predict_on_batch(batch)
+        chunks.append(_pool(np.asarray(out["sequence_output"]), np.asarray(out["pooled_output"]),
+                            ~np.isnan(batch).all(-1), pooling))
+    vectors = np.concatenate(chunks)
+    result = np.empty_like(vectors)
+    result[order] = vectors
+    return result
+
+
+def probe(model, train_split, test_split, pooling="auto", seed=0):
+    """Logistic regression on standardised frozen embeddings (as `rs3l_keras.linear_probe`):
+    C from {1e-3, …, 1e3} and, with `pooling="auto"`, the pooling from {last, mean}, both
+    chosen by stratified 5-fold cross-validation on the train split only.
+
+    Returns `(test accuracy, chosen pooling, CV accuracy)`."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    (x_train, y_train), (x_test, y_test) = train_split, test_split
+    folds = min(5, int(np.unique(y_train, return_counts=True)[1].min()))
+    best = None
+    for candidate in (("last", "mean") if pooling == "auto" else (pooling,)):
+        z_train = embeddings(model, x_train, candidate)
+        pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
+        grid = {"logisticregression__C": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}
+        search = GridSearchCV(pipe, grid, cv=StratifiedKFold(folds, shuffle=True, random_state=seed))
+        search.fit(z_train, y_train)
+        if best is None or search.best_score_ > best[0] + 1e-9:
+            best = (search.best_score_, candidate, search)
+    cv_score, chosen, search = best
+    accuracy = float((search.predict(embeddings(model, x_test, chosen)) == y_test).mean())
+    return accuracy, chosen, float(cv_score)
+
+
+def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling):
+    x_train, y_train = series_data.load_ucr(name, "train")
+    x_test, y_test = series_data.load_ucr(name, "test")
+    channels = (x_train[0] if isinstance(x_train, list) else x_train[0]).shape[-1]
+    rows = []
+    for seed in seeds:
+        start = time.time()
+        model = build(objective, channels, hidden_dim, seed)
+        done = train(model, x_train, steps, batch_size, seed)
+        accuracy, chosen, cv = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed)
+        rows.append({"seed": seed, "accuracy": accuracy, "pooling": chosen, "train_cv_accuracy": cv,
+                     "steps": done, "seconds": round(time.time() - start, 1)})
+        print(f"{name} {objective} seed={seed} steps={done} pooling={chosen} cv={cv:.3f} accuracy={accuracy:.4f} "
+              f"({rows[-1]['seconds']} s)", flush=True)
+    accs = np.array([r["accuracy"] for r in rows])
+    return {"dataset": name, "objective": objective, "runs": rows, "mean": float(accs.mean()),
+            "std": float(accs.std(ddof=0)), "published": series_data.PUBLISHED_ACCURACY.get(name)}
+
+
+def pooled_univariate(names):
+    """The train splits of univariate sets, as one list of unequal-length series."""
+    series = []
+    for name in names:
+        x, _ = series_data.load_ucr(name, "train")
+        series += [np.asarray(s, "float32") for s in x]
+    return series
+
+
+def train_preset(args):
+    from rs3l_keras.zoo import save_pretrained
+
+    sets = args.preset_sets
+    x = pooled_univariate(sets)
+    model = build(args.objective, 1, args.hidden_dim, args.seeds[0])
+    start = time.time()
+    done = train(model, x, args.preset_steps, args.batch_size, args.seeds[0])
+    minutes = (time.time() - start) / 60
+    metrics, table = {}, {}
+    for name in series_data.UNIVARIATE_UCR:
+        train_split, test_split = series_data.load_ucr(name, "train"), series_data.load_ucr(name, "test")
+        accuracy, chosen, cv = probe(model, train_split, test_split, args.pooling, seed=0)
+        metrics[f"{name}_probe_accuracy"] = accuracy
+        table[name] = {"probe_accuracy": accuracy, "pooling": chosen, "train_cv_accuracy": cv,
+                       **series_data.PUBLISHED_ACCURACY[name]}
+        print(f"preset {name} accuracy={accuracy:.4f}", flush=True)
+    name = pathlib.Path(args.preset).name
+    kind = "CPC" if args.objective == "cpc" else "NT-Xent"
+    metadata = {
+        "description": (f"Univariate GRU 1x{args.hidden_dim} series encoder trained with {kind} on the pooled "
+                        f"train splits of {', '.join(sets)} ({len(x)} series); embeds any univariate series of any length."),
+        "recipe": f"bash zoo/recipes/{name}.sh",
+        "command": " ".join(["python benchmarks/ucr_probe.py", *sys.argv[1:]]),
+        "sequence_length": None,
+        "data": {"name": "+".join(sets), "source": "UCR time-series archive via aeon==1.6.0 load_classification",
+                 "license": "UCR archive: free for research use, cite Dau et al. (2019)", "split": "train (labels unused)",
+                 "num_series": len(x)},
+        "training": {"seed": args.seeds[0], "steps": done, "batch_size": args.batch_size, "optimizer": "Adam(1e-3, global_clipnorm=1.0)",
+                     "minutes": round(minutes, 1), "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPU"},
+        "intended_use": "Frozen feature extractor for univariate time series (classification probes, clustering, retrieval); "
+                        "raw values in, normalisation is inside the model. Not for forecasting.",
+        "license": "Apache-2.0",
+        "headline_metric": "ItalyPowerDemand_probe_accuracy",
+        "evaluation": (f"Linear probe: `{args.pooling}` pooling of the frozen GRU states (auto = last or mean, chosen by CV "
+                       "on the train split), standardised, logistic regression with C from {1e-3..1e3} by 5-fold CV "
+                       "on the train split; test accuracy. "
+                       "Published columns: DTW-1NN, T-Loss (K=10), TS2Vec."),
+        "pooling": args.pooling,
+        "results_table": table,
+    }
+    path = save_pretrained(model, args.preset, metrics=metrics, metadata=metadata)
+    print(f"saved {path}", flush=True)
+
+
+def attach_results(preset, results):
+    """Copies the per-dataset models' accuracies (a `--output` JSON) into the preset's
+    results table, next to its own probe accuracies (metadata.json and model card)."""
+    from rs3l_keras.zoo.hub import update_metadata
+
+    meta = json.loads((pathlib.Path(preset) / "metadata.json").read_text())
+    table = meta["results_table"]
+    for row in json.loads(pathlib.Path(results).read_text()):
+        entry = table.setdefault(row["dataset"], dict(row["published"] or {}))
+        entry["per_dataset_models"] = f"{row['mean']:.3f} ± {row['std']:.3f} (seeds {[r['seed'] for r in row['runs']]})"
+    update_metadata(preset, {"results_table": table})
+    print(f"attached {results} to {preset}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objective", choices=("cpc", "contrastive"), default="cpc")
+    parser.add_argument("--datasets", nargs="+", default=list(series_data.UCR_DATASETS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, default=300, help="optimiser steps per dataset (whole epochs)")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--hidden-dim", type=int, default=64)
+    parser.add_argument("--pooling", default="auto", choices=("auto", "last", "mean", "max", "last+mean"),
+                        help="auto: last or mean, chosen by CV on the train split")
+    parser.add_argument("--output", help="write the per-dataset results as JSON")
+    parser.add_argument("--preset", help="instead: train the pooled univariate preset into this folder")
+    parser.add_argument("--preset-sets", nargs="+", default=list(PRESET_SETS))
+    parser.add_argument("--preset-steps", type=int, default=1500)
+    parser.add_argument("--attach", nargs=2, metavar=("PRESET_DIR", "RESULTS_JSON"),
+                        help="instead: add per-dataset results (an --output JSON) to a preset's metadata")
+    args = parser.parse_args(argv)
+    if args.attach:
+        return attach_results(*args.attach)
+    if args.preset:
+        return train_preset(args)
+    results = [run_dataset(name, args.objective, args.seeds, args.steps, args.batch_size, args.hidden_dim, args.pooling)
+               for name in args.datasets]
+    print(f"\n| dataset | ours ({args.objective}, {args.pooling}) | DTW-1NN | T-Loss | TS2Vec |\n|---|---|---|---|---|")
+    for r in results:
+        p = r["published"] or {}
+        print(f"| {r['dataset']} | {r['mean']:.3f} ± {r['std']:.3f} | {p.get('dtw_1nn')} | {p.get('t_loss')} | {p.get('ts2vec') or '–'} |")
+    if args.output:
+        pathlib.Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The `gru-cpc-ucr` preset reloads by name and its recorded probe accuracy reproduces."""
+
+import importlib.util
+import pathlib
+
+import numpy as np
+import pytest
+
+import rs3l_keras as rs3l
+from rs3l_keras.data.series import PUBLISHED_ACCURACY, load_ucr
+
+BENCHMARK = pathlib.Path(__file__).parents[2] / "benchmarks" / "ucr_probe.py"
+
+
+def _benchmark():
+    spec = importlib.util.spec_from_file_location("ucr_probe", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reloads_by_name_and_reproduces_italy_power_demand_probe():
+    meta = rs3l.preset_metadata("gru-cpc-ucr")
+    model = rs3l.load_pretrained("gru-cpc-ucr")
+    assert type(model).__name__ == meta["objective"] == "CPC" and model.input_dim == 1
+    assert meta["headline_metric"] == "ItalyPowerDemand_probe_accuracy"
+    recorded = meta["results_table"]["ItalyPowerDemand"]
+    accuracy, pooling, _ = _benchmark().probe(model, load_ucr("ItalyPowerDemand", "train"),
+                                              load_ucr("ItalyPowerDemand", "test"), recorded["pooling"])
+    assert pooling == recorded["pooling"]
+    assert accuracy == pytest.approx(meta["metrics"]["ItalyPowerDemand_probe_accuracy"], abs=0.005)
+    assert accuracy > PUBLISHED_ACCURACY["ItalyPowerDemand"]["dtw_1nn"] - 0.05
+
+
+def test_embeds_univariate_series_of_any_length():
+    model = rs3l.load_pretrained("gru-cpc-ucr")
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=n).astype("float32") for n in (7, 150, 900)]  # (time,) arrays, unequal lengths
+    out = model.predict(series, verbose=0)["embedding"]
+    assert out.shape == (3, model.backbone.hidden_dim) and np.isfinite(out).all()
