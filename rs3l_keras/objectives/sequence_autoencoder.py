@@ -1,0 +1,241 @@
+"""`SequenceAutoencoder`: L = ‖x − D(E(x))‖² over the observed steps (Srivastava et al., 2015)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from rs3l_keras.backbones.rnn_backbone import CELLS
+from rs3l_keras.data import series as series_data
+from rs3l_keras.objectives.objective import check_positive_int, check_self_supervised_inputs
+from rs3l_keras.objectives.series_objective import SeriesObjective, check_feature_backbone
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class SequenceAutoencoder(SeriesObjective):
+    """Recurrent autoencoder: encoder → fixed-size code → recurrent decoder → the series.
+
+    The encoder (`backbone`, after the model's `SeriesNormalization`) reads the series; its
+    pooled state goes through a Dense bottleneck to a `code_dim` code. The decoder (same
+    cell type) starts from the code (through a tanh bridge), reads the code at every step
+    and emits the series **in reverse order** (last step first, as in Srivastava et al.,
+    2015 and Malhotra et al., 2016): with left padding the real steps then come first and
+    the padding last. No teacher forcing, so everything the decoder knows passes through
+    the code. Loss: mean over observed steps and channels of (x̂ − x)², on normalised
+    values; padded (NaN) steps are ignored.
+
+    Anomaly detection (Malhotra et al., 2016): `anomaly_scores` slides windows over one
+    long series and gives each step the mean squared reconstruction error over the windows
+    that cover it; `fit_threshold` takes a quantile of those scores on normal (training)
+    data and stores it in the model (a non-trainable weight, saved with it); `detect`
+    flags the steps above it.
+
+    References: Srivastava et al. (2015), Unsupervised Learning of Video Representations
+    using LSTMs; Malhotra et al. (2016), LSTM-based Encoder-Decoder for Multi-sensor Anomaly
+    Detection.
+
+    Args:
+        backbone: `RNNBackbone` with feature input (`input_dim` = channels).
+        code_dim: int, default 16. Size of the code.
+        decoder_dim: int or None (default: the backbone's output size).
+        window_length: int, default 64. Length of the windows cut from one long series
+            (in `fit` and `anomaly_scores`).
+        window_stride: int, default 1. Steps between training windows.
+
+    Input: `(batch, time, channels)` raw, left-padded with NaN. Outputs:
+    `{"reconstruction": (batch, time, channels)` (normalised units), `"code": (batch, code_dim)}`.
+
+    Example:
+    >>> from rs3l_keras import RNNBackbone
+    >>> from rs3l_keras.data.series import load_kdd_tsad_135
+    >>> normal, _ = load_kdd_tsad_135("train")  # (1200, 1)
+    >>> model = SequenceAutoencoder(RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4, window_length=32,
+    ...                             window_stride=16)
+    >>> model.compile()
+    >>> history = model.fit(normal, epochs=1, verbose=0)
+    >>> model.encode(normal[None, :100]).shape, model.anomaly_scores(normal[:300]).shape
+    ((1, 4), (300,))
+    """
+
+    def __init__(self, backbone, code_dim=16, decoder_dim=None, window_length=64, window_stride=1, **kwargs):
+        check_feature_backbone(backbone)
+        check_positive_int(code_dim, "code_dim")
+        check_positive_int(window_length, "window_length")
+        check_positive_int(window_stride, "window_stride")
+        decoder_dim = decoder_dim or backbone.output_dim
+        check_positive_int(decoder_dim, "decoder_dim")
+        channels = backbone.input_dim
+        num_states = 2 if backbone.cell == "lstm" else 1
+
+        # === Layers ===
+        self.backbone = backbone
+        self.normalizer = series_data.SeriesNormalization(channels, name="normalizer")
+        self.bottleneck = keras.layers.Dense(code_dim, name="bottleneck")
+        self.bridges = [keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}")
+                        for i in range(num_states)]
+        self.decoder_rnn = CELLS[backbone.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
+        self.output_head = keras.layers.Dense(channels, dtype="float32", name="output_head")
+
+        # === Functional graph ===
+        inputs = keras.Input(shape=(None, channels), dtype="float32", name="features")
+        normalized = self.normalizer(inputs)  # (B, T, C), padding → 0
+        code = self.bottleneck(backbone(normalized)["pooled_output"])  # (B, Z)
+        steps = ops.zeros_like(normalized[:, :, :1]) + ops.expand_dims(code, 1)  # (B, T, Z)
+        hidden = self.decoder_rnn(steps, initial_state=[bridge(code) for bridge in self.bridges])
+        reconstruction = ops.flip(self.output_head(hidden), axis=1)  # decoded last step first
+        super().__init__(inputs=inputs, outputs={"reconstruction": reconstruction, "code": code}, **kwargs)
+
+        # === Config and state ===
+        self.code_dim = code_dim
+        self.decoder_dim = decoder_dim
+        self.window_length = window_length
+        self.window_stride = window_stride
+        # Anomaly threshold on per-step scores; -1 until `fit_threshold` (scores are >= 0).
+        self.threshold = self.add_weight(name="threshold", shape=(), trainable=False,
+                                         initializer=keras.initializers.Constant(-1.0))
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("tokenizer", None)
+        config.update({
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+            "code_dim": self.code_dim,
+            "decoder_dim": self.decoder_dim,
+            "window_length": self.window_length,
+            "window_stride": self.window_stride,
+        })
+        return config
+
+    def compile(self, optimizer="auto", **kwargs):
+        """Adam(3e-3) with global gradient-norm clipping at 1.0; the loss is the objective's
+        masked reconstruction error (a `loss` given here is ignored)."""
+        if optimizer == "auto":
+            optimizer = keras.optimizers.Adam(learning_rate=3e-3, global_clipnorm=1.0)
+        kwargs.pop("loss", None)
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        target = (x - self.normalizer.mean) / self.normalizer.std  # NaN where padded
+        observed = ops.logical_not(ops.isnan(target))
+        error = ops.where(observed, y_pred["reconstruction"] - target, ops.zeros_like(target))
+        loss = ops.sum(ops.square(error)) / ops.maximum(ops.sum(ops.cast(observed, "float32")), 1.0)
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+        return loss
+
+    # -- data ---------------------------------------------------------------------------
+    def series_list(self, x, name="x", min_length=1):
+        """Like `SeriesObjective.series_list`, but a single 2-D `(time, channels)` (or 1-D)
+        array is one long series, not a batch."""
+        if isinstance(x, np.ndarray) and x.ndim in (1, 2):
+            x = [x]
+        return super().series_list(x, name=name, min_length=min_length)
+
+    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+        """Series → batches of left-padded series (the model's only input).
+
+        `x`: one long series `(time, channels)` (or `(time,)`), cut into windows of
+        `window_length` steps `window_stride` apart; or a batch `(n, time, channels)` / a
+        list of unequal-length series, used whole (left-padded with NaN to the longest);
+        or a `tf.data.Dataset` (passed through).
+        """
+        import tensorflow as tf
+
+        from rs3l_keras.data import windowing
+
+        check_self_supervised_inputs(self, x, y, "a long series (time, channels), a batch of series or a tf.data.Dataset")
+        if isinstance(x, tf.data.Dataset):
+            return x
+        if isinstance(x, np.ndarray) and x.ndim in (1, 2):
+            rows, _ = self._windows(self.series_list(x)[0], self.window_length, self.window_stride)
+        else:
+            rows = series_data.pad_series(self.series_list(x))
+        batch_size = batch_size or 32
+        if shuffle:
+            data = windowing.shuffled_batches(rows, batch_size, seed=seed, epoch=epoch)
+        else:
+            data = tf.data.Dataset.from_tensor_slices(rows).batch(batch_size)
+        return data.prefetch(tf.data.AUTOTUNE)
+
+    @staticmethod
+    def _windows(series, length, stride):
+        """`(time, C)` → `(n, length, C)` windows `stride` apart, the last one ending at the
+        last step (a series shorter than `length` is one window), and their starts."""
+        length = min(length, len(series))
+        starts = list(range(0, len(series) - length + 1, stride))
+        if starts[-1] != len(series) - length:
+            starts.append(len(series) - length)
+        return np.stack([series[s:s + length] for s in starts]), starts
+
+    # -- codes, reconstructions, anomalies ------------------------------------------------
+    def encode(self, x, batch_size=256):
+        """Codes `(n, code_dim)` of a batch `(n, time, channels)` or list of series."""
+        check_positive_int(batch_size, "batch_size")
+        series = super().series_list(x)
+        codes = [ops.convert_to_numpy(self.predict_on_batch(series_data.pad_series(series[i:i + batch_size]))["code"])
+                 for i in range(0, len(series), batch_size)]
+        return np.concatenate(codes)
+
+    def reconstruct(self, x, batch_size=256):
+        """Reconstructions in the original units: a `(n, time, channels)` array for an
+        array input, a list of `(time_i, channels)` arrays for a list."""
+        check_positive_int(batch_size, "batch_size")
+        series = super().series_list(x)
+        out = []
+        for i in range(0, len(series), batch_size):
+            chunk = series[i:i + batch_size]
+            padded = self.predict_on_batch(series_data.pad_series(chunk))["reconstruction"]
+            padded = self.normalizer.invert(ops.convert_to_numpy(padded))
+            out.extend(row[len(row) - len(s):] for row, s in zip(padded, chunk))
+        return np.stack(out) if isinstance(x, np.ndarray) else out
+
+    def anomaly_scores(self, series, window=None, stride=1, batch_size=256):
+        """Per-step anomaly score of one long series: the squared reconstruction error
+        (normalised units, mean over channels) averaged over every window covering the step.
+
+        Args:
+            series: one series `(time, channels)` or `(time,)`, raw units.
+            window: int, default `window_length` (cut to the series length if longer).
+            stride: int, default 1. Steps between windows (the last window always ends at
+                the last step, so every step is scored).
+
+        Returns:
+            float32 numpy `(time,)`.
+        """
+        if not isinstance(series, np.ndarray) or series.ndim not in (1, 2):
+            raise ValueError(f"`series` must be one series, a numpy array (time, channels) or (time,), received "
+                             f"{type(series).__name__}{getattr(series, 'shape', '')}.")
+        window = self.window_length if window is None else window
+        check_positive_int(window, "window")
+        check_positive_int(stride, "stride")
+        check_positive_int(batch_size, "batch_size")
+        if not self.normalizer.is_adapted:
+            raise ValueError("This SequenceAutoencoder's normaliser is not fitted: call `fit` (or `adapt`) first.")
+        values = self.series_list(series, name="series")[0]
+        windows, starts = self._windows(values, window, stride)
+        length = windows.shape[1]
+        total = np.zeros(len(values), "float64")
+        count = np.zeros(len(values), "float64")
+        for i in range(0, len(windows), batch_size):
+            batch = windows[i:i + batch_size]
+            rec = ops.convert_to_numpy(self.predict_on_batch(batch)["reconstruction"])
+            error = np.square(rec - self.normalizer.normalize(batch)).mean(-1)  # (b, length)
+            for start, row in zip(starts[i:i + batch_size], error):
+                total[start:start + length] += row
+                count[start:start + length] += 1
+        return (total / count).astype("float32")
+
+    def fit_threshold(self, series, quantile=0.99, window=None, stride=1):
+        """Sets the anomaly threshold to the `quantile` of the per-step scores of normal
+        `series` (e.g. the training series) and stores it in the model. Returns it."""
+        if isinstance(quantile, bool) or not isinstance(quantile, (int, float)) or not 0 < quantile <= 1:
+            raise ValueError(f"`quantile` must be a float in (0, 1], received {quantile!r}.")
+        value = float(np.quantile(self.anomaly_scores(series, window=window, stride=stride), quantile))
+        self.threshold.assign(value)
+        return value
+
+    def detect(self, series, window=None, stride=1):
+        """Boolean `(time,)`: steps whose anomaly score exceeds the stored threshold."""
+        threshold = float(ops.convert_to_numpy(self.threshold))
+        if threshold < 0:
+            raise ValueError("No anomaly threshold yet: call `fit_threshold(normal_series)` first.")
+        return self.anomaly_scores(series, window=window, stride=stride) > threshold

@@ -1,0 +1,109 @@
+import numpy as np
+import pytest
+
+from rs3l_keras import RNNBackbone, SequenceAutoencoder, metrics
+from rs3l_keras.data import series
+from tests.helpers import run_config_round_trip, run_learns, run_saving_round_trip
+
+
+@pytest.fixture(scope="module")
+def ucr135():
+    normal, _ = series.load_kdd_tsad_135("train")  # (1200, 1), normal
+    full, labels = series.load_kdd_tsad_135("test")  # (7501, 1), anomaly at 4187-4198
+    return normal, full, labels
+
+
+def make(channels=1, hidden_dim=16, **kwargs):
+    kwargs = {"code_dim": 8, "window_length": 32, "window_stride": 4, **kwargs}
+    model = SequenceAutoencoder(RNNBackbone(input_dim=channels, hidden_dim=hidden_dim), **kwargs)
+    model.compile()
+    return model
+
+
+def test_learns_to_reconstruct_real_series(ucr135):
+    normal, _, _ = ucr135
+    model = make()
+    model.adapt(normal)
+    windows = model.make_dataset(normal, batch_size=32, shuffle=True, seed=0).repeat()  # 293 windows
+    first, last = run_learns(model, windows, steps=60, min_drop=0.0)
+    assert last < 0.3 * first  # mean squared error in normalised units
+    windows = np.stack([normal[i:i + 32] for i in range(0, 1150, 50)])  # (23, 32, 1)
+    recon = model.reconstruct(windows)
+    assert recon.shape == windows.shape
+    error = np.abs(recon - windows).mean()  # original units
+    assert error < 0.4 * np.abs(windows - normal.mean()).mean()  # vs the training mean
+
+
+def test_scores_threshold_detect_and_round_trips(ucr135, tmp_path):
+    normal, full, labels = ucr135
+    model = make()
+    model.fit(normal, epochs=1, batch_size=32, verbose=0, seed=0)
+    clone = run_config_round_trip(model)
+    assert clone.window_length == 32 and clone.code_dim == 8
+    batch = series.pad_series([normal[:40], normal[100:125]])  # unequal lengths, NaN-left-padded
+    loaded = run_saving_round_trip(model, batch, tmp_path)
+    out = model.predict_on_batch(batch)
+    assert out["reconstruction"].shape == (2, 40, 1) and out["code"].shape == (2, 8)
+    # Left padding reads as zeros (the training mean): it moves the code of a short series
+    # only a little (the encoder's state drifts from its bias over the padded steps).
+    alone = model.encode([normal[100:125]])
+    assert np.abs(alone - out["code"][1:]).max() < 0.05 * np.abs(alone).max()
+    segment = full[4000:4400]
+    scores = model.anomaly_scores(segment, stride=2)
+    assert scores.shape == (400,) and (scores >= 0).all()
+    assert model.anomaly_scores(normal[:20]).shape == (20,)  # shorter than a window: one window
+    with pytest.raises(ValueError, match="No anomaly threshold yet"):
+        model.detect(segment)
+    threshold = model.fit_threshold(normal, quantile=0.99)
+    assert threshold == pytest.approx(np.quantile(model.anomaly_scores(normal), 0.99))
+    flags = model.detect(segment, stride=2)
+    assert flags.dtype == bool and flags.shape == (400,)
+    np.testing.assert_array_equal(flags, scores > threshold)
+    # The threshold is stored with the model.
+    model.save(tmp_path / "thresholded.keras")
+    import keras
+
+    reloaded = keras.saving.load_model(tmp_path / "thresholded.keras", safe_mode=True)
+    assert float(reloaded.threshold.numpy()) == pytest.approx(threshold)
+    assert loaded.encode(batch[:1, -40:]).shape == (1, 8)
+
+
+def test_zscore_and_anomaly_metrics(ucr135):
+    _, full, labels = ucr135
+    z = metrics.rolling_zscore(full, 100)
+    assert z.shape == (7501,) and np.isfinite(z).all()
+    assert metrics.top1_hit(labels, labels.astype(float))
+    assert metrics.precision_recall_f1(labels, labels) == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert metrics.best_f1(labels, labels.astype(float))["f1"] == 1.0
+
+
+def test_bad_inputs(ucr135):
+    normal, _, _ = ucr135
+    backbone = RNNBackbone(input_dim=1, hidden_dim=4)
+    for kwargs, message in [(dict(code_dim=0), "`code_dim` must be a positive int, received 0"),
+                            (dict(window_length=-3), "`window_length` must be a positive int, received -3"),
+                            (dict(window_stride=1.5), "`window_stride` must be a positive int")]:
+        with pytest.raises(ValueError, match=message):
+            SequenceAutoencoder(backbone, **kwargs)
+    model = make()
+    with pytest.raises(ValueError, match="normaliser is not fitted"):
+        model.anomaly_scores(normal)
+    model.adapt(normal)
+    with pytest.raises(ValueError, match="has 2 channels: this model expects 1"):
+        model.anomaly_scores(np.ones((50, 2), "float32"))
+    bad = normal.copy()
+    bad[7] = np.nan
+    with pytest.raises(ValueError, match="non-finite value nan at time 7"):
+        model.anomaly_scores(bad)
+    with pytest.raises(ValueError, match="has length 0"):
+        model.reconstruct([np.zeros((0, 1), "float32")])
+    with pytest.raises(ValueError, match="must have rank 3"):
+        model.encode(normal)  # one series: encode takes a batch
+    with pytest.raises(ValueError, match="`series` must be one series"):
+        model.anomaly_scores([normal])
+    with pytest.raises(ValueError, match="`quantile` must be a float in"):
+        model.fit_threshold(normal, quantile=0)
+    with pytest.raises(ValueError, match="`stride` must be a positive int, received 0"):
+        model.anomaly_scores(normal, stride=0)
+    with pytest.raises(ValueError, match="builds its own targets"):
+        model.fit(normal, normal, verbose=0)
