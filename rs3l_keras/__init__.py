@@ -2,12 +2,28 @@
 
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
+from rs3l_keras.finetune import (
+    DiscriminativeAdam,
+    FineTunedModel,
+    GradualUnfreezing,
+    SlantedTriangular,
+    cluster,
+    discriminative_optimizer,
+    embed,
+    finetune,
+    linear_probe,
+)
 from rs3l_keras.objectives import (
+    CPC,
+    ContrastiveEncoder,
+    Forecaster,
     KLAnnealing,
     LanguageModel,
     MaskedLanguageModel,
     Objective,
+    RecurrentGAN,
     Seq2Seq,
+    SequenceAutoencoder,
     SequenceVAE,
 )
 from rs3l_keras.version import __version__
@@ -24,13 +40,27 @@ from rs3l_keras.zoo import (
 )
 
 __all__ = [
+    "CPC",
+    "ContrastiveEncoder",
+    "Forecaster",
+    "DiscriminativeAdam",
+    "FineTunedModel",
+    "GradualUnfreezing",
+    "SlantedTriangular",
+    "cluster",
+    "discriminative_optimizer",
+    "embed",
+    "finetune",
+    "linear_probe",
     "CharTokenizer",
     "KLAnnealing",
     "LanguageModel",
     "MaskedLanguageModel",
     "Objective",
     "RNNBackbone",
+    "RecurrentGAN",
     "Seq2Seq",
+    "SequenceAutoencoder",
     "SequenceVAE",
     "Tokenizer",
     "WordTokenizer",

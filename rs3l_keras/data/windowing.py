@@ -93,8 +93,8 @@ def scoring_windows(ids, window, context):
 
 
 def shuffled_batches(rows, batch_size, seed=None, epoch=None, drop_remainder=False):
-    """Batches of `rows` (a NumPy array) as a `tf.data.Dataset`, in an order that is a pure
-    function of `(seed, epoch)`.
+    """Batches of `rows` (a NumPy array, or a tuple of arrays of equal length) as a
+    `tf.data.Dataset`, in an order that is a pure function of `(seed, epoch)`.
 
     `epoch` is a `tf.Variable` (int64) read each time an iterator starts; `EpochCounter`
     sets it from `on_epoch_begin`. A run resumed at epoch k therefore sees exactly the order
@@ -107,8 +107,8 @@ def shuffled_batches(rows, batch_size, seed=None, epoch=None, drop_remainder=Fal
         seed = int(np.random.randint(0, 2**31 - 1))
     if epoch is None:
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
-    table = tf.constant(rows)
-    n = len(rows)
+    table = tf.nest.map_structure(tf.constant, rows)
+    n = len(tf.nest.flatten(rows)[0])
 
     def permutation(_):
         key = tf.stack([tf.constant(seed, tf.int64), epoch.read_value()])
@@ -117,7 +117,8 @@ def shuffled_batches(rows, batch_size, seed=None, epoch=None, drop_remainder=Fal
 
     num_batches = n // batch_size if drop_remainder else -(-n // batch_size)
     ds = tf.data.Dataset.from_tensors(0).flat_map(permutation)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder).map(lambda i: tf.gather(table, i))
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder).map(
+        lambda i: tf.nest.map_structure(lambda t: tf.gather(t, i), table))
     return ds.apply(tf.data.experimental.assert_cardinality(num_batches))
 
 

@@ -1,0 +1,23 @@
+"""Fine-tuning: downstream heads on pretrained backbones, ULMFiT tools, and probes."""
+
+from rs3l_keras.finetune.model import AttentionPooling, FineTunedModel, finetune
+from rs3l_keras.finetune.probes import cluster, embed, linear_probe
+from rs3l_keras.finetune.ulmfit import (
+    DiscriminativeAdam,
+    GradualUnfreezing,
+    SlantedTriangular,
+    discriminative_optimizer,
+)
+
+__all__ = [
+    "AttentionPooling",
+    "DiscriminativeAdam",
+    "FineTunedModel",
+    "GradualUnfreezing",
+    "SlantedTriangular",
+    "cluster",
+    "discriminative_optimizer",
+    "embed",
+    "finetune",
+    "linear_probe",
+]

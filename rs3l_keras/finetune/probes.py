@@ -1,0 +1,175 @@
+"""Frozen-encoder evaluation: `embed`, `linear_probe` and `cluster`.
+
+These read the backbone of any model (an objective, a fine-tuned model, or a preset name)
+and never change its weights.
+"""
+
+import numpy as np
+
+POOLINGS = ("last", "mean", "max", "last+mean")
+
+
+def _resolve(model):
+    if isinstance(model, str):
+        from rs3l_keras.zoo import load_pretrained
+
+        return load_pretrained(model)
+    if getattr(model, "backbone", None) is None:
+        raise TypeError(f"`model` must be an rs3l_keras model with a backbone or a preset name, "
+                        f"received {type(model).__name__}.")
+    return model
+
+
+def _check_pooling(pooling):
+    if pooling not in POOLINGS:
+        raise ValueError(f"`pooling` must be one of {list(POOLINGS)}, received {pooling!r}.")
+
+
+def _pool(sequence, last, valid, pooling):
+    """numpy pooling of `(n, t, d)` states with a `(n, t)` validity mask."""
+    if pooling == "last":
+        return last
+    weights = valid[..., None].astype(sequence.dtype)
+    mean = (sequence * weights).sum(1) / np.maximum(weights.sum(1), 1)
+    if pooling == "mean":
+        return mean
+    if pooling == "last+mean":
+        return np.concatenate([last, mean], axis=-1)
+    return np.where(valid[..., None], sequence, -np.inf).max(1)
+
+
+def embed(model, x, pooling="last", batch_size=256):
+    """One vector per sequence from a model's (frozen) backbone.
+
+    Args:
+        model: an rs3l_keras model (objective or fine-tuned) or a preset name.
+        x: time series — numpy `(n, time, channels)` or a list of unequal-length
+            `(time_i, channels)` arrays (raw values: the model's normaliser is applied;
+            series are encoded in groups of equal length, never padded) — or, for text
+            models, a list of str (right-padded; `pooled_output` and the pooling read the
+            real tokens only).
+        pooling: `"last"` (the backbone's `pooled_output`), `"mean"` or `"max"` over the
+            real (non-padding) steps, or `"last+mean"` (both, concatenated).
+        batch_size: int.
+
+    Returns:
+        numpy float32 `(n, d)`.
+    """
+    from rs3l_keras.data import series as series_data
+    from rs3l_keras.objectives.objective import check_positive_int
+
+    model = _resolve(model)
+    _check_pooling(pooling)
+    check_positive_int(batch_size, "batch_size")
+    backbone = model.backbone
+    chunks = []
+    if backbone.vocabulary_size is not None:
+        if isinstance(x, str) or not isinstance(x, (list, tuple)) or not x or not all(isinstance(t, str) for t in x):
+            raise ValueError("`x` must be a non-empty list of str for a text model.")
+        # Sort by length so each batch is padded little (results are put back in order).
+        order = np.argsort([len(t) for t in x], kind="stable")
+        for start in range(0, len(x), batch_size):
+            ids = model.encode_batch([x[i] for i in order[start:start + batch_size]])
+            out = backbone.predict_on_batch(ids)
+            seq = np.asarray(out["sequence_output"])
+            chunks.append(_pool(seq, np.asarray(out["pooled_output"]), ids != 0, pooling))
+        vectors = np.concatenate(chunks)
+        result = np.empty_like(vectors)
+        result[order] = vectors
+        return result
+    if not hasattr(model, "encoder_model"):
+        raise TypeError(f"{type(model).__name__} has no series encoder (`encoder_model`): expected a "
+                        "time-series model.")
+    series = series_data.as_series_list(x, name="x", channels=model.input_dim)
+    encoder = model.encoder_model()
+    result = None
+    # Equal-length groups: no padding, so a series' vector never depends on its batch.
+    for length, idx in series_data.length_buckets(series).items():
+        for start in range(0, len(idx), batch_size):
+            rows = idx[start:start + batch_size]
+            out = encoder.predict_on_batch(np.stack([series[i] for i in rows]))
+            seq = np.asarray(out["sequence_output"])
+            vectors = _pool(seq, np.asarray(out["pooled_output"]), np.ones(seq.shape[:2], bool), pooling)
+            if result is None:
+                result = np.empty((len(series), vectors.shape[1]), vectors.dtype)
+            result[rows] = vectors
+    return result
+
+
+def _check_split(data, name):
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise ValueError(f"`{name}` must be a pair (x, y), received {type(data).__name__}.")
+    x, y = data
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"`{name}` labels must be a 1-D array with one label per input: received "
+                         f"{len(x)} inputs and labels of shape {y.shape}.")
+    return x, y
+
+
+def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=256):
+    """Accuracy of a linear classifier on frozen embeddings (the T-Loss / TS2Vec protocol).
+
+    Embeddings are standardised on the train split, then a multinomial logistic regression
+    (scikit-learn) is fitted on the train labels; with `C=None` the inverse regularisation
+    strength is chosen by 5-fold cross-validation on the train split only, from
+    {1e-3, …, 1e3} (or left at 1.0 when a class has fewer than 5 examples).
+
+    Args:
+        model: an rs3l_keras model or preset name.
+        train, test: `(x, y)` pairs; x as for `embed`, y integer or string labels.
+        pooling: see `embed`.
+
+    Returns:
+        dict with `accuracy` (test), `train_accuracy`, `C`, `pooling`, `num_train`,
+        `num_test`, `dim`.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = _resolve(model)
+    x_train, y_train = _check_split(train, "train")
+    x_test, y_test = _check_split(test, "test")
+    z_train = embed(model, x_train, pooling=pooling, batch_size=batch_size)
+    z_test = embed(model, x_test, pooling=pooling, batch_size=batch_size)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=C or 1.0, random_state=seed))
+    min_class = np.unique(y_train, return_counts=True)[1].min()
+    if C is None and min_class >= 5:
+        grid = {"logisticregression__C": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}
+        pipe = GridSearchCV(pipe, grid, cv=StratifiedKFold(5, shuffle=True, random_state=seed))
+    pipe.fit(z_train, y_train)
+    chosen = pipe.best_params_["logisticregression__C"] if hasattr(pipe, "best_params_") else (C or 1.0)
+    return {
+        "accuracy": float((pipe.predict(z_test) == y_test).mean()),
+        "train_accuracy": float((pipe.predict(z_train) == y_train).mean()),
+        "C": float(chosen),
+        "pooling": pooling,
+        "num_train": int(len(y_train)),
+        "num_test": int(len(y_test)),
+        "dim": int(z_train.shape[1]),
+    }
+
+
+def cluster(model, x, k, pooling="last", seed=0, n_components=2, batch_size=256):
+    """k-means on standardised embeddings, plus a PCA projection for plotting.
+
+    Returns:
+        `(labels, components)`: `labels` (n,) int cluster ids, `components` (n,
+        n_components) PCA coordinates of the same standardised embeddings.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    from rs3l_keras.objectives.objective import check_positive_int
+
+    check_positive_int(k, "k")
+    check_positive_int(n_components, "n_components")
+    z = StandardScaler().fit_transform(embed(model, x, pooling=pooling, batch_size=batch_size))
+    if k > len(z):
+        raise ValueError(f"`k` is {k} but `x` holds only {len(z)} sequences: expected k ≤ {len(z)}.")
+    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(z)
+    components = PCA(n_components=min(n_components, z.shape[1], len(z)), random_state=seed).fit_transform(z)
+    return labels.astype("int32"), components.astype("float32")

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+import rs3l_keras as rs3l
+from rs3l_keras import RNNBackbone
+from rs3l_keras.data import series as series_data
+
+
+@pytest.fixture(scope="module")
+def gunpoint():
+    return series_data.load_ucr("GunPoint", "train"), series_data.load_ucr("GunPoint", "test")
+
+
+@pytest.fixture
+def series_model(gunpoint):
+    (x, _), _ = gunpoint
+    model = rs3l.finetune(RNNBackbone(input_dim=1, hidden_dim=32), head="regression")
+    model.normalizer.adapt(list(x))
+    return model
+
+
+@pytest.mark.parametrize("pooling, dim", [("last", 32), ("mean", 32), ("max", 32), ("last+mean", 64)])
+def test_embed_keeps_order_and_ignores_padding(series_model, gunpoint, pooling, dim):
+    (x, _), _ = gunpoint
+    series = [x[0, :40], x[1], x[2, :90], x[3, :10]]  # unequal lengths, sorted internally
+    z = rs3l.embed(series_model, series, pooling=pooling, batch_size=2)
+    assert z.shape == (4, dim)
+    alone = np.concatenate([rs3l.embed(series_model, [s], pooling=pooling) for s in series])
+    np.testing.assert_allclose(z, alone, rtol=1e-5, atol=1e-6)
+
+
+def test_embed_text_matches_the_backbone_state():
+    lm = rs3l.load_pretrained("lstm-lm-small")
+    texts = ["to be or not to be", "a", "what light through yonder window breaks"]
+    z = rs3l.embed(lm, texts)
+    assert z.shape == (3, 512)
+    ids = lm.encode_batch(texts[1:2])
+    np.testing.assert_allclose(z[1], np.asarray(lm.backbone.predict_on_batch(ids)["pooled_output"])[0], atol=1e-6)
+
+
+def test_linear_probe_on_real_data_beats_the_majority_class(series_model, gunpoint):
+    (x, y), (xt, yt) = gunpoint
+    result = rs3l.linear_probe(series_model, (x, y), (xt, yt), pooling="last+mean")
+    majority = max(np.mean(yt), 1 - np.mean(yt))
+    assert result["accuracy"] > majority + 0.1, result  # random recurrent features are already useful
+    assert result["num_train"] == 50 and result["num_test"] == 150 and result["dim"] == 64
+
+
+def test_cluster_returns_labels_and_components(series_model, gunpoint):
+    (x, y), _ = gunpoint
+    labels, pcs = rs3l.cluster(series_model, x, k=2)
+    assert labels.shape == (50,) and set(labels) == {0, 1} and pcs.shape == (50, 2)
+    with pytest.raises(ValueError, match="`k` is 99 but `x` holds only 50 sequences"):
+        rs3l.cluster(series_model, x, k=99)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda m, x: rs3l.embed(m, x, pooling="sum"), ValueError, "`pooling` must be one of"),
+    (lambda m, x: rs3l.embed(m, x[:, :, 0]), ValueError, r"rank 3 \(n, time, channels\), received shape \(50, 150\)"),
+    (lambda m, x: rs3l.embed(m, []), ValueError, r"`x` is empty \(0 series\)"),
+    (lambda m, x: rs3l.embed(m, [x[0, :0]]), ValueError, r"`x\[0\]` has length 0"),
+    (lambda m, x: rs3l.embed(m, x, batch_size=0), ValueError, "`batch_size` must be a positive int"),
+    (lambda m, x: rs3l.linear_probe(m, (x, [0, 1]), (x, [0] * 50)), ValueError, "one label per input"),
+    (lambda m, x: rs3l.embed(object(), x), TypeError, "with a backbone or a preset name"),
+])
+def test_bad_inputs(series_model, gunpoint, call, error, match):
+    (x, _), _ = gunpoint
+    with pytest.raises(error, match=match):
+        call(series_model, x)
