@@ -1,10 +1,12 @@
 from rs3l_keras.objectives.contrastive import ContrastiveEncoder
 from rs3l_keras.objectives.cpc import CPC
+from rs3l_keras.objectives.forecaster import Forecaster
 from rs3l_keras.objectives.language_model import LanguageModel
 from rs3l_keras.objectives.masked_language_model import MaskedLanguageModel
 from rs3l_keras.objectives.objective import Objective
 from rs3l_keras.objectives.recurrent_gan import RecurrentGAN
 from rs3l_keras.objectives.seq2seq import Seq2Seq
+from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder
 from rs3l_keras.objectives.sequence_vae import KLAnnealing, SequenceVAE
 
-__all__ = ["CPC", "ContrastiveEncoder", "KLAnnealing", "LanguageModel", "MaskedLanguageModel", "Objective", "RecurrentGAN", "Seq2Seq", "SequenceVAE"]
+__all__ = ["CPC", "ContrastiveEncoder", "Forecaster", "KLAnnealing", "LanguageModel", "MaskedLanguageModel", "Objective", "RecurrentGAN", "Seq2Seq", "SequenceAutoencoder", "SequenceVAE"]
