@@ -31,4 +31,9 @@ PRESETS = {
         "path": "gru-cpc-ucr",
         "metadata_sha256": "2f9dc5244f6845ede13537b6c3d2cfed9c92ffeb97e81652cff15a0f28f00873",
     },
+    "gru-gan-sines": {
+        "description": "Recurrent GAN (GRU 1x24 generator and discriminator) trained on TimeGAN's 5-channel sines of length 24.",
+        "path": "gru-gan-sines",
+        "metadata_sha256": "6d58ff2560f1fabfe04d7b72c1c589db92a0c05836d0b8fbeec822b9fe29ee63",
+    },
 }
