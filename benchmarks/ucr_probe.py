@@ -54,25 +54,10 @@ def train(model, x, steps, batch_size, seed):
 
 
 def embeddings(model, x, pooling):
-    """`rs3l_keras.embed`, or the same computation through `encoder_model` where the
-    model's raw channel count differs from its backbone's input size (CPC)."""
+    """`rs3l_keras.embed` (equal-length groups, never padded)."""
     from rs3l_keras.finetune import embed
-    from rs3l_keras.finetune.probes import _pool
 
-    if model.backbone.input_dim == model.input_dim:
-        return embed(model, x, pooling=pooling)
-    series = model.series_list(x)
-    order = np.argsort([len(s) for s in series], kind="stable")
-    encoder, chunks = model.encoder_model(), []
-    for start in range(0, len(series), 256):
-        batch = series_data.pad_series([series[i] for i in order[start:start + 256]])
-        out = encoder.predict_on_batch(batch)
-        chunks.append(_pool(np.asarray(out["sequence_output"]), np.asarray(out["pooled_output"]),
-                            ~np.isnan(batch).all(-1), pooling))
-    vectors = np.concatenate(chunks)
-    result = np.empty_like(vectors)
-    result[order] = vectors
-    return result
+    return embed(model, x, pooling=pooling)
 
 
 def probe(model, train_split, test_split, pooling="auto", seed=0):

@@ -410,7 +410,7 @@ def _source_parts(source):
 def _clone(layer, input_shape=None):
     """A new layer of the same config holding a bit-for-bit copy of the weights."""
     if isinstance(layer, keras.Sequential):
-        copy = keras.Sequential([_clone(sub) for sub in layer.layers], name=layer.name)
+        copy = keras.Sequential([type(sub).from_config(sub.get_config()) for sub in layer.layers], name=layer.name)
     else:
         copy = type(layer).from_config(layer.get_config())
     if input_shape is not None and not copy.built:

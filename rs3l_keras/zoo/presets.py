@@ -36,4 +36,14 @@ PRESETS = {
         "path": "gru-gan-sines",
         "metadata_sha256": "6d58ff2560f1fabfe04d7b72c1c589db92a0c05836d0b8fbeec822b9fe29ee63",
     },
+    "lstm-forecaster-elecdemand": {
+        "description": "Half-hourly electricity demand forecaster (LSTM 1x32 encoder and decoder, Gaussian head) for Victoria, Australia: 4 weeks ahead with temperature and working-day covariates.",
+        "path": "lstm-forecaster-elecdemand",
+        "metadata_sha256": "d46381d7540456ee255e0e262e0133683a90762b0d033dc32855bdbad0e99b53",
+    },
+    "lstm-autoencoder-ucr135": {
+        "description": "LSTM sequence autoencoder (1x64 encoder and decoder, 16-d code, 32-step windows) for anomaly detection on UCR anomaly series 135.",
+        "path": "lstm-autoencoder-ucr135",
+        "metadata_sha256": "02126d09719dabe101ec2d5a9df9a627b8a540034e817f40b331c850021b2c0d",
+    },
 }
