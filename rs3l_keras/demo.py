@@ -1,8 +1,13 @@
 """`make demo`: list the zoo, load `lstm-lm-small` (sha256-verified, offline), recompute its
-held-out bits/char on the four held-out plays, print a generated sample, then show what the
-other text presets do."""
+held-out bits/char on the four held-out plays, print a generated sample, show what the other
+presets do, then fine-tune: `lstm-lm-small` on 100 labelled reviews against the same model
+from scratch, and the `gru-cpc-ucr` series encoder against random weights on GunPoint."""
 
+import math
 import time
+
+import keras
+import numpy as np
 
 from rs3l_keras.data import shakespeare
 from rs3l_keras.zoo import hub
@@ -43,6 +48,62 @@ def main():
         print("lstm-vae-small samples from its prior:")
         for line in vae.sample(3, temperature=0.7, seed=0):
             print("   ", line)
+    finetune_demo(names)
+
+
+def _review_classifier(source, texts, labels, test, seed=0, epochs=8, batch_size=16):
+    """ULMFiT-style fine-tuning (the `benchmarks/label_efficiency.py` set-up, pretrained arm)
+    or the same architecture and schedule from scratch."""
+    import rs3l_keras as rs3l
+
+    keras.utils.set_random_seed(seed)
+    pretrained = source is not None
+    if source is None:  # same architecture and tokenizer, random weights
+        source = hub.load_pretrained("lstm-lm-small", weights=False)
+    clf = rs3l.finetune(source, head="classification", num_classes=2, max_length=192, pooling="mean", dropout=0.2)
+    schedule = rs3l.SlantedTriangular(2e-3, epochs * math.ceil(len(labels) / batch_size))
+    if pretrained:
+        clf.compile(optimizer=rs3l.discriminative_optimizer(clf, schedule))
+        callbacks = [rs3l.GradualUnfreezing()]
+    else:
+        clf.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
+        callbacks = []
+    clf.fit(texts, labels, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0, callbacks=callbacks)
+    return float(((clf.predict(test[0], batch_size=128, verbose=0)[:, 0] > 0.5) == test[1]).mean())
+
+
+def finetune_demo(names):
+    import rs3l_keras as rs3l
+    from rs3l_keras.data import series as series_data
+    from rs3l_keras.data.reviews import load_reviews
+
+    print("
+Fine-tuning lstm-lm-small on 100 labelled Amazon fine-food reviews (great vs other) ...")
+    texts, labels = load_reviews("train")
+    test_texts, test_labels = load_reviews("test")
+    rng = np.random.default_rng(0)
+    idx = rng.choice(len(labels), 100, replace=False)
+    cut = lambda items: [t[:192] for t in items]  # noqa: E731
+    test = (cut(test_texts[:500]), test_labels[:500])
+    start = time.time()
+    lm = hub.load_pretrained("lstm-lm-small")
+    pre = _review_classifier(lm, cut([texts[i] for i in idx]), labels[idx], test)
+    scratch = _review_classifier(None, cut([texts[i] for i in idx]), labels[idx], test)
+    majority = max(test[1].mean(), 1 - test[1].mean())
+    print(f"  test accuracy on 500 reviews: pretrained {pre:.3f} | scratch {scratch:.3f} | "
+          f"majority class {majority:.3f}   ({time.time() - start:.0f}s)")
+    print("  (benchmarks/RESULTS.md has the full label-efficiency table: 5 budgets, 3 seeds)")
+
+    if "gru-cpc-ucr" in names:
+        print("
+Linear probe on GunPoint with the gru-cpc-ucr series encoder vs the same network untrained ...")
+        train, test = series_data.load_ucr("GunPoint", "train"), series_data.load_ucr("GunPoint", "test")
+        cpc = hub.load_pretrained("gru-cpc-ucr")
+        random_init = hub.load_pretrained("gru-cpc-ucr", weights=False)
+        random_init.normalizer.set_weights(cpc.normalizer.get_weights())
+        for label, model in (("pretrained (CPC)", cpc), ("random weights", random_init)):
+            result = rs3l.linear_probe(model, train, test, pooling="mean")
+            print(f"  {label:17s} test accuracy {result['accuracy']:.3f}  (50 train labels, 150 test series)")
 
 
 if __name__ == "__main__":
