@@ -11,6 +11,8 @@ For each UCR/UEA set and seed:
 Fine-tuning and scratch use the same steps, optimiser and mean pooling, fixed in advance.
 
     python benchmarks/ucr_finetune.py --output benchmarks/ucr_finetune.json
+    python benchmarks/ucr_finetune.py --preset gru-cpc-ucr --datasets ItalyPowerDemand GunPoint ArrowHead \
+        --output benchmarks/ucr_finetune_preset.json      # the pooled univariate preset instead of step 1
 """
 
 import argparse
@@ -52,6 +54,7 @@ def main(argv=None):
     parser.add_argument("--finetune-steps", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--output", default="benchmarks/ucr_finetune.json")
+    parser.add_argument("--preset", help="use this pretrained preset instead of per-dataset CPC pretraining")
     args = parser.parse_args(argv)
     out = pathlib.Path(args.output)
     results = {"args": vars(args), "runs": []}
@@ -61,12 +64,16 @@ def main(argv=None):
         channels, k = x[0].shape[-1], int(max(y.max(), yt.max()) + 1)
         for seed in args.seeds:
             start = time.time()
-            cpc = build("cpc", channels, 64, seed)
-            train(cpc, x, args.pretrain_steps, args.batch_size, seed)
-            row = {"dataset": name, "seed": seed}
+            if args.preset:
+                cpc = rs3l.load_pretrained(args.preset)
+            else:
+                cpc = build("cpc", channels, 64, seed)
+                train(cpc, x, args.pretrain_steps, args.batch_size, seed)
+            row = {"dataset": name, "seed": seed, "pretrained": args.preset or "CPC on this train split"}
             row["linear_probe"], row["probe_pooling"], _ = probe(cpc, (x, y), (xt, yt), "auto", seed)
             row["fine_tune"] = supervised(cpc, x, y, xt, yt, k, args.finetune_steps, args.batch_size, seed)
-            fresh = build("cpc", channels, 64, seed + 1000)  # same architecture, random weights
+            keras.utils.set_random_seed(seed + 1000)  # same architecture, random weights
+            fresh = rs3l.load_pretrained(args.preset, weights=False) if args.preset else build("cpc", channels, 64, seed + 1000)
             fresh.adapt(x)
             row["scratch"] = supervised(fresh, x, y, xt, yt, k, args.finetune_steps, args.batch_size, seed)
             row["seconds"] = round(time.time() - start, 1)

@@ -84,6 +84,59 @@ def test_same_seed_same_weights_for_every_objective():
     assert len(lines) == 4 and all(line.endswith(" identical") for line in lines), lines
 
 
+def _series_models():
+    from rs3l_keras import (CPC, ContrastiveEncoder, Forecaster, RecurrentGAN, RNNBackbone, SequenceAutoencoder,
+                            finetune)
+
+    return {
+        "forecaster": lambda: Forecaster(RNNBackbone(input_dim=1, hidden_dim=8), horizon=4, context_length=16),
+        "sequence-autoencoder": lambda: SequenceAutoencoder(RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4,
+                                                            window_length=16),
+        "contrastive": lambda: ContrastiveEncoder(RNNBackbone(input_dim=1, hidden_dim=8), projection_dim=8),
+        "cpc": lambda: CPC(RNNBackbone(input_dim=8, cell="gru", hidden_dim=8), channels=1, prediction_steps=2),
+        "recurrent-gan": lambda: RecurrentGAN(RNNBackbone(input_dim=1, cell="gru", hidden_dim=8)),
+        "finetuned-classifier": lambda: finetune(RNNBackbone(input_dim=1, hidden_dim=8), head="classification",
+                                                 num_classes=2),
+    }
+
+
+SERIES_DETERMINISM = """
+import numpy as np
+from rs3l_keras.data import series
+from rs3l_keras.pretrain import set_determinism
+from tests.reliability.test_fault_injection import _series_models
+x, y = series.load_ucr("GunPoint", "train")
+for name, make in _series_models().items():
+    runs = []
+    for _ in range(2):
+        set_determinism(5, deterministic=True)
+        model = make()
+        model.compile()
+        args = (x, y) if name.startswith("finetuned") else (x,)
+        model.fit(*args, batch_size=16, epochs=2, seed=5, verbose=0)
+        runs.append([np.array(w) for w in model.weights])
+    same = all(np.array_equal(a, b) for a, b in zip(*runs))
+    print(name, "identical" if same else "DIFFERENT", flush=True)
+"""
+
+
+def test_same_seed_same_weights_for_every_time_series_objective():
+    result = subprocess.run([sys.executable, "-c", SERIES_DETERMINISM], capture_output=True, text=True, env=ENV,
+                            timeout=600, cwd=pathlib.Path(__file__).parents[2])
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 6 and all(line.endswith(" identical") for line in lines), lines
+
+
+@pytest.mark.parametrize("name", list(_series_models()))
+def test_gradient_clipping_is_on_by_default_for_series_objectives(name):
+    model = _series_models()[name]()
+    model.compile()
+    optimizers = [getattr(model, attr) for attr in ("optimizer", "g_optimizer", "d_optimizer")
+                  if getattr(model, attr, None) is not None]
+    assert optimizers and all(opt.global_clipnorm == 1.0 for opt in optimizers)
+
+
 def test_no_pickle_no_lambda_layers_no_unsafe_loading_in_the_library():
     root = pathlib.Path(rs3l.__file__).parent
     for path in root.rglob("*.py"):

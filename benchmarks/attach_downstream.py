@@ -1,0 +1,63 @@
+"""Writes measured downstream results into a preset's metadata (`downstream`), re-pins the
+registry entry and regenerates the README zoo table, so `rs3l info NAME` shows what
+pretraining buys.
+
+    python benchmarks/attach_downstream.py lstm-lm-small benchmarks/label_efficiency.json
+    python benchmarks/attach_downstream.py gru-cpc-ucr benchmarks/ucr_finetune_preset.json
+"""
+
+import json
+import pathlib
+import re
+import sys
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rs3l_keras.zoo import hub, model_card  # noqa: E402
+
+
+def summarize(results):
+    """{description: "mean ± std (n seeds)"} from either benchmark's JSON."""
+    out = {}
+    runs = results["runs"]
+    if runs and "arm" in runs[0]:  # label_efficiency.py
+        majority = results["majority_rate"]
+        for arm in sorted({r["arm"] for r in runs}):
+            for n in sorted({r["labels"] for r in runs if r["arm"] == arm}):
+                accs = [r["accuracy"] for r in runs if r["arm"] == arm and r["labels"] == n]
+                out[f"Amazon reviews, {n} labels, {arm} (test accuracy)"] = (
+                    f"{np.mean(accs):.3f} ± {np.std(accs):.3f} ({len(accs)} seeds; majority class {majority:.3f})")
+        return out
+    for name in dict.fromkeys(r["dataset"] for r in runs):  # ucr_finetune.py
+        rows = [r for r in runs if r["dataset"] == name]
+        for key, label in (("linear_probe", "linear probe"), ("fine_tune", "full fine-tune"), ("scratch", "same network from scratch")):
+            accs = [r[key] for r in rows]
+            out[f"{name}, {label} (test accuracy)"] = f"{np.mean(accs):.3f} ± {np.std(accs):.3f} ({len(accs)} seeds)"
+    return out
+
+
+def main(preset, results_path):
+    results = json.loads(pathlib.Path(results_path).read_text())
+    directory = hub.zoo_directory() / preset
+    meta = json.loads((directory / hub.METADATA_FILE).read_text())
+    downstream = dict(meta.get("downstream") or {})
+    downstream.update(summarize(results))
+    downstream["how measured"] = f"{results_path} (see benchmarks/RESULTS.md for the command)"
+    meta = hub.update_metadata(directory, {"downstream": downstream})
+    digest = hub.sha256_file(directory / hub.METADATA_FILE)
+    registry = ROOT / "rs3l_keras" / "zoo" / "presets.py"
+    text = registry.read_text()
+    pattern = re.compile(r'("%s": \{.*?"metadata_sha256": ")([0-9a-f]{64})(")' % re.escape(preset), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"{preset} is not in {registry}")
+    registry.write_text(pattern.sub(lambda m: m.group(1) + digest + m.group(3), text, count=1))
+    print(json.dumps(downstream, indent=1))
+    print(f"{preset}: metadata.json sha256 {digest} (registry updated); now run "
+          "`python -m rs3l_keras.zoo.model_card README.md`")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
