@@ -7,8 +7,9 @@ For each UCR/UEA set and seed:
      cross-validation on the train split only, as in `ucr_probe.py`);
   3. `fine-tune`: `rs3l.finetune(cpc, head="classification", pooling="mean")`, all layers
      trained, discriminative learning rates (2e-3 at the head, ÷2.6 per group below);
-  4. `scratch`: the same architecture and training, from a randomly initialised CPC.
-Fine-tuning and scratch use the same steps, optimiser and mean pooling, fixed in advance.
+  4. `scratch`: the same architecture from a randomly initialised CPC, Adam at 2e-3 on every
+     layer (discriminative rates only make sense for pretrained layers).
+Fine-tuning and scratch use the same steps, batch size and mean pooling, fixed in advance.
 
     python benchmarks/ucr_finetune.py --output benchmarks/ucr_finetune.json
     python benchmarks/ucr_finetune.py --preset gru-cpc-ucr --datasets ItalyPowerDemand GunPoint ArrowHead \
@@ -35,10 +36,13 @@ from ucr_probe import build, probe, train  # noqa: E402
 ORDER = ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels", "ArrowHead")
 
 
-def supervised(source, x, y, x_test, y_test, num_classes, steps, batch_size, seed):
+def supervised(source, x, y, x_test, y_test, num_classes, steps, batch_size, seed, pretrained):
     keras.utils.set_random_seed(seed)
     clf = rs3l.finetune(source, head="classification", num_classes=num_classes, pooling="mean", dropout=0.1)
-    clf.compile(optimizer=rs3l.discriminative_optimizer(clf, learning_rate=2e-3))
+    if pretrained:  # lower rates protect what pretraining learned …
+        clf.compile(optimizer=rs3l.discriminative_optimizer(clf, learning_rate=2e-3))
+    else:  # … a random network has nothing to protect: one rate everywhere
+        clf.compile(optimizer=keras.optimizers.Adam(2e-3, global_clipnorm=1.0))
     epochs = max(1, round(steps / math.ceil(len(y) / batch_size)))
     clf.fit(x, y, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0)
     probs = clf.predict(x_test, verbose=0)
@@ -71,11 +75,11 @@ def main(argv=None):
                 train(cpc, x, args.pretrain_steps, args.batch_size, seed)
             row = {"dataset": name, "seed": seed, "pretrained": args.preset or "CPC on this train split"}
             row["linear_probe"], row["probe_pooling"], _ = probe(cpc, (x, y), (xt, yt), "auto", seed)
-            row["fine_tune"] = supervised(cpc, x, y, xt, yt, k, args.finetune_steps, args.batch_size, seed)
+            row["fine_tune"] = supervised(cpc, x, y, xt, yt, k, args.finetune_steps, args.batch_size, seed, True)
             keras.utils.set_random_seed(seed + 1000)  # same architecture, random weights
             fresh = rs3l.load_pretrained(args.preset, weights=False) if args.preset else build("cpc", channels, 64, seed + 1000)
             fresh.adapt(x)
-            row["scratch"] = supervised(fresh, x, y, xt, yt, k, args.finetune_steps, args.batch_size, seed)
+            row["scratch"] = supervised(fresh, x, y, xt, yt, k, args.finetune_steps, args.batch_size, seed, False)
             row["seconds"] = round(time.time() - start, 1)
             results["runs"].append(row)
             out.write_text(json.dumps(results, indent=1) + "\n")

@@ -61,6 +61,12 @@ class FineTunedModel(Objective):
         forecast: pooled state → Dense(`horizon` × target channels), time series only; the
             output is in the original scale (the backbone's normaliser is inverted).
 
+    With `head_norm` (default `"auto"`: on for text, off for time series; never for tagging,
+    whose batches hold padded steps) the pooled
+    features pass through `BatchNormalization` before dropout and the head, as in ULMFiT's
+    classifier head: averaged recurrent states differ little from text to text, and a head
+    on unnormalised features tends to settle on the majority class.
+
     Inputs are those of the pretext model: raw strings (tokenised in the input pipeline by
     the tokenizer that came with the backbone) or token ids for text; raw series (normalised
     in the graph by the normaliser that came with the backbone) for time series.
@@ -72,7 +78,7 @@ class FineTunedModel(Objective):
 
     def __init__(self, backbone, head="classification", num_classes=None, output_dim=None, horizon=None,
                  pooling="last", dropout=0.1, tokenizer=None, normalizer=None, target_channels=None,
-                 max_length=512, step_encoder=None, **kwargs):
+                 max_length=512, step_encoder=None, head_norm="auto", **kwargs):
         if not isinstance(backbone, RNNBackbone):
             raise TypeError(f"`backbone` must be an RNNBackbone, received {type(backbone).__name__}.")
         if head not in HEADS:
@@ -83,6 +89,8 @@ class FineTunedModel(Objective):
             raise ValueError(f"`dropout` must be a float in [0, 1), received {dropout!r}.")
         check_positive_int(max_length, "max_length")
         is_text = backbone.vocabulary_size is not None
+        if head_norm not in ("auto", True, False):
+            raise ValueError(f"`head_norm` must be 'auto', True or False, received {head_norm!r}.")
         if head in ("classification", "tagging"):
             if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
                 raise ValueError(f"`num_classes` must be an int ≥ 2 for head={head!r} (a softmax or sigmoid "
@@ -125,6 +133,8 @@ class FineTunedModel(Objective):
         self.normalizer = normalizer
         self.step_encoder = step_encoder
         self.attention = AttentionPooling(name="attention_pooling") if pooling == "attention" else None
+        use_norm = (is_text if head_norm == "auto" else head_norm) and head != "tagging"
+        self.head_norm_layer = keras.layers.BatchNormalization(momentum=0.9, name="head_norm") if use_norm else None
         self.head_dropout = keras.layers.Dropout(dropout, name="head_dropout")
         if head == "classification":
             units = 1 if num_classes == 2 else num_classes
@@ -148,9 +158,12 @@ class FineTunedModel(Objective):
             outputs = backbone(step_encoder(features) if step_encoder is not None else features)
         sequence, pooled = outputs["sequence_output"], outputs["pooled_output"]
         if head == "tagging":
-            result = self.head_layer(self.head_dropout(sequence))
+            result = self.head_layer(self.head_dropout(sequence))  # no batch statistics over padding
         else:
-            features = self.head_dropout(_pool(pooling, sequence, pooled, valid, self.attention))
+            features = _pool(pooling, sequence, pooled, valid, self.attention)
+            if self.head_norm_layer is not None:
+                features = self.head_norm_layer(features)
+            features = self.head_dropout(features)
             result = self.head_layer(features)
             if head == "classification" and num_classes == 2:
                 result = ops.sigmoid(result)
@@ -170,6 +183,7 @@ class FineTunedModel(Objective):
         self.dropout = dropout
         self.target_channels = target_channels
         self.max_length = max_length
+        self.head_norm = head_norm
 
     def get_config(self):
         config = super().get_config()
@@ -186,6 +200,7 @@ class FineTunedModel(Objective):
             "dropout": self.dropout,
             "target_channels": self.target_channels,
             "max_length": self.max_length,
+            "head_norm": self.head_norm,
         })
         return config
 
@@ -373,6 +388,8 @@ class FineTunedModel(Objective):
         """Variables grouped for discriminative learning rates and gradual unfreezing:
         `[head (+attention), top recurrent layer, …, first recurrent layer, input layer]`."""
         head = list(self.head_layer.weights) + (list(self.attention.weights) if self.attention else [])
+        if self.head_norm_layer is not None:
+            head += list(self.head_norm_layer.trainable_weights)
         groups = [head]
         for layer in reversed(self.backbone.rnn_layers):
             groups.append(list(layer.weights))
@@ -421,7 +438,7 @@ def _clone(layer, input_shape=None):
 
 def finetune(model, head="classification", num_classes=None, output_dim=None, horizon=None, pooling="last",
              freeze=None, dropout=0.1, target_channels=None, max_length=512, compile=True, tokenizer=None,
-             **kwargs):
+             head_norm="auto", **kwargs):
     """Builds a downstream model around a pretrained backbone.
 
     The pretext head is dropped; the backbone (and its tokenizer or normaliser) is copied
@@ -440,6 +457,8 @@ def finetune(model, head="classification", num_classes=None, output_dim=None, ho
         dropout: dropout before the head.
         target_channels: forecast head: which channels to predict (default all).
         max_length: text inputs are cut to this many tokens.
+        head_norm: `"auto"` (BatchNormalization before the head for text, none for series),
+            True or False.
         compile: compile with the head's defaults (see `FineTunedModel.compile`).
         tokenizer: the tokenizer to use when `model` is a bare token `RNNBackbone`.
 
@@ -470,7 +489,7 @@ def finetune(model, head="classification", num_classes=None, output_dim=None, ho
     result = FineTunedModel(backbone, head=head, num_classes=num_classes, output_dim=output_dim, horizon=horizon,
                             pooling=pooling, dropout=dropout, tokenizer=tokenizer, normalizer=normalizer,
                             target_channels=target_channels, max_length=max_length, step_encoder=step_encoder,
-                            **kwargs)
+                            head_norm=head_norm, **kwargs)
     if freeze == "backbone":
         result.freeze_backbone()
     if compile:

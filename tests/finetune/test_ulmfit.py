@@ -30,7 +30,7 @@ def test_slanted_triangular_matches_the_ulmfit_formula():
 def test_discriminative_rates_divide_by_decay_per_layer_group(reviews):
     clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, max_length=64)
     groups = clf.layer_groups()
-    assert [len(g) for g in groups] == [2, 3, 1]  # head (kernel, bias), LSTM, embedding
+    assert [len(g) for g in groups] == [4, 3, 1]  # head (kernel, bias, norm γ, β), LSTM, embedding
     clf.compile(optimizer=discriminative_optimizer(clf, learning_rate=1e-3, decay=2.6))
     before = [[np.array(v) for v in g] for g in groups]
     clf.fit(*reviews, epochs=1, batch_size=64, steps_per_epoch=1, shuffle=False, verbose=0)
@@ -64,7 +64,7 @@ def test_freeze_backbone_trains_the_head_only(reviews):
     before = [np.array(w) for w in clf.backbone.weights]
     clf.fit(*reviews, epochs=1, batch_size=32, verbose=0)
     assert all(np.array_equal(a, np.array(b)) for a, b in zip(before, clf.backbone.weights))
-    assert len(clf.trainable_weights) == 2
+    assert len(clf.trainable_weights) == 4  # head kernel and bias, head norm γ and β
 
 
 def test_optimizer_config_round_trip_and_errors():
