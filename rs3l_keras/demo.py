@@ -77,8 +77,7 @@ def finetune_demo(names):
     from rs3l_keras.data import series as series_data
     from rs3l_keras.data.reviews import load_reviews
 
-    print("
-Fine-tuning lstm-lm-small on 100 labelled Amazon fine-food reviews (great vs other) ...")
+    print("\nFine-tuning lstm-lm-small on 100 labelled Amazon fine-food reviews (great vs other) ...")
     texts, labels = load_reviews("train")
     test_texts, test_labels = load_reviews("test")
     rng = np.random.default_rng(0)
@@ -95,8 +94,7 @@ Fine-tuning lstm-lm-small on 100 labelled Amazon fine-food reviews (great vs oth
     print("  (benchmarks/RESULTS.md has the full label-efficiency table: 5 budgets, 3 seeds)")
 
     if "gru-cpc-ucr" in names:
-        print("
-Linear probe on GunPoint with the gru-cpc-ucr series encoder vs the same network untrained ...")
+        print("\nLinear probe on GunPoint with the gru-cpc-ucr series encoder vs the same network untrained ...")
         train, test = series_data.load_ucr("GunPoint", "train"), series_data.load_ucr("GunPoint", "test")
         cpc = hub.load_pretrained("gru-cpc-ucr")
         random_init = hub.load_pretrained("gru-cpc-ucr", weights=False)
