@@ -29,7 +29,7 @@ PRESETS = {
     "gru-cpc-ucr": {
         "description": "Univariate GRU 1x64 series encoder (CPC) pretrained on pooled UCR train splits; embeds any univariate series of any length.",
         "path": "gru-cpc-ucr",
-        "metadata_sha256": "2f9dc5244f6845ede13537b6c3d2cfed9c92ffeb97e81652cff15a0f28f00873",
+        "metadata_sha256": "4208c5ae6310843886f2be0603087844754eee9f7b54fbe51d2cc811ece54fcd",
     },
     "gru-gan-sines": {
         "description": "Recurrent GAN (GRU 1x24 generator and discriminator) trained on TimeGAN's 5-channel sines of length 24.",
