@@ -18,7 +18,10 @@ def test_list_and_info(capsys):
     code, out, _ = run(capsys, "list", "--json")
     assert code == 0 and "lstm-lm-small" in json.loads(out)
     code, out, _ = run(capsys, "list", "lstm-*")
-    assert code == 0 and out.startswith("lstm-lm-small")
+    lines = out.splitlines()
+    assert code == 0 and any(line.startswith("lstm-lm-small ") for line in lines)
+    assert lines and all(line.startswith("lstm-") for line in lines)
+    assert not any(line.startswith("gru-") for line in lines)
     code, out, _ = run(capsys, "info", "lstm-lm-small")
     assert code == 0 and "# lstm-lm-small" in out and "heldout_bits_per_char" in out
     code, out, _ = run(capsys, "verify", "lstm-lm-small")
