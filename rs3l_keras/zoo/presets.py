@@ -14,7 +14,7 @@ PRESETS = {
     "lstm-lm-small": {
         "description": "Character-level 1x512 LSTM language model pretrained on 34 Shakespeare plays.",
         "path": "lstm-lm-small",
-        "metadata_sha256": "2de71c0288c20c7cb895edf04a30a5178c8b3bd9f6ff9bdb99f40f22a37e9ead",
+        "metadata_sha256": "6d532dd437a2103c5a1887327f9b2a6c92371d2f91c496fe374d7517a53a09b1",
     },
     "lstm-seq2seq-small": {
         "description": "Character-level denoising seq2seq (BiLSTM 1x128 encoder, LSTM 256 decoder, Luong attention) on Shakespeare lines.",
