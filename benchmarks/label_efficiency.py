@@ -181,7 +181,7 @@ def summarize(results, plot_path):
     ax.set_xscale("log")
     ax.set_xlabel("labelled training reviews")
     ax.set_ylabel("test accuracy (1,000 reviews)")
-    ax.set_title("Amazon fine-food reviews: pretrained vs scratch (mean ± std, 3 seeds)")
+    ax.set_title("Amazon reviews: pretrained vs scratch\n(mean ± std over seeds)", fontsize=10)
     ax.legend()
     fig.tight_layout()
     fig.savefig(plot_path, dpi=120)
