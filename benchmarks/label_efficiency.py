@@ -12,6 +12,7 @@ Test accuracy on the 1,000 test reviews; the majority-class rate is reported bes
 
     python benchmarks/label_efficiency.py                 # full run (about 1 h on 2 CPU cores)
     python benchmarks/label_efficiency.py --budgets 100 --seeds 0 --finetune-budgets 100 --scratch-budgets 100
+    python benchmarks/label_efficiency.py --replot        # table and plot from the recorded JSON only
 """
 
 import argparse
@@ -104,7 +105,11 @@ def main(argv=None):
     parser.add_argument("--cache-dir", default=str(ROOT / "benchmarks" / ".cache"))
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "label_efficiency.json"))
     parser.add_argument("--plot", default=str(ROOT / "benchmarks" / "label_efficiency.png"))
+    parser.add_argument("--replot", action="store_true",
+                        help="only redraw the table and the plot from --output (no training)")
     args = parser.parse_args(argv)
+    if args.replot:
+        return summarize(json.loads(pathlib.Path(args.output).read_text()), args.plot)
 
     def log(message):
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -167,24 +172,11 @@ def summarize(results, plot_path):
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     lines.append(f"\nMajority class rate on test: {results['majority_rate']:.3f}")
     print("\n".join(lines))
-    import matplotlib
+    from rs3l_keras import plot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for arm in arms:
-        ns = [n for n in budgets if (arm, n) in table]
-        ax.errorbar(ns, [table[arm, n][0] for n in ns], yerr=[table[arm, n][1] for n in ns], marker="o",
-                    capsize=3, label=arm)
-    ax.axhline(results["majority_rate"], color="grey", linestyle="--", label="majority class")
-    ax.set_xscale("log")
-    ax.set_xlabel("labelled training reviews")
-    ax.set_ylabel("test accuracy (1,000 reviews)")
-    ax.set_title("Amazon reviews: pretrained vs scratch\n(mean ± std over seeds)", fontsize=10)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(plot_path, dpi=120)
+    plot.label_efficiency(results, path=plot_path, xlabel="labelled training reviews",
+                          ylabel="test accuracy (1,000 reviews)",
+                          title="Amazon reviews: pretrained vs scratch (mean ± std over seeds)")
     return table
 
 
