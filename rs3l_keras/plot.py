@@ -456,8 +456,13 @@ def embeddings_pca(embeddings, labels=None, path=None, title=None, seed=0):
     if not np.isfinite(z).all():
         i, j = np.argwhere(~np.isfinite(z))[0]
         raise ValueError(f"`embeddings[{i}, {j}]` is {z[i, j]}: expected finite numbers.")
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or len(labels) != len(z):
+            raise ValueError(f"`labels` must hold one label per embedding ({len(z)}), received shape {labels.shape}.")
     pca = PCA(n_components=min(2, z.shape[1]), random_state=seed)
-    points = pca.fit_transform(z)
+    with np.errstate(invalid="ignore", divide="ignore"):  # constant embeddings: no variance to share
+        points = pca.fit_transform(z)
     explained = pca.explained_variance_ratio_
     if points.shape[1] == 1:
         points = np.concatenate([points, np.zeros_like(points)], axis=1)
@@ -466,9 +471,6 @@ def embeddings_pca(embeddings, labels=None, path=None, title=None, seed=0):
     if labels is None:
         ax.scatter(points[:, 0], points[:, 1], s=12, alpha=0.7)
     else:
-        labels = np.asarray(labels)
-        if labels.ndim != 1 or len(labels) != len(z):
-            raise ValueError(f"`labels` must hold one label per embedding ({len(z)}), received shape {labels.shape}.")
         classes = np.unique(labels)
         if len(classes) <= 20:
             cmap = "tab10" if len(classes) <= 10 else "tab20"
@@ -483,9 +485,10 @@ def embeddings_pca(embeddings, labels=None, path=None, title=None, seed=0):
             values = labels.astype("float64") if labels.dtype.kind in "biuf" else np.searchsorted(classes, labels)
             scatter = ax.scatter(points[:, 0], points[:, 1], s=12, alpha=0.7, c=values, cmap="viridis")
             figure.colorbar(scatter, ax=ax, label="label")
-    ax.set_xlabel(f"PC1 ({explained[0]:.0%} of variance)")
+    share = [f" ({v:.0%} of variance)" if np.isfinite(v) else "" for v in explained]
+    ax.set_xlabel("PC1" + share[0])
     if explained.size == 2:
-        ax.set_ylabel(f"PC2 ({explained[1]:.0%} of variance)")
+        ax.set_ylabel("PC2" + share[1])
     else:
         ax.set_yticks([])
     ax.grid(alpha=0.3)
