@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from rs3l_keras.backbones import fused
+
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simple": keras.layers.SimpleRNN}
 
 
@@ -103,19 +105,9 @@ class RNNBackbone(keras.Model):
             if i > 0:
                 x = self.dropout_layers[i - 1](x)
             x = layer(x)
-        sequence_output = x
-        forward = sequence_output[:, :, :hidden_dim]
-        if vocabulary_size is not None:  # state at the last non-padding step (right padding)
-            lengths = ops.sum(ops.cast(ops.not_equal(inputs, 0), "int32"), axis=1)
-            last = ops.reshape(ops.maximum(lengths - 1, 0), (-1, 1, 1))
-            pooled = ops.take_along_axis(forward, last, axis=1)[:, 0, :]
-        else:
-            pooled = forward[:, -1, :]
-        if bidirectional:
-            pooled = ops.concatenate([pooled, sequence_output[:, 0, hidden_dim:]], axis=-1)
         super().__init__(
             inputs=inputs,
-            outputs={"sequence_output": sequence_output, "pooled_output": pooled},
+            outputs=_outputs(inputs, x, hidden_dim, vocabulary_size is not None, bidirectional),
             dtype=dtype,
             **kwargs,
         )
@@ -129,6 +121,16 @@ class RNNBackbone(keras.Model):
         self.embedding_dim = embedding_dim
         self.bidirectional = bidirectional
         self.dropout = dropout
+
+    def call(self, inputs, training=None, mask=None):
+        """The functional graph, except on JAX with a GPU, where an LSTM stack runs as one
+        fused cuDNN call over the same weights (see `rs3l_keras.backbones.fused`)."""
+        if not fused.fused_lstm_available(self, training):
+            return super().call(inputs, training=training, mask=mask)
+        x = self.token_embedding(inputs) if self.token_embedding is not None else inputs
+        sequence = fused.fused_lstm(x, [layer.cell for layer in self.rnn_layers])
+        sequence = ops.cast(sequence, self.compute_dtype)
+        return _outputs(inputs, sequence, self.hidden_dim, self.token_embedding is not None, False)
 
     @property
     def output_dim(self):
@@ -185,3 +187,17 @@ class RNNBackbone(keras.Model):
                 "Step-by-step decoding needs a unidirectional backbone, received "
                 "bidirectional=True (the backward direction needs the whole sequence)."
             )
+
+
+def _outputs(inputs, sequence_output, hidden_dim, token_input, bidirectional):
+    """The backbone's output dict from its input and its top layer's sequence."""
+    forward = sequence_output[:, :, :hidden_dim]
+    if token_input:  # state at the last non-padding step (right padding)
+        lengths = ops.sum(ops.cast(ops.not_equal(inputs, 0), "int32"), axis=1)
+        last = ops.reshape(ops.maximum(lengths - 1, 0), (-1, 1, 1))
+        pooled = ops.take_along_axis(forward, last, axis=1)[:, 0, :]
+    else:
+        pooled = forward[:, -1, :]
+    if bidirectional:
+        pooled = ops.concatenate([pooled, sequence_output[:, 0, hidden_dim:]], axis=-1)
+    return {"sequence_output": sequence_output, "pooled_output": pooled}
