@@ -20,7 +20,8 @@ import math
 import numbers
 import os
 import pathlib
-import tempfile
+import textwrap
+import uuid
 
 import numpy as np
 
@@ -52,7 +53,8 @@ def save(figure, path, dpi=DPI):
     if path.suffix.lower() != ".png":
         raise ValueError(f"`path` must name a .png file (figures are written as PNG), received {str(path)!r}.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png.tmp", dir=path.parent)
+    tmp = path.parent / f".{path.stem}.{uuid.uuid4().hex}.png.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # mode as any new file (umask applies)
     try:
         with os.fdopen(fd, "wb") as f:
             figure.savefig(f, format="png", dpi=dpi)
@@ -73,8 +75,9 @@ def _figure(nrows=1, ncols=1, width=None, height=None, **kwargs):
 
 
 def _finish(figure, path, title):
-    if title is not None:
-        figure.suptitle(str(title))
+    if title is not None:  # wrapped to the figure's width (a suptitle is never shrunk to fit)
+        width = int(figure.get_size_inches()[0] * 9)
+        figure.suptitle("\n".join(textwrap.fill(line, width) for line in str(title).splitlines()))
     if path is not None:
         save(figure, path)
     return figure
@@ -186,7 +189,7 @@ def training_curves(history, metrics=None, path=None, title=None):
             `.history` dict `{name: [one value per epoch]}`, or a list of per-epoch
             log dicts.
         metrics: list of str or None. Metric names to draw (without `val_`); default:
-            every metric, in the order logged.
+            every metric, the loss first, the others in the order logged.
         path: PNG file to write, or None.
         title: str or None.
 
@@ -200,6 +203,7 @@ def training_curves(history, metrics=None, path=None, title=None):
     """
     epochs, curves = _history_dict(history)
     names = list(dict.fromkeys(k[4:] if k.startswith("val_") and k[4:] in curves else k for k in curves))
+    names.sort(key=lambda name: name != "loss")  # the loss first (Keras logs metrics alphabetically)
     if metrics is not None:
         if isinstance(metrics, str):
             metrics = [metrics]
@@ -292,7 +296,7 @@ def forecast(history, prediction, truth=None, lower=None, upper=None, path=None,
 
 
 # -- reconstructions and anomaly scores --------------------------------------------------
-def reconstructions(series, reconstructed, n=4, path=None, title=None):
+def reconstructions(series, reconstructed, n=4, path=None, title=None, names=None):
     """The first `n` series (solid) and their reconstructions (dashed), one panel each,
     every channel in its own colour.
 
@@ -301,6 +305,7 @@ def reconstructions(series, reconstructed, n=4, path=None, title=None):
             `(t, c)` arrays, with matching shapes.
         n: int. Panels drawn (at most the number of series).
         path, title: as everywhere.
+        names: list of str or None. Panel titles (default "series 0", "series 1", ...).
 
     Returns:
         matplotlib `Figure`.
@@ -319,6 +324,10 @@ def reconstructions(series, reconstructed, n=4, path=None, title=None):
             raise ValueError(f"`reconstructed[{i}]` has shape {b.shape} but `series[{i}]` has shape {a.shape}: "
                              "expected the same shape.")
     n = min(_count(n), len(series))
+    if names is None:
+        names = [f"series {i}" for i in range(n)]
+    elif isinstance(names, str) or len(names) < n:
+        raise ValueError(f"`names` must be a list of at least {n} panel titles, received {names!r}.")
     cols = min(2, n)
     rows = -(-n // cols)
     figure, axes = _figure(rows, cols, width=5.0 * cols + 0.5, height=2.4 * rows + 0.3)
@@ -328,7 +337,7 @@ def reconstructions(series, reconstructed, n=4, path=None, title=None):
             ax.plot(series[i][:, c], color=color, linewidth=1, label="series" if c == 0 else None)
             ax.plot(reconstructed[i][:, c], color=color, linewidth=1, linestyle="--",
                     label="reconstruction" if c == 0 else None)
-        ax.set_title(f"series {i}", fontsize=9)
+        ax.set_title(str(names[i]), fontsize=9)
         ax.grid(alpha=0.3)
     axes.flat[0].legend(fontsize=8)
     for ax in list(axes.flat)[n:]:

@@ -38,7 +38,7 @@ def _pool(sequence, last, valid, pooling):
     return np.where(valid[..., None], sequence, -np.inf).max(1)
 
 
-def embed(model, x, pooling="last", batch_size=256):
+def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
     """One vector per sequence from a model's (frozen) backbone.
 
     Args:
@@ -51,10 +51,12 @@ def embed(model, x, pooling="last", batch_size=256):
         pooling: `"last"` (the backbone's `pooled_output`), `"mean"` or `"max"` over the
             real (non-padding) steps, or `"last+mean"` (both, concatenated).
         batch_size: int.
+        verbose: progress bar over the batches: `"auto"` (on a terminal only), 1 or 0.
 
     Returns:
         numpy float32 `(n, d)`.
     """
+    from rs3l_keras import progress
     from rs3l_keras.data import series as series_data
     from rs3l_keras.objectives.objective import check_positive_int
 
@@ -68,7 +70,7 @@ def embed(model, x, pooling="last", batch_size=256):
             raise ValueError("`x` must be a non-empty list of str for a text model.")
         # Sort by length so each batch is padded little (results are put back in order).
         order = np.argsort([len(t) for t in x], kind="stable")
-        for start in range(0, len(x), batch_size):
+        for start in progress.track(range(0, len(x), batch_size), "Embedding", verbose=verbose):
             ids = model.encode_batch([x[i] for i in order[start:start + batch_size]])
             out = backbone.predict_on_batch(ids)
             seq = np.asarray(out["sequence_output"])
@@ -84,15 +86,15 @@ def embed(model, x, pooling="last", batch_size=256):
     encoder = model.encoder_model()
     result = None
     # Equal-length groups: no padding, so a series' vector never depends on its batch.
-    for length, idx in series_data.length_buckets(series).items():
-        for start in range(0, len(idx), batch_size):
-            rows = idx[start:start + batch_size]
-            out = encoder.predict_on_batch(np.stack([series[i] for i in rows]))
-            seq = np.asarray(out["sequence_output"])
-            vectors = _pool(seq, np.asarray(out["pooled_output"]), np.ones(seq.shape[:2], bool), pooling)
-            if result is None:
-                result = np.empty((len(series), vectors.shape[1]), vectors.dtype)
-            result[rows] = vectors
+    batches = [idx[start:start + batch_size] for idx in series_data.length_buckets(series).values()
+               for start in range(0, len(idx), batch_size)]
+    for rows in progress.track(batches, "Embedding", verbose=verbose):
+        out = encoder.predict_on_batch(np.stack([series[i] for i in rows]))
+        seq = np.asarray(out["sequence_output"])
+        vectors = _pool(seq, np.asarray(out["pooled_output"]), np.ones(seq.shape[:2], bool), pooling)
+        if result is None:
+            result = np.empty((len(series), vectors.shape[1]), vectors.dtype)
+        result[rows] = vectors
     return result
 
 
@@ -107,7 +109,7 @@ def _check_split(data, name):
     return x, y
 
 
-def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=256):
+def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=256, verbose="auto"):
     """Accuracy of a linear classifier on frozen embeddings (the T-Loss / TS2Vec protocol).
 
     Embeddings are standardised on the train split, then a multinomial logistic regression
@@ -118,7 +120,7 @@ def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=
     Args:
         model: an rs3l_keras model or preset name.
         train, test: `(x, y)` pairs; x as for `embed`, y integer or string labels.
-        pooling: see `embed`.
+        pooling, verbose: see `embed`.
 
     Returns:
         dict with `accuracy` (test), `train_accuracy`, `C`, `pooling`, `num_train`,
@@ -132,8 +134,8 @@ def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=
     model = _resolve(model)
     x_train, y_train = _check_split(train, "train")
     x_test, y_test = _check_split(test, "test")
-    z_train = embed(model, x_train, pooling=pooling, batch_size=batch_size)
-    z_test = embed(model, x_test, pooling=pooling, batch_size=batch_size)
+    z_train = embed(model, x_train, pooling=pooling, batch_size=batch_size, verbose=verbose)
+    z_test = embed(model, x_test, pooling=pooling, batch_size=batch_size, verbose=verbose)
     pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=C or 1.0, random_state=seed))
     min_class = np.unique(y_train, return_counts=True)[1].min()
     if C is None and min_class >= 5:
@@ -152,8 +154,9 @@ def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=
     }
 
 
-def cluster(model, x, k, pooling="last", seed=0, n_components=2, batch_size=256):
-    """k-means on standardised embeddings, plus a PCA projection for plotting.
+def cluster(model, x, k, pooling="last", seed=0, n_components=2, batch_size=256, verbose="auto"):
+    """k-means on standardised embeddings, plus a PCA projection for plotting (`pooling`,
+    `verbose`: see `embed`).
 
     Returns:
         `(labels, components)`: `labels` (n,) int cluster ids, `components` (n,
@@ -167,7 +170,7 @@ def cluster(model, x, k, pooling="last", seed=0, n_components=2, batch_size=256)
 
     check_positive_int(k, "k")
     check_positive_int(n_components, "n_components")
-    z = StandardScaler().fit_transform(embed(model, x, pooling=pooling, batch_size=batch_size))
+    z = StandardScaler().fit_transform(embed(model, x, pooling=pooling, batch_size=batch_size, verbose=verbose))
     if k > len(z):
         raise ValueError(f"`k` is {k} but `x` holds only {len(z)} sequences: expected k ≤ {len(z)}.")
     labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(z)

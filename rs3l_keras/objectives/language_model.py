@@ -5,6 +5,7 @@ import math
 import keras
 import numpy as np
 
+from rs3l_keras import progress
 from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import PAD_ID
 from rs3l_keras.metrics import BitsPerToken, Perplexity
@@ -89,11 +90,12 @@ class LanguageModel(Objective):
         )
 
     # -- evaluation on long text --------------------------------------------------------
-    def score_text(self, text, window=256, context=64, batch_size=64):
+    def score_text(self, text, window=256, context=64, batch_size=64, verbose="auto"):
         """Held-out negative log-likelihood of a long text, in bits.
 
         The text is cut into overlapping windows; each character is scored once, with at
-        least `context` tokens of left context (except at the very start).
+        least `context` tokens of left context (except at the very start). `verbose`:
+        progress bar over the batches, `"auto"` (on a terminal only), 1 or 0.
 
         Returns:
             dict with `bits_per_char`, `bits_per_token`, `perplexity` (per token),
@@ -103,7 +105,7 @@ class LanguageModel(Objective):
         ids = self.tokenizer.encode(text)
         inputs, targets, weights = windowing.scoring_windows(ids, window, context)
         total = 0.0
-        for start in range(0, len(inputs), batch_size):
+        for start in progress.track(range(0, len(inputs), batch_size), "Scoring text", verbose=verbose):
             logits = np.asarray(self.predict_on_batch(inputs[start:start + batch_size]), np.float64)
             logits -= logits.max(axis=-1, keepdims=True)
             log_norm = np.log(np.exp(logits).sum(axis=-1))
