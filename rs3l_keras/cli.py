@@ -4,13 +4,15 @@
     rs3l info lstm-lm-small
     rs3l generate lstm-lm-small --prompt "ROMEO." --max-length 200 --temperature 0.8 --top-k 20
     rs3l evaluate lstm-lm-small --text FILE --json
-    rs3l pretrain --data shakespeare --hidden-dim 512 --output my-preset/
+    rs3l pretrain --data shakespeare --hidden-dim 512 --output my-preset/ --plot figures/
+    rs3l plot lstm-forecaster-elecdemand --plot figures/
 """
 
 import argparse
 import json
 import logging
 import os
+import pathlib
 import shlex
 import sys
 
@@ -35,6 +37,7 @@ _non_negative_int = _bounded(int, "an integer >= 0", lambda v: v >= 0)
 _positive_float = _bounded(float, "a finite number > 0", lambda v: 0 < v < float("inf"))
 _non_negative_float = _bounded(float, "a finite number >= 0", lambda v: 0 <= v < float("inf"))
 _fraction = _bounded(float, "a number in [0, 1)", lambda v: 0 <= v < 1)
+UNIVARIATE_UCR = ("GunPoint", "ItalyPowerDemand", "ArrowHead")  # as rs3l_keras.data.series (not imported: slow)
 
 
 def _existing_file(text):
@@ -78,6 +81,17 @@ def build_parser():
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    p = sub.add_parser("plot", help="draw a time-series preset's results on its own data as PNG files",
+                       description="Forecaster: forecast with its 90%% interval against the held-out truth; "
+                       "autoencoder: anomaly scores with the threshold and the labelled anomaly, and "
+                       "reconstructions; CPC / contrastive encoder: PCA of the embeddings of a UCR test split "
+                       "coloured by label; GAN: generated samples next to real sines. Text presets keep no "
+                       "training history: draw their curves with `rs3l pretrain ... --plot DIR`.")
+    p.add_argument("preset", help="registered name or preset directory")
+    p.add_argument("--plot", required=True, metavar="DIR", help="folder for the PNG files (created)")
+    p.add_argument("--dataset", choices=UNIVARIATE_UCR, default=None,
+                   help="series encoders: UCR set to embed (default: the preset's headline set)")
+
     p = sub.add_parser("pretrain", help="pretrain a text objective and save it as a preset")
     p.add_argument("--objective", choices=["language-model", "masked-language-model", "seq2seq", "sequence-vae"],
                    default="language-model")
@@ -115,6 +129,7 @@ def build_parser():
                    help="where last/best weights and the crash-safe backup go (default: OUTPUT.ckpt)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its backup")
     p.add_argument("--logdir", default=None, help="write TensorBoard logs here")
+    p.add_argument("--plot", default=None, metavar="DIR", help="write training_curves.png here")
     p.add_argument("--deterministic", action="store_true",
                    help="TF op determinism: identical weights for the same seed (slower)")
     return parser
@@ -192,6 +207,113 @@ def _cmd_evaluate(args):
     return 0
 
 
+def _series_source(meta):
+    """The offline loader of a time-series preset's data, read from its metadata."""
+    from rs3l_keras.data import series
+
+    data = meta.get("data", {})
+    text = f"{data.get('name', '')} {data.get('source', '')}".lower()
+    for key, loader in (("elecdemand", series.load_elecdemand), ("airline", series.load_airline),
+                        ("co2", series.load_co2), ("kdd_tsad_135", series.load_kdd_tsad_135)):
+        if key in text:
+            return loader
+    raise ValueError(f"preset {meta.get('name')!r} was trained on {data.get('name')!r}, not on an offline "
+                     "dataset `rs3l plot` can load (elecdemand, airline, co2, UCR anomaly 135): expected one of "
+                     "the zoo's time-series presets.")
+
+
+def _plot_forecaster(model, meta, args, out):
+    from rs3l_keras import metrics, plot
+
+    values = _series_source(meta)()
+    horizon = model.horizon
+    train, test = values[:-horizon], values[-horizon:]
+    covariates = test[:, model.covariate_channels] if model.covariate_channels else None
+    result = model.forecast(train, horizon=horizon, covariates=covariates, interval=0.9)
+    target = model.target_channels[0]
+    shown = max(horizon, model.context_length)  # history drawn: as long as the forecast
+    smape = metrics.smape(test[:, target], result["mean"][:, 0])
+    figure = plot.forecast(train[-shown:, target], result["mean"][:, 0], truth=test[:, target],
+                           lower=result["lower"][:, 0], upper=result["upper"][:, 0], start=len(train) - shown,
+                           title=f"{args.preset}: the held-out last {horizon} steps, forecast in one go "
+                                 f"(sMAPE {smape:.2f}%)")
+    return [plot.save(figure, out / "forecast.png")]
+
+
+def _plot_autoencoder(model, meta, args, out):
+    import numpy as np
+
+    from rs3l_keras import plot
+
+    loader = _series_source(meta)
+    full, labels = loader("test")
+    threshold = float(np.asarray(model.threshold))
+    scores = model.anomaly_scores(full)
+    title = f"{args.preset}: test series"
+    paths = [plot.save(plot.anomaly_scores(full, scores, threshold=threshold if threshold >= 0 else None,
+                                           anomalies=labels.astype(bool), title=title), out / "anomaly_scores.png")]
+    labelled = np.flatnonzero(labels)
+    if len(labelled):  # zoom on the labelled anomaly: ten windows either side
+        margin = 10 * model.window_length
+        lo, hi = max(0, int(labelled[0]) - margin), min(len(full), int(labelled[-1]) + 1 + margin)
+        paths.append(plot.save(plot.anomaly_scores(
+            full[lo:hi], scores[lo:hi], threshold=threshold if threshold >= 0 else None,
+            anomalies=labels[lo:hi].astype(bool), start=lo, title=title + ", around the labelled anomaly"),
+            out / "anomaly_scores_zoom.png"))
+    starts = ([max(0, int(labelled[0]) - model.window_length // 2)] if len(labelled) else []) + [0, len(full) // 3, 2 * len(full) // 3]
+    windows = np.stack([full[s:s + model.window_length] for s in starts])
+    names = [f"steps {s}-{s + model.window_length - 1}" + (" (labelled anomaly)" if labels[s:s + len(w)].any() else "")
+             for s, w in zip(starts, windows)]
+    paths.append(plot.save(plot.reconstructions(windows, model.reconstruct(windows), n=len(windows), names=names,
+                                                title=f"{args.preset}: test-series windows and their reconstructions"),
+                           out / "reconstructions.png"))
+    return paths
+
+
+def _plot_encoder(model, meta, args, out):
+    from rs3l_keras import embed, plot
+    from rs3l_keras.data.series import load_ucr
+
+    headline = meta.get("headline_metric", "")
+    dataset = args.dataset or (headline.split("_")[0] if headline.split("_")[0] in UNIVARIATE_UCR else "GunPoint")
+    pooling = meta.get("results_table", {}).get(dataset, {}).get("pooling") or "last"
+    x, y = load_ucr(dataset, "test")
+    figure = plot.embeddings_pca(embed(model, x, pooling=pooling), labels=y,
+                                 title=f"{args.preset}: {dataset} test split ({len(y)} series, {pooling} pooling)")
+    return [plot.save(figure, out / f"embeddings_pca_{dataset}.png")]
+
+
+def _plot_gan(model, meta, args, out):
+    from rs3l_keras import plot
+    from rs3l_keras.data.series import make_sines
+
+    if "sines" not in str(meta.get("data", {}).get("name", "")):
+        _series_source(meta)  # raises: only sines are known for a GAN
+    generated = model.sample(200, seed=0)
+    real = make_sines(200, length=generated.shape[1], channels=generated.shape[2], seed=7)
+    figure = plot.samples_vs_real(real, generated, n=8, title=f"{args.preset}: samples (seed 0) vs real sines (seed 7)")
+    return [plot.save(figure, out / "samples_vs_real.png")]
+
+
+def _cmd_plot(args):
+    import pathlib
+
+    from rs3l_keras.zoo import hub
+
+    meta = hub.preset_metadata(args.preset)
+    drawers = {"Forecaster": _plot_forecaster, "SequenceAutoencoder": _plot_autoencoder, "CPC": _plot_encoder,
+               "ContrastiveEncoder": _plot_encoder, "RecurrentGAN": _plot_gan}
+    objective = meta.get("objective")
+    if objective not in drawers:
+        raise ValueError(f"preset {args.preset!r} is a {objective}: a preset keeps no per-epoch training history, "
+                         "and `rs3l plot` draws time-series presets only (forecaster, autoencoder, CPC, "
+                         "contrastive encoder, GAN). Draw training curves while training with `rs3l pretrain ... "
+                         f"--plot DIR`; the preset's held-out metrics are printed by `rs3l info {args.preset}`.")
+    for path in drawers[objective](hub.load_pretrained(args.preset), meta, args, pathlib.Path(args.plot)):
+        print(f"wrote {path}")
+    return 0
+
+
 def _model_options(args):
     if args.objective == "seq2seq":
         return {"max_length": args.max_length, "task": args.task,
@@ -200,6 +322,11 @@ def _model_options(args):
         return {"max_length": args.max_length, "latent_dim": args.latent_dim,
                 "token_dropout": args.token_dropout, "free_bits": args.free_bits}
     return {}
+
+
+def _resume_command(argv):
+    """The exact `rs3l pretrain ... --resume` command that continues the run of `argv`."""
+    return " ".join(shlex.quote(a) for a in ["rs3l", *argv] if a != "--resume") + " --resume"
 
 
 def _cmd_pretrain(args, argv):
@@ -214,6 +341,19 @@ def _cmd_pretrain(args, argv):
         meta.update({"intended_use": pretrain.SHAKESPEARE_USE, "license": pretrain.SHAKESPEARE_LICENSE})
     if args.description:
         meta["description"] = args.description
+    if args.logdir:
+        import importlib.util
+
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ValueError(f"--logdir {args.logdir!r} writes TensorBoard logs, but the tensorboard package is not "
+                             "installed: `pip install tensorboard`, or leave out --logdir.")
+    import keras
+
+    history = keras.callbacks.History()  # this run's epochs, for --plot
+    ckpt = pathlib.Path(checkpoint_dir)
+    print(f"Checkpoints: best weights {ckpt / 'best.weights.h5'}, last weights {ckpt / 'last.weights.h5'}, "
+          f"crash-safe backup {ckpt / 'backup'}.\nIf the run stops, continue it from the last finished epoch "
+          f"with:\n  {_resume_command(argv)}", file=sys.stderr)
     model, metrics = pretrain.pretrain_text_model(
         train_text, heldout_text, objective=args.objective, compare_with=args.compare_with,
         tokenizer=args.tokenizer, max_tokens=args.max_tokens,
@@ -223,12 +363,23 @@ def _cmd_pretrain(args, argv):
         model_options=_model_options(args), kl_warmup_steps=args.kl_warmup_steps, eval_lines=args.eval_lines,
         learning_rate=args.learning_rate, seed=args.seed, output=args.output, metadata=meta,
         checkpoint_dir=checkpoint_dir, resume=args.resume, logdir=args.logdir,
-        deterministic=args.deterministic, verbose=2 if not sys.stdout.isatty() else "auto",
+        deterministic=args.deterministic, verbose=2 if not sys.stdout.isatty() else "auto", callbacks=[history],
     )
     from rs3l_keras.zoo import hub
 
     print(json.dumps(metrics, indent=2))
-    print(f"Checkpoints (last/best weights) in {checkpoint_dir}")
+    print(f"Best weights (lowest training loss): {ckpt / 'best.weights.h5'}\n"
+          f"Last weights: {ckpt / 'last.weights.h5'}")
+    if args.logdir:
+        print(f"TensorBoard logs: {args.logdir} (view with: tensorboard --logdir {shlex.quote(args.logdir)})")
+    if args.plot and history.history:
+        from rs3l_keras import plot
+
+        path = pathlib.Path(args.plot) / "training_curves.png"
+        plot.training_curves(history, path=path, title=f"rs3l pretrain --objective {args.objective}: {args.output}")
+        print(f"Training curves: {path}")
+    elif args.plot:
+        print("No epoch ran in this invocation: no training curves to draw.")
     print(f"Preset written to {args.output}; metadata.json sha256 "
           f"{hub.sha256_file(os.path.join(args.output, hub.METADATA_FILE))}")
     return 0
@@ -250,7 +401,7 @@ def main(argv=None):
     from rs3l_keras.zoo.hub import PresetIntegrityError, UnknownPresetError
 
     handlers = {"list": _cmd_list, "info": _cmd_info, "verify": _cmd_verify,
-                "generate": _cmd_generate, "evaluate": _cmd_evaluate}
+                "generate": _cmd_generate, "evaluate": _cmd_evaluate, "plot": _cmd_plot}
     from rs3l_keras.callbacks import NonFiniteLossError
 
     try:
@@ -265,8 +416,8 @@ def main(argv=None):
         return 1
     except KeyboardInterrupt:
         if args.command == "pretrain":
-            resume = " ".join(shlex.quote(a) for a in ["rs3l", *argv] if a != "--resume") + " --resume"
-            print(f"\nInterrupted. Continue from the last finished epoch with:\n  {resume}", file=sys.stderr)
+            print(f"\nInterrupted. Continue from the last finished epoch with:\n  {_resume_command(argv)}",
+                  file=sys.stderr)
         return 130
 
 

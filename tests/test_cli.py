@@ -46,10 +46,21 @@ def test_pretrain_writes_a_loadable_preset(capsys, tmp_path, shakespeare_train, 
     train.write_text(shakespeare_train[:30_000])
     heldout.write_text(shakespeare_test[:3_000])
     out_dir = tmp_path / "my-preset"
-    code, out, _ = run(capsys, "pretrain", "--text", str(train), "--validation-text", str(heldout),
-                       "--hidden-dim", "16", "--embedding-dim", "8", "--sequence-length", "32",
-                       "--batch-size", "32", "--epochs", "1", "--output", str(out_dir))
+    code, out, err = run(capsys, "pretrain", "--text", str(train), "--validation-text", str(heldout),
+                         "--hidden-dim", "16", "--embedding-dim", "8", "--sequence-length", "32",
+                         "--batch-size", "32", "--epochs", "2", "--output", str(out_dir),
+                         "--plot", str(tmp_path / "figures"))
     assert code == 0 and "metadata.json sha256" in out
+    # where the checkpoints are, the exact command that resumes, the training curves
+    ckpt = tmp_path / "my-preset.ckpt"
+    assert f"Best weights (lowest training loss): {ckpt / 'best.weights.h5'}" in out
+    assert f"Last weights: {ckpt / 'last.weights.h5'}" in out
+    assert (ckpt / "best.weights.h5").stat().st_size > 0 and (ckpt / "last.weights.h5").stat().st_size > 0
+    resume = f"rs3l pretrain --text {train} --validation-text {heldout} --hidden-dim 16"
+    assert resume in err and err.split(resume)[1].split("\n")[0].endswith(" --resume")
+    curves = tmp_path / "figures" / "training_curves.png"
+    assert f"Training curves: {curves}" in out and curves.read_bytes()[:4] == b"\x89PNG"
+    assert curves.stat().st_size > 5_000
     import rs3l_keras as rs3l
 
     meta = rs3l.preset_metadata(out_dir)
@@ -131,3 +142,38 @@ def test_pretrain_line_objectives(capsys, tmp_path, shakespeare_train, shakespea
     else:
         assert meta["metrics"]["heldout_kl"] >= 0 and len(meta["samples"]) == 6
     assert type(rs3l.load_pretrained(tmp_path / "preset")).__name__ in ("Seq2Seq", "SequenceVAE")
+
+
+@pytest.mark.parametrize("preset, files", [
+    ("lstm-forecaster-elecdemand", ["forecast.png"]),
+    ("lstm-autoencoder-ucr135", ["anomaly_scores.png", "anomaly_scores_zoom.png", "reconstructions.png"]),
+    ("gru-cpc-ucr", ["embeddings_pca_ItalyPowerDemand.png"]),
+    ("gru-gan-sines", ["samples_vs_real.png"]),
+])
+def test_plot_draws_a_time_series_preset_on_its_data(capsys, tmp_path, preset, files):
+    code, out, err = run(capsys, "plot", preset, "--plot", str(tmp_path / "figures"))
+    assert code == 0, err
+    written = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert written == sorted(files)
+    for name in files:
+        path = tmp_path / "figures" / name
+        assert f"wrote {path}" in out and path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 5_000
+
+
+def test_plot_explains_why_a_text_preset_has_no_figure(capsys, tmp_path):
+    code, _, err = run(capsys, "plot", "lstm-seq2seq-small", "--plot", str(tmp_path))
+    assert code == 2 and "is a Seq2Seq: a preset keeps no per-epoch training history" in err
+    assert "rs3l pretrain ... --plot DIR" in err and not list(tmp_path.iterdir())
+
+
+def test_pretrain_logdir_without_tensorboard_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else find_spec(name, *a))
+    text = tmp_path / "train.txt"
+    text.write_text("To be, or not to be, that is the question.\n" * 50)
+    code, _, err = run(capsys, "pretrain", "--text", str(text), "--output", str(tmp_path / "p"),
+                       "--logdir", str(tmp_path / "tb"))
+    assert code == 2 and "the tensorboard package is not installed: `pip install tensorboard`" in err
+    assert not (tmp_path / "p").exists()
