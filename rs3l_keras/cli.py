@@ -82,7 +82,7 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("plot", help="draw a time-series preset's results on its own data as PNG files",
-                       description="Forecaster: forecast with its 90%% interval against the held-out truth; "
+                       description="Forecaster: forecast with its 90% interval against the held-out truth; "
                        "autoencoder: anomaly scores with the threshold and the labelled anomaly, and "
                        "reconstructions; CPC / contrastive encoder: PCA of the embeddings of a UCR test split "
                        "coloured by label; GAN: generated samples next to real sines. Text presets keep no "
