@@ -15,6 +15,8 @@ import tempfile
 import keras
 import numpy as np
 
+from rs3l_keras.distribute import chief_writes, model_is_chief
+
 logger = logging.getLogger("rs3l_keras")
 
 
@@ -76,7 +78,8 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     Each backup is `epoch-<n>.weights.h5` (model and optimizer state), written through a
     temporary file and renamed; then `training_metadata.json`, which names it, is replaced
     the same way. A kill at any point leaves the metadata pointing at a complete file.
-    Non-finite weights are never backed up.
+    Non-finite weights are never backed up. Across several workers `backup_dir` must be a
+    folder they all read: the chief writes and removes it, every worker restores from it.
     """
 
     def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
@@ -97,24 +100,29 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         if not weights_are_finite(self.model):
             logger.warning("Weights are not finite at epoch %d: backup not written.", self._current_epoch)
             return
-        backup = pathlib.Path(self.backup_dir)
-        name = f"epoch-{self._current_epoch}.weights.h5"
-        atomic_save_weights(self.model, backup / name)
-        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen, "weights": name}
-        fd, tmp = tempfile.mkstemp(dir=backup, prefix=".training_metadata.")
-        with os.fdopen(fd, "w") as f:
-            json.dump(metadata, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self._training_metadata_path)
-        for old in backup.glob("epoch-*.weights.h5"):
-            if old.name != name:
-                old.unlink()
+        with chief_writes(self.backup_dir, self.model) as backup:  # other workers: a scratch folder
+            name = f"epoch-{self._current_epoch}.weights.h5"
+            atomic_save_weights(self.model, backup / name)
+            metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen, "weights": name}
+            fd, tmp = tempfile.mkstemp(dir=backup, prefix=".training_metadata.")
+            with os.fdopen(fd, "w") as f:
+                json.dump(metadata, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, backup / pathlib.Path(self._training_metadata_path).name)
+            for old in backup.glob("epoch-*.weights.h5"):
+                if old.name != name:
+                    old.unlink()
+
+    def on_train_end(self, logs=None):
+        if model_is_chief(self.model):  # the backup is shared: only its writer removes it
+            super().on_train_end(logs)
 
 
 class AtomicModelCheckpoint(keras.callbacks.Callback):
     """Writes `last.weights.h5` every epoch and `best.weights.h5` when `monitor` improves,
-    each atomically and only when all weights are finite."""
+    each atomically and only when all weights are finite. Across several workers only the
+    chief writes `directory`; the others write to scratch folders (see `chief_writes`)."""
 
     def __init__(self, directory, monitor="loss", mode="min"):
         super().__init__()
@@ -127,8 +135,9 @@ class AtomicModelCheckpoint(keras.callbacks.Callback):
         if not weights_are_finite(self.model):
             logger.warning("Weights are not finite after epoch %d: checkpoints kept as they were.", epoch + 1)
             return
-        atomic_save_weights(self.model, self.directory / "last.weights.h5")
-        value = (logs or {}).get(self.monitor)
-        if value is not None and math.isfinite(float(value)) and self.sign * float(value) < self.best:
-            self.best = self.sign * float(value)
-            atomic_save_weights(self.model, self.directory / "best.weights.h5")
+        with chief_writes(self.directory, self.model) as directory:  # other workers: a scratch folder
+            atomic_save_weights(self.model, directory / "last.weights.h5")
+            value = (logs or {}).get(self.monitor)
+            if value is not None and math.isfinite(float(value)) and self.sign * float(value) < self.best:
+                self.best = self.sign * float(value)
+                atomic_save_weights(self.model, directory / "best.weights.h5")

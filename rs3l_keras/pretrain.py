@@ -12,6 +12,7 @@ from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import shakespeare
 from rs3l_keras.data.tokenizers import MASK_ID
 from rs3l_keras.data.tokenizers import tokenizer_class
+from rs3l_keras.distribute import check_distribute, check_global_batch, distribution_context, local_copy
 from rs3l_keras.objectives import KLAnnealing, LanguageModel, MaskedLanguageModel, Seq2Seq, SequenceVAE
 from rs3l_keras.zoo import hub
 
@@ -112,6 +113,7 @@ def pretrain_text_model(
     deterministic=False,
     callbacks=(),
     verbose="auto",
+    distribute=None,
 ):
     """Trains a text objective from scratch (warm-up + cosine learning-rate schedule).
 
@@ -123,6 +125,10 @@ def pretrain_text_model(
     With `checkpoint_dir`, `last`/`best` weights are written there atomically every epoch and
     a crash-safe backup (model + optimizer) lets `resume=True` continue from the last
     finished epoch with the same data order, so the result equals an uninterrupted run's.
+    `distribute` (`"mirrored"`, `"multiworker"`, `"jax-data-parallel"` or `"tpu"`, see
+    `rs3l_keras.distribute`) trains data-parallel with the engine's own strategy;
+    `batch_size` stays the global batch. Across several workers only the chief writes
+    `output` and the checkpoints; every worker returns the same model and metrics.
 
     Returns `(model, metrics)`; with `output`, also saves the preset there. Held-out metrics:
     bits/char (language model); masked-token accuracy, and with `compare_with` (a language
@@ -132,36 +138,43 @@ def pretrain_text_model(
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"`objective` must be one of {OBJECTIVES}, received {objective!r}.")
-    set_determinism(seed, deterministic)
-    tok = tokenizer_class(tokenizer).fit(train_text, max_tokens=max_tokens)
-    model = build_text_model(objective, tok, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
-                             embedding_dim=embedding_dim, dropout=dropout,
-                             sequence_length=sequence_length, **(model_options or {}))
-    steps = int(model.make_dataset(train_text, batch_size=batch_size, shuffle=True, seed=seed).cardinality()) * epochs
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=learning_rate / 10, decay_steps=max(steps - steps // 20, 1),
-        alpha=0.05, warmup_target=learning_rate, warmup_steps=steps // 20,
-    )
-    model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
-    run_callbacks = [cb.NonFiniteGuard()]
-    if objective == "sequence-vae":
-        run_callbacks.append(KLAnnealing(kl_warmup_steps or max(steps // 3, 1)))
-    if checkpoint_dir is not None:
-        checkpoint_dir = pathlib.Path(checkpoint_dir)
-        backup = checkpoint_dir / "backup"
-        if not resume and backup.exists():
-            raise FileExistsError(
-                f"{backup} holds an unfinished run: pass resume=True (`--resume`) to continue it, "
-                "or remove it to start again."
-            )
-        run_callbacks += [cb.AtomicBackupAndRestore(backup),
-                          cb.AtomicModelCheckpoint(checkpoint_dir, monitor="loss")]
-    if logdir is not None:
-        run_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(logdir)))
-    start = time.time()
-    history = model.fit(train_text, batch_size=batch_size, epochs=epochs, seed=seed,
-                        callbacks=run_callbacks + list(callbacks), verbose=verbose)
-    train_seconds = time.time() - start
+    check_distribute(distribute)
+    # Everything that creates variables or trains runs under the engine's distribution; a
+    # MultiWorkerMirroredStrategy must exist before any other TF op, hence first.
+    with distribution_context(distribute) as dist:
+        check_global_batch(batch_size, dist)
+        set_determinism(seed, deterministic)
+        tok = tokenizer_class(tokenizer).fit(train_text, max_tokens=max_tokens)
+        model = build_text_model(objective, tok, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
+                                 embedding_dim=embedding_dim, dropout=dropout,
+                                 sequence_length=sequence_length, **(model_options or {}))
+        steps = int(model.make_dataset(train_text, batch_size=batch_size, shuffle=True, seed=seed).cardinality()) * epochs
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=learning_rate / 10, decay_steps=max(steps - steps // 20, 1),
+            alpha=0.05, warmup_target=learning_rate, warmup_steps=steps // 20,
+        )
+        model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
+        run_callbacks = [cb.NonFiniteGuard()]
+        if objective == "sequence-vae":
+            run_callbacks.append(KLAnnealing(kl_warmup_steps or max(steps // 3, 1)))
+        if checkpoint_dir is not None:
+            checkpoint_dir = pathlib.Path(checkpoint_dir)
+            backup = checkpoint_dir / "backup"
+            if not resume and backup.exists():
+                raise FileExistsError(
+                    f"{backup} holds an unfinished run: pass resume=True (`--resume`) to continue it, "
+                    "or remove it to start again."
+                )
+            run_callbacks += [cb.AtomicBackupAndRestore(backup),
+                              cb.AtomicModelCheckpoint(checkpoint_dir, monitor="loss")]
+        if logdir is not None:
+            run_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(logdir)))
+        start = time.time()
+        history = model.fit(train_text, batch_size=batch_size, epochs=epochs, seed=seed,
+                            callbacks=run_callbacks + list(callbacks), verbose=verbose)
+        train_seconds = time.time() - start
+    if dist.strategy is not None:
+        model = local_copy(model)  # evaluate and save on one device, like an undistributed run
     metrics, meta = {}, dict(metadata or {})
     if heldout_text:
         meta.setdefault("headline_metric", HEADLINES[objective])
@@ -202,7 +215,9 @@ def pretrain_text_model(
             })
             meta["evaluation"] = ("score_text: windows of 256 chars, 64 of burn-in context, each "
                                   "held-out char scored once")
-    if output is not None:
+    if output is not None and not dist.is_chief:
+        logger.info("Worker %d: the chief writes the preset to %s.", dist.task_id, output)
+    elif output is not None:
         meta.setdefault("sequence_length", getattr(model, "sequence_length", getattr(model, "max_length", None)))
         meta["training"] = {
             "epochs": epochs, "steps": steps, "batch_size": batch_size,
@@ -211,6 +226,8 @@ def pretrain_text_model(
             "seed": seed, "wall_time_seconds": round(train_seconds, 1),
             "device": _device_name(),
         }
+        if dist.strategy is not None:
+            meta["training"].update({"distribute": distribute, "replicas": dist.num_replicas})
         hub.save_pretrained(model, output, metrics=metrics, metadata=meta)
     return model, metrics
 

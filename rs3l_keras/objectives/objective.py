@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from rs3l_keras.data.tokenizers import BOS_ID, Tokenizer
+from rs3l_keras.distribute import shardable
 
 
 def check_positive_int(value, name):
@@ -101,13 +102,16 @@ class Objective(keras.Model):
                 validation_data = self.make_dataset(*validation_data, batch_size=batch_size)
             else:
                 validation_data = self.make_dataset(validation_data, batch_size=batch_size)
+        if validation_data is not None:
+            validation_data = shardable(validation_data)
         # Shuffling already happened in the pipeline (seeded); Keras ignores it for datasets.
-        return super().fit(train, epochs=epochs, validation_data=validation_data, shuffle=False, **kwargs)
+        return super().fit(shardable(train), epochs=epochs, validation_data=validation_data,
+                           shuffle=False, **kwargs)
 
     def evaluate(self, x=None, y=None, batch_size=None, **kwargs):
         """Keras `evaluate` on raw strings, token ids or a `tf.data.Dataset`."""
         data = self.make_dataset(x, y, batch_size=batch_size, shuffle=False)
-        return super().evaluate(data, **kwargs)
+        return super().evaluate(shardable(data), **kwargs)
 
     def predict(self, x, batch_size=None, **kwargs):
         """Keras `predict`; raw strings go through `predict_inputs` (tokenised, right-padded
