@@ -132,6 +132,9 @@ def build_parser():
     p.add_argument("--plot", default=None, metavar="DIR", help="write training_curves.png here")
     p.add_argument("--deterministic", action="store_true",
                    help="TF op determinism: identical weights for the same seed (slower)")
+    p.add_argument("--distribute", choices=["mirrored", "multiworker", "jax-data-parallel", "tpu"], default=None,
+                   help="data-parallel training: mirrored (local GPUs, TF), multiworker (TF_CONFIG "
+                   "cluster, TF), jax-data-parallel (all JAX devices), tpu (TF); --batch-size is global")
     return parser
 
 
@@ -364,10 +367,16 @@ def _cmd_pretrain(args, argv):
         learning_rate=args.learning_rate, seed=args.seed, output=args.output, metadata=meta,
         checkpoint_dir=checkpoint_dir, resume=args.resume, logdir=args.logdir,
         deterministic=args.deterministic, verbose=2 if not sys.stdout.isatty() else "auto", callbacks=[history],
+        distribute=args.distribute,
     )
     from rs3l_keras.zoo import hub
 
     print(json.dumps(metrics, indent=2))
+    from rs3l_keras.distribute import process_is_chief
+
+    if not process_is_chief(args.distribute):
+        print(f"Worker finished; the chief writes {args.output} and {checkpoint_dir}")
+        return 0
     print(f"Best weights (lowest training loss): {ckpt / 'best.weights.h5'}\n"
           f"Last weights: {ckpt / 'last.weights.h5'}")
     if args.logdir:
