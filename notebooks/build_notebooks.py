@@ -36,10 +36,10 @@ if "google.colab" in sys.modules:
     os.environ["RS3L_ZOO_DIR"] = os.path.abspath("rs3l-keras/zoo")'''
 
 GPU_NOTE = """\
-**Runtime.** On Colab pick a GPU: *Runtime → Change runtime type → Hardware accelerator: GPU*
-(a T4 is plenty; this notebook asks for one in its metadata). The LSTM and GRU layers then run
-on cuDNN's fused kernels, several times faster than on a CPU. Everything also runs on a CPU,
-only slower: the default sizes below take a few minutes on a GPU."""
+**Runtime.** On Colab, pick a GPU: *Runtime → Change runtime type → Hardware accelerator: GPU*
+(a T4 is enough; the notebook's metadata asks Colab for one). The LSTM and GRU layers then run
+on cuDNN's fused kernels, many times faster than on a CPU. Everything also runs on a CPU, only
+slower: the default sizes in the next cell are chosen for a GPU runtime."""
 
 
 def md(text):
@@ -489,7 +489,7 @@ NOTEBOOKS["04_timeseries_linear_probe"] = [
     """),
     code("""
     preset = rs3l.load_pretrained("gru-cpc-ucr")
-    keras.utils.set_random_seed(0)  # the random weights depend on the seed: seeds 0-2 probe 0.88-0.93 on GunPoint
+    keras.utils.set_random_seed(0)  # random weights probe differently with each seed: fix it
     random_init = rs3l.load_pretrained("gru-cpc-ucr", weights=False)
     random_init.normalizer.set_weights(preset.normalizer.get_weights())
     results = {}
