@@ -9,8 +9,8 @@ compiled and fitted; nothing here splits batches or averages gradients by hand:
   worker runs the same command with its own `TF_CONFIG`; gradients are all-reduced with
   collective ops across hosts.
 - `"jax-data-parallel"`: `keras.distribution.DataParallel` over
-  `keras.distribution.list_devices()` (JAX backend): parameters replicated, every batch
-  sharded along its first axis. Several hosts join with `jax.distributed.initialize()`.
+  `keras.distribution.list_devices()` (JAX backend, one process): parameters replicated,
+  every batch sharded along its first axis.
 - `"tpu"`: `tf.distribute.TPUStrategy` (TensorFlow backend), resolving the TPU from the
   environment (Colab, Cloud TPU VM). Not tested here: there is no TPU on the test machines.
 
@@ -36,15 +36,13 @@ filesystem every worker can read, so that `--resume` restores every worker from 
                 "task": {"type": "worker", "index": 0}}' \\
         rs3l pretrain ... --distribute multiworker          # index 1 on host2
 
-A cluster of hosts (JAX): `KERAS_BACKEND=jax`; call `jax.distributed.initialize()` (it
-reads the coordinator address, process count and id from the environment on Cloud TPU
-and SLURM, or takes them as arguments) before running `--distribute jax-data-parallel`;
-`keras.distribution.list_devices()` then lists the devices of all processes and Keras
-shards each process's part of the data.
+A cluster of hosts (JAX): not supported yet. Keras shards a multi-process `tf.data` input
+only when it can read the batch size from the pipeline, and ours (batches of indices mapped
+to windows, so that the order replays on resume) hides it; use `multiworker` for clusters.
 
 A Colab or Cloud TPU: `--distribute tpu` (TensorFlow backend, `TPUStrategy`), or
-`KERAS_BACKEND=jax ... --distribute jax-data-parallel`, where the TPU cores are JAX devices.
-cuDNN-free recurrent kernels compile on TPU; keep `batch_size` a multiple of 8 × cores.
+`KERAS_BACKEND=jax ... --distribute jax-data-parallel`, where the TPU cores are the JAX
+devices of one host (a Colab TPU). Neither is tested here: the test machines have no TPU.
 """
 
 import contextlib
