@@ -27,7 +27,7 @@ def fused_lstm_available(backbone, training=False):
         return False
     if backbone.cell != "lstm" or backbone.bidirectional:
         return False
-    if training and backbone.dropout > 0:  # cuDNN's inter-layer dropout differs from Keras'
+    if training and backbone.dropout > 0:  # Keras dropout runs between and around the layers
         return False
     return _jax_gpu_available()
 

@@ -4,12 +4,13 @@ import keras
 from keras import ops
 
 from rs3l_keras.backbones import fused
+from rs3l_keras.functional import TorchSafeSetattr
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simple": keras.layers.SimpleRNN}
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
-class RNNBackbone(keras.Model):
+class RNNBackbone(TorchSafeSetattr, keras.Model):
     """A stack of recurrent layers; knows no loss (every objective wraps one).
 
     Token input (`vocabulary_size` set): `token_ids` (batch, time) int32 → embedding → RNNs.
@@ -32,8 +33,10 @@ class RNNBackbone(keras.Model):
         hidden_dim: int, default 256. Units per direction.
         embedding_dim: int or None. Token embedding size (default `hidden_dim`).
         bidirectional: bool, default False. Wrap each layer in `Bidirectional` (concat).
-        dropout: float in [0, 1), default 0. Dropout on the input of every layer after the
-            first (between layers).
+        dropout: float in [0, 1), default 0. Dropout on the non-recurrent connections
+            (Zaremba et al., 2014): between layers, on the top layer's output and, for token
+            input, on the embeddings. Never on the recurrent state, so the layers stay
+            eligible for cuDNN.
 
     Outputs (a dict):
         sequence_output: (batch, time, hidden_dim × directions).
@@ -93,11 +96,19 @@ class RNNBackbone(keras.Model):
             self.rnn_layers.append(layer)
             if i > 0:
                 self.dropout_layers.append(keras.layers.Dropout(dropout, dtype=dtype, name=f"dropout_{i}"))
+        # Created only when used, so models without dropout keep their saved layout.
+        self.embedding_dropout = self.output_dropout = None
+        if dropout > 0:
+            if vocabulary_size is not None:
+                self.embedding_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="embedding_dropout")
+            self.output_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="output_dropout")
 
         # === Functional graph ===
         if vocabulary_size is not None:
             inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
             x = self.token_embedding(inputs)
+            if self.embedding_dropout is not None:
+                x = self.embedding_dropout(x)
         else:
             inputs = keras.Input(shape=(None, input_dim), dtype="float32", name="features")
             x = inputs
@@ -105,6 +116,8 @@ class RNNBackbone(keras.Model):
             if i > 0:
                 x = self.dropout_layers[i - 1](x)
             x = layer(x)
+        if self.output_dropout is not None:
+            x = self.output_dropout(x)
         super().__init__(
             inputs=inputs,
             outputs=_outputs(inputs, x, hidden_dim, vocabulary_size is not None, bidirectional),

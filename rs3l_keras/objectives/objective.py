@@ -5,6 +5,7 @@ import numpy as np
 
 from rs3l_keras.data.tokenizers import BOS_ID, Tokenizer
 from rs3l_keras.distribute import shardable
+from rs3l_keras.functional import TorchSafeSetattr
 
 
 def check_positive_int(value, name):
@@ -53,7 +54,7 @@ class EpochCounter(keras.callbacks.Callback):
         self.variable.assign(epoch)
 
 
-class Objective(keras.Model):
+class Objective(TorchSafeSetattr, keras.Model):
     """A backbone plus a pretext head, trained with plain `compile()`/`fit()`.
 
     Like a KerasHub `Task`, an objective carries its preprocessing (a tokenizer for text)
