@@ -16,6 +16,11 @@ PRESETS = {
         "path": "lstm-lm-small",
         "metadata_sha256": "6d532dd437a2103c5a1887327f9b2a6c92371d2f91c496fe374d7517a53a09b1",
     },
+    "lstm-lm-medium": {
+        "description": "Character-level 2x512 LSTM language model pretrained on 33 Shakespeare plays (GPU recipe).",
+        "path": "lstm-lm-medium",
+        "metadata_sha256": "e2550861e24a23d6950daa8420c33ffaf032b11fe06ed5342d0caba96e1a49a7",
+    },
     "lstm-seq2seq-small": {
         "description": "Character-level denoising seq2seq (BiLSTM 1x128 encoder, LSTM 256 decoder, Luong attention) on Shakespeare lines.",
         "path": "lstm-seq2seq-small",

