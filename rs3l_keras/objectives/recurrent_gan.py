@@ -73,9 +73,10 @@ class RecurrentGAN(SeriesObjective):
     batch copies the real batch's padding (zeros, as the normaliser maps NaN) so both
     classes look alike there, and the losses and moments ignore padded steps.
 
-    Backends: `train_step` uses `tf.GradientTape`, so training needs the TensorFlow backend
-    (a clear error is raised on the others); the graph, `sample`, `test_step` and `predict`
-    use `keras.ops` only. Input of the functional graph (`predict`, `__call__`): raw series
+    Backends: training runs on TensorFlow (`tf.GradientTape`) and JAX (the same updates
+    written stateless: `jax.value_and_grad` inside a `keras.StatelessScope`, each optimiser's
+    `stateless_apply`); on torch `fit` raises a clear error. The graph, `sample` and
+    `predict` use `keras.ops` only. Input of the functional graph (`predict`, `__call__`): raw series
     (batch, time, channels); output: discriminator logits (batch, 1) or (batch, time, 1).
 
     Reference: Goodfellow et al. (2014); Mogren (2016), C-RNN-GAN; Esteban et al. (2017),
@@ -259,27 +260,39 @@ class RecurrentGAN(SeriesObjective):
             raise ValueError("`g_optimizer` and `d_optimizer` must be two different optimizer objects.")
         super().compile(optimizer=d_optimizer, **kwargs)
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        # Each optimiser holds slots for its own network only, on every backend (Keras would
+        # otherwise build `optimizer` on all trainable variables before a JAX or torch fit).
+        for optimizer, variables in ((d_optimizer, self.discriminator_variables),
+                                     (g_optimizer, self.generator_variables)):
+            if not optimizer.built:
+                optimizer.build(variables)
         from keras.src.saving import serialization_lib
 
         self._compile_config = serialization_lib.SerializableDict(
             g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
 
     def compile_from_config(self, config):
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:  # so saved optimizer slots have somewhere to load into
-            self.d_optimizer.build(self.discriminator_variables)
-            self.g_optimizer.build(self.generator_variables)
+        self.compile(**keras.saving.deserialize_keras_object(config))  # builds both optimisers
 
     @property
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker]
 
-    def train_step(self, data):
-        if keras.backend.backend() != "tensorflow":
-            raise NotImplementedError(
-                "RecurrentGAN.train_step needs the TensorFlow backend (it uses tf.GradientTape); "
-                f"the current backend is {keras.backend.backend()!r}. Sampling and inference work on any backend."
-            )
+    def train_step(self, *args):
+        # TensorFlow calls train_step(data); JAX calls train_step(state, data) and expects
+        # (logs, state) back.
+        backend = keras.backend.backend()
+        if backend == "tensorflow":
+            return self._tf_train_step(*args)
+        if backend == "jax":
+            return self._jax_train_step(*args)
+        raise NotImplementedError(
+            "RecurrentGAN.train_step runs on the TensorFlow and JAX backends (two optimisers need a "
+            f"custom step per backend); the current backend is {backend!r}. Sampling and inference "
+            "work on any backend."
+        )
+
+    def _tf_train_step(self, data):
         import tensorflow as tf
 
         real, observed = self._real_batch(data)
@@ -296,7 +309,101 @@ class RecurrentGAN(SeriesObjective):
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
 
-    def test_step(self, data):
+    # -- JAX ------------------------------------------------------------------------------
+    # The JAX trainer passes the model's state explicitly: (trainable, non-trainable,
+    # optimizer, metrics) values. Its "optimizer" part holds `self.optimizer.variables` only,
+    # so the three `_get_jax_state`/`jax_state_sync`/`_get_state_sharding_spec` overrides
+    # below (Keras 3.15 private hooks, as in Keras' own JAX trainer) carry both optimisers'.
+    @property
+    def _jax_optimizer_variables(self):
+        variables = {id(v): v for v in [*self.optimizer.variables, *self.g_optimizer.variables]}
+        return list(variables.values())
+
+    def _get_jax_state(self, trainable_variables=False, non_trainable_variables=False, optimizer_variables=False,
+                       metrics_variables=False, purge_model_variables=False):
+        state = list(super()._get_jax_state(trainable_variables, non_trainable_variables, False, metrics_variables,
+                                            purge_model_variables))
+        if optimizer_variables:
+            state.insert(int(trainable_variables) + int(non_trainable_variables),
+                         [v.value for v in self._jax_optimizer_variables])
+        return tuple(state)
+
+    def jax_state_sync(self):
+        state = getattr(self, "_jax_state", None)
+        if state and not self._jax_state_synced and state.get("optimizer_variables"):
+            for variable, value in zip(self._jax_optimizer_variables, state["optimizer_variables"], strict=True):
+                variable.assign(value)
+        super().jax_state_sync()  # the rest; `self.optimizer`'s variables again, unchanged
+
+    def _get_state_sharding_spec(self):
+        trainable, non_trainable, _, metrics = super()._get_state_sharding_spec()
+        return trainable, non_trainable, [v.value.sharding for v in self._jax_optimizer_variables], metrics
+
+    def _jax_train_step(self, state, data):
+        import jax
+
+        trainable, non_trainable, optimizer_values, metrics_values = state
+        model_trainable = self.trainable_variables
+        position = {id(v): i for i, v in enumerate(model_trainable)}
+        optimizer_state = dict(zip(map(id, self._jax_optimizer_variables), optimizer_values, strict=True))
+
+        def run(fn, trainable, non_trainable):
+            """fn() with the variables read from (and written to) the given values →
+            (fn(), new non-trainable values: normaliser, seed generators)."""
+            mapping = [*zip(model_trainable, trainable), *zip(self.non_trainable_variables, non_trainable)]
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                out = fn()
+            return out, [scope.get_current_value(v) for v in self.non_trainable_variables]
+
+        def update(loss_fn, variables, optimizer, trainable, non_trainable):
+            """One optimiser step on `variables` (one network) → (loss, trainable, non-trainable)."""
+            index = [position[id(v)] for v in variables]
+
+            def loss_of(own, non_trainable):
+                values = list(trainable)
+                for i, value in zip(index, own):
+                    values[i] = value
+                return run(loss_fn, values, non_trainable)
+
+            own = [trainable[i] for i in index]
+            (loss, non_trainable), grads = jax.value_and_grad(loss_of, has_aux=True)(own, non_trainable)
+            own, new_optimizer_values = optimizer.stateless_apply(
+                [optimizer_state[id(v)] for v in optimizer.variables], grads, own)
+            optimizer_state.update(zip(map(id, optimizer.variables), new_optimizer_values))
+            trainable = list(trainable)
+            for i, value in zip(index, own):
+                trainable[i] = value
+            return loss, trainable, non_trainable
+
+        (real, observed), _ = run(lambda: self._real_batch(data), trainable, non_trainable)
+        d_loss, trainable, non_trainable = update(
+            lambda: self._d_loss(real, self._fake_batch(observed, training=True), observed),
+            self.discriminator_variables, self.d_optimizer, trainable, non_trainable)
+        for _ in range(self.generator_steps):
+            g_loss, trainable, non_trainable = update(
+                lambda: self._g_loss(real, self._fake_batch(observed, training=True), observed),
+                self.generator_variables, self.g_optimizer, trainable, non_trainable)
+
+        with keras.StatelessScope(state_mapping=list(zip(self.metrics_variables, metrics_values))) as scope:
+            self.d_loss_tracker.update_state(d_loss)
+            self.g_loss_tracker.update_state(g_loss)
+            logs = {m.name: m.result() for m in self.metrics}
+        metrics_values = [scope.get_current_value(v) for v in self.metrics_variables]
+        optimizer_values = [optimizer_state[id(v)] for v in self._jax_optimizer_variables]
+        return logs, (trainable, non_trainable, optimizer_values, metrics_values)
+
+    def test_step(self, *args):
+        if keras.backend.backend() != "jax":
+            return self._test_step(*args)
+        (trainable, non_trainable, metrics_values), data = args  # JAX: stateless, as above
+        mapping = [*zip(self.trainable_variables, trainable), *zip(self.non_trainable_variables, non_trainable),
+                   *zip(self.metrics_variables, metrics_values)]
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            logs = self._test_step(data)
+        return logs, (trainable, [scope.get_current_value(v) for v in self.non_trainable_variables],
+                      [scope.get_current_value(v) for v in self.metrics_variables])
+
+    def _test_step(self, data):
         real, observed = self._real_batch(data)
         fake = self._fake_batch(observed, training=False)
         self.d_loss_tracker.update_state(self._d_loss(real, fake, observed))

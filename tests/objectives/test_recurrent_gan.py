@@ -97,6 +97,8 @@ def test_unequal_lengths_and_padding():
     model = make(discriminator_output="step")
     history = model.fit(series, epochs=1, batch_size=16, verbose=0)
     assert np.isfinite(history.history["d_loss"]).all()
+    scores = model.evaluate(series, batch_size=16, verbose=0, return_dict=True)
+    assert sorted(scores) == ["d_loss", "g_loss"] and np.isfinite(list(scores.values())).all()
     assert model.sample(2).shape == (2, 24, 5)  # default length: the longest training series
     observed = np.ones((2, 6, 1), "float32")
     observed[0, :4] = 0.0  # a left-padded series
