@@ -101,7 +101,9 @@ def test_series_regression_and_forecast_heads_learn_on_real_data(gunpoint):
     target = x.max(axis=(1, 2))[:, None]  # the peak of each (z-normalised) gesture
     reg.compile(optimizer=keras.optimizers.Adam(1e-2, global_clipnorm=1.0))
     assert not reg.normalizer.is_adapted
-    reg.fit(x, target, epochs=30, batch_size=16, verbose=0, seed=0)
+    # 60 epochs: after 30 the loss still swings with the initial weights (R² 0.58-0.93 over
+    # four seeds on TensorFlow and JAX), after 60 it is ≥ 0.81 on all eight runs
+    reg.fit(x, target, epochs=60, batch_size=16, verbose=0, seed=0)
     assert reg.normalizer.is_adapted  # fitted on the first `fit`
     assert reg.evaluate(x, target, verbose=0)[0] < np.var(target) / 4
 
