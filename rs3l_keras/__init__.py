@@ -1,5 +1,6 @@
 """rs3l_keras: self-supervised learning for recurrent networks, as a Keras 3 model zoo."""
 
+from rs3l_keras import datasets
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
 from rs3l_keras.finetune import (
@@ -48,6 +49,7 @@ __all__ = [
     "GradualUnfreezing",
     "SlantedTriangular",
     "cluster",
+    "datasets",
     "discriminative_optimizer",
     "embed",
     "finetune",

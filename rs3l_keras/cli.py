@@ -5,6 +5,7 @@
     rs3l generate lstm-lm-small --prompt "ROMEO." --max-length 200 --temperature 0.8 --top-k 20
     rs3l evaluate lstm-lm-small --text FILE --json
     rs3l pretrain --data shakespeare --hidden-dim 512 --output my-preset/ --plot figures/
+    rs3l pretrain --data tfds:tiny_shakespeare --output my-preset/     # online: TFDS downloads it once
     rs3l plot lstm-forecaster-elecdemand --plot figures/
 """
 
@@ -38,6 +39,14 @@ _positive_float = _bounded(float, "a finite number > 0", lambda v: 0 < v < float
 _non_negative_float = _bounded(float, "a finite number >= 0", lambda v: 0 <= v < float("inf"))
 _fraction = _bounded(float, "a number in [0, 1)", lambda v: 0 <= v < 1)
 UNIVARIATE_UCR = ("GunPoint", "ItalyPowerDemand", "ArrowHead")  # as rs3l_keras.data.series (not imported: slow)
+
+
+def _data_source(text):
+    """--data: the offline corpus `shakespeare`, or `tfds:NAME` (a TFDS dataset, online)."""
+    if text == "shakespeare" or (text.startswith("tfds:") and len(text) > len("tfds:")):
+        return text
+    raise argparse.ArgumentTypeError(f"expected 'shakespeare' (offline) or 'tfds:NAME' (a TFDS dataset such as "
+                                     f"tfds:tiny_shakespeare, needs the network once), received {text!r}")
 
 
 def _existing_file(text):
@@ -97,8 +106,14 @@ def build_parser():
                    default="language-model")
     p.add_argument("--compare-with", default=None,
                    help="masked LM only: a language-model preset to score on the same positions")
-    p.add_argument("--data", choices=["shakespeare"], default="shakespeare",
-                   help="offline corpus (ignored when --text is given)")
+    p.add_argument("--data", type=_data_source, default="shakespeare", metavar="{shakespeare,tfds:NAME}",
+                   help="shakespeare: the offline plays; tfds:NAME: a TFDS text dataset (e.g. tfds:tiny_shakespeare, "
+                   "downloaded once: needs the network), train split for training, validation (else test) held "
+                   "out (ignored when --text is given)")
+    p.add_argument("--tfds-data-dir", default=None, metavar="DIR",
+                   help="--data tfds:NAME: TFDS data directory (default: TFDS' ~/tensorflow_datasets)")
+    p.add_argument("--tfds-text-key", default=None, metavar="KEY",
+                   help="--data tfds:NAME: the text feature to read (default: text)")
     p.add_argument("--text", type=_existing_file, nargs="+", default=None, help="own training text files")
     p.add_argument("--validation-text", type=_existing_file, nargs="+", default=None)
     p.add_argument("--tokenizer", choices=["char", "word"], default="char")
@@ -334,13 +349,20 @@ def _resume_command(argv):
 
 def _cmd_pretrain(args, argv):
     from rs3l_keras import pretrain
+    from rs3l_keras.datasets import DatasetUnavailableError
 
-    train_text, heldout_text, data_meta = pretrain.load_corpus(args.data, args.text, args.validation_text)
+    try:
+        train_text, heldout_text, data_meta = pretrain.load_corpus(
+            args.data, args.text, args.validation_text, tfds_data_dir=args.tfds_data_dir,
+            tfds_text_key=args.tfds_text_key)
+    except DatasetUnavailableError as error:
+        raise ValueError(f"could not download TFDS dataset {error.name!r} (offline?); use --data shakespeare "
+                         f"(offline) or --text FILE. Cause: {error.cause}") from None
     recorded = [a for a in argv if a != "--resume"]
     command = "rs3l " + " ".join(shlex.quote(a) for a in recorded)
     checkpoint_dir = args.checkpoint_dir or args.output.rstrip("/") + ".ckpt"
     meta = {"data": data_meta, "recipe": args.recipe or command, "command": command}
-    if not args.text:
+    if not args.text and args.data == "shakespeare":
         meta.update({"intended_use": pretrain.SHAKESPEARE_USE, "license": pretrain.SHAKESPEARE_LICENSE})
     if args.description:
         meta["description"] = args.description

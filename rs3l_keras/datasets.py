@@ -181,6 +181,12 @@ def load(name, split="train", as_tfds=False, *, data_dir=None, n=10000, length=2
         n, length, channels, seed: only for `"sines"`.
 
     Returns: see `info(name).returns`.
+
+    >>> x, y = load("GunPoint", split="train")
+    >>> x.shape, y.shape
+    ((50, 150, 1), (50,))
+    >>> load("airline", split="test").shape  # the last 36 months
+    (36, 1)
     """
     entry = _entry(name)
     _check_split(entry, split)

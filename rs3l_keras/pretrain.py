@@ -32,11 +32,14 @@ SHAKESPEARE_DATA = {
 }
 
 
-def load_corpus(data="shakespeare", text_files=None, validation_files=None):
+def load_corpus(data="shakespeare", text_files=None, validation_files=None, tfds_data_dir=None, tfds_text_key=None):
     """Returns `(train_text, heldout_text, data_metadata)`.
 
     `data="shakespeare"` uses the offline plays with the fixed held-out plays; own text comes
-    from `text_files` (train) and `validation_files` (held out).
+    from `text_files` (train) and `validation_files` (held out). `data="tfds:NAME"` reads a TFDS
+    dataset (e.g. `tfds:tiny_shakespeare`, for users who are online): its `train` split and its
+    `validation` (else `test`) split, from `tfds_data_dir`, feature `tfds_text_key` (default
+    `text`); offline it raises `rs3l_keras.datasets.DatasetUnavailableError`.
     """
     if text_files:
         train = "\n".join(open(f, encoding="utf-8", errors="replace").read() for f in text_files)
@@ -47,8 +50,13 @@ def load_corpus(data="shakespeare", text_files=None, validation_files=None):
                 "heldout_files": list(validation_files or []),
                 "fingerprint": hashlib.sha256((train + "\0" + heldout).encode()).hexdigest()}
         return train, heldout, meta
+    if isinstance(data, str) and data.startswith("tfds:") and len(data) > len("tfds:"):
+        from rs3l_keras import datasets
+
+        return datasets.load_tfds_text(data[len("tfds:"):], data_dir=tfds_data_dir, text_key=tfds_text_key)
     if data != "shakespeare":
-        raise ValueError(f"`data` must be 'shakespeare' (offline) or text files, received {data!r}.")
+        raise ValueError(f"`data` must be 'shakespeare' (offline), 'tfds:NAME' (a TFDS dataset) or text files, "
+                         f"received {data!r}.")
     meta = dict(SHAKESPEARE_DATA)
     meta.update({
         "train_split": f"{len(shakespeare.load_plays('train'))} plays",

@@ -177,3 +177,44 @@ def test_pretrain_logdir_without_tensorboard_is_a_clear_error(capsys, tmp_path, 
                        "--logdir", str(tmp_path / "tb"))
     assert code == 2 and "the tensorboard package is not installed: `pip install tensorboard`" in err
     assert not (tmp_path / "p").exists()
+
+
+def test_pretrain_on_a_tfds_dataset_offline_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (network blocked by the test)")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)  # offline, whatever machine runs the test
+    code, out, err = run(capsys, "pretrain", "--data", "tfds:tiny_shakespeare", "--tfds-data-dir", str(tmp_path / "tfds"),
+                         "--output", str(tmp_path / "p"))
+    assert code == 2 and "Traceback" not in err
+    assert ("rs3l pretrain: error: could not download TFDS dataset 'tiny_shakespeare' (offline?); use --data "
+            "shakespeare (offline) or --text FILE. Cause: HTTPSConnectionPool(host='raw.githubusercontent.com'") in err
+    assert not (tmp_path / "p").exists() and not (tmp_path / "p.ckpt").exists()
+    assert not (tmp_path / "tfds").exists()  # the half-downloaded dataset is removed
+    with pytest.raises(SystemExit) as info:
+        cli.main(["pretrain", "--data", "imdb_reviews", "--output", str(tmp_path / "p")])
+    assert info.value.code == 2
+    assert "expected 'shakespeare' (offline) or 'tfds:NAME'" in capsys.readouterr().err
+
+
+def test_pretrain_on_a_tfds_dataset_through_the_download_path(capsys, tmp_path):
+    # `--data tfds:NAME` on a dataset not yet prepared in --tfds-data-dir: the same
+    # download_and_prepare call an online dataset gets; our offline builder needs no network.
+    import rs3l_keras as rs3l
+    from rs3l_keras import pretrain
+    from rs3l_keras.data import shakespeare
+
+    code, out, err = run(capsys, "pretrain", "--data", "tfds:rs3l_shakespeare", "--tfds-data-dir", str(tmp_path / "tfds"),
+                         "--tfds-text-key", "play", "--hidden-dim", "8", "--embedding-dim", "4", "--sequence-length", "8",
+                         "--batch-size", "4", "--epochs", "1", "--output", str(tmp_path / "p"))
+    assert code == 0, err
+    assert (tmp_path / "tfds" / "rs3l_shakespeare" / "1.0.0" / "dataset_info.json").is_file()
+    meta = rs3l.preset_metadata(tmp_path / "p")
+    data = meta["data"]
+    assert data["name"] == "tfds:rs3l_shakespeare" and data["text_key"] == "play" and data["heldout_split"] == "test"
+    assert meta["recipe"].startswith("rs3l pretrain --data tfds:rs3l_shakespeare --tfds-data-dir")
+    assert meta.get("license") != pretrain.SHAKESPEARE_LICENSE  # the built-in corpus' card is not claimed
+    heldout = "\n".join(shakespeare.HELD_OUT_PLAYS)  # the held-out plays' names, one per line
+    assert meta["metrics"]["heldout_num_chars"] == len(heldout) - 1  # each character after the first is scored
