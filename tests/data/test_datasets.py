@@ -78,6 +78,10 @@ def test_bad_names_and_splits_are_clear_errors(call, message):
     assert message in str(info.value)
 
 
+def _no_network(*args, **kwargs):
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (network blocked by the test)")
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     return str(tmp_path_factory.mktemp("tfds"))
@@ -88,7 +92,8 @@ def _examples(ds):
 
 
 @pytest.mark.parametrize("name", [n for n in datasets.list_datasets() if n != "shakespeare"])
-def test_tfds_builders_hold_the_loaders_content(name, data_dir):
+def test_tfds_builders_hold_the_loaders_content(name, data_dir, monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", _no_network)  # preparing the builders needs no network
     entry = datasets.info(name)
     split = "test"
     examples = _examples(datasets.load(name, split, as_tfds=True, data_dir=data_dir))
@@ -130,10 +135,6 @@ def test_tfds_shakespeare_and_the_online_text_path_on_a_prepared_dataset(data_di
         datasets.load_tfds_text("rs3l_shakespeare", data_dir=data_dir, text_key="plays")
     with pytest.raises(ValueError, match="TFDS has no dataset 'tiny_shakespear'. Did you mean 'tiny_shakespeare'"):
         datasets.load_tfds_text("tiny_shakespear", data_dir=data_dir)
-
-
-def _no_network(*args, **kwargs):
-    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (network blocked by the test)")
 
 
 def test_online_dataset_offline_fails_fast_and_leaves_nothing(tmp_path, monkeypatch):
