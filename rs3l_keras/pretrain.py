@@ -46,8 +46,8 @@ def load_corpus(data="shakespeare", text_files=None, validation_files=None, tfds
         heldout = "\n".join(open(f, encoding="utf-8", errors="replace").read() for f in validation_files or [])
         import hashlib
 
-        meta = {"name": "text files", "train_files": list(text_files),
-                "heldout_files": list(validation_files or []),
+        meta = {"name": "text files", "train_files": [str(f) for f in text_files],  # paths may be Path objects
+                "heldout_files": [str(f) for f in validation_files or []],
                 "fingerprint": hashlib.sha256((train + "\0" + heldout).encode()).hexdigest()}
         return train, heldout, meta
     if isinstance(data, str) and data.startswith("tfds:") and len(data) > len("tfds:"):

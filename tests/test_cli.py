@@ -218,3 +218,17 @@ def test_pretrain_on_a_tfds_dataset_through_the_download_path(capsys, tmp_path):
     assert meta.get("license") != pretrain.SHAKESPEARE_LICENSE  # the built-in corpus' card is not claimed
     heldout = "\n".join(shakespeare.HELD_OUT_PLAYS)  # the held-out plays' names, one per line
     assert meta["metrics"]["heldout_num_chars"] == len(heldout) - 1  # each character after the first is scored
+
+
+def test_load_corpus_takes_path_objects_and_records_plain_strings(tmp_path):
+    import json
+    import pathlib
+
+    from rs3l_keras import pretrain
+
+    train, held = tmp_path / "train.txt", tmp_path / "held.txt"
+    train.write_text("To be, or not to be")
+    held.write_text("that is the question")
+    text, heldout, meta = pretrain.load_corpus(text_files=[pathlib.Path(train)], validation_files=[held])
+    assert (text, heldout) == ("To be, or not to be", "that is the question")
+    assert json.loads(json.dumps(meta))["train_files"] == [str(train)]  # JSON-ready for the preset metadata
