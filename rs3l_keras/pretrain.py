@@ -303,10 +303,10 @@ def masked_accuracy_report(mlm, text, compare_with=None, seed=0, batch_size=64):
         )
     hits_mlm = hits_lm = total = 0
     mask_hits_mlm = mask_hits_lm = mask_total = 0  # the positions shown as <mask> only
-    for corrupted, original, weights in data:
-        original, selected = original.numpy(), weights.numpy() > 0
+    for corrupted, original, weights in data.as_numpy_iterator():  # numpy: predict_on_batch on every backend
+        selected = weights > 0
         selected[:, 0] = False
-        masked = selected & (corrupted.numpy() == MASK_ID)
+        masked = selected & (corrupted == MASK_ID)
         correct = np.asarray(mlm.predict_on_batch(corrupted)).argmax(-1) == original
         hits_mlm += int(correct[selected].sum())
         mask_hits_mlm += int(correct[masked].sum())
