@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test test-fast clean
+.PHONY: demo test test-backends test-torch test-fast clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,21 @@ demo: $(VENV)/.installed-demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# The same suite on the other Keras backends. TensorFlow stays installed: tf.data is the
+# input pipeline on every backend. test-backends: JAX (CPU, the `jax` extra);
+# test-torch: torch, which is not in any extra (large), so install it yourself first.
+$(VENV)/.installed-jax: setup.cfg pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$(TF_EXTRA),data,test,jax]"
+	touch $@
+
+test-backends: $(VENV)/.installed-jax
+	KERAS_BACKEND=jax $(BIN)/python -m pytest
+
+test-torch: $(VENV)/.installed-test
+	@$(BIN)/python -c "import torch" 2>/dev/null || { echo "test-torch: torch is not installed in $(VENV);" \
+		"install it first, e.g. $(BIN)/python -m pip install torch --index-url https://download.pytorch.org/whl/cpu" >&2; exit 1; }
+	KERAS_BACKEND=torch $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
