@@ -63,7 +63,8 @@ def _script(tmp_path, name, body, prelude=""):
 
 
 def _env(**extra):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    # TensorFlow strategies unless a test says otherwise, whatever backend runs the suite
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1", KERAS_BACKEND="tensorflow")
     env.pop("TF_CONFIG", None)
     env.update(extra)
     return env
@@ -116,23 +117,19 @@ def test_multiworker_on_two_processes_matches_one_worker(tmp_path, monkeypatch):
     workers = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
     scratch = tmp_path / "tmp"  # where non-chief workers put their throw-away checkpoints
     scratch.mkdir()
+    # The single-worker reference trains in a third process (TensorFlow, like the workers).
+    reference = _script(tmp_path, "single.py", """
+        print(json.dumps(run(None)))
+    """)
     procs = []
     try:
+        procs.append(subprocess.Popen([sys.executable, str(reference)], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, env=_env()))
         for index in range(2):
             config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
             procs.append(subprocess.Popen(
                 [sys.executable, str(path), str(shared)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 text=True, env=_env(TF_CONFIG=json.dumps(config), TMPDIR=str(scratch))))
-        # The single-worker reference trains here while the workers start.
-        from rs3l_keras.data import shakespeare
-
-        losses = []
-        import keras
-
-        recorder = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: losses.append(float(logs["loss"])))
-        _, metrics = pretrain_text_model(shakespeare.load_text("train")[:CHARS], shakespeare.load_text("test")[:3000],
-                                         callbacks=[recorder], **RUN)
-        single = {"losses": losses, "heldout_bits_per_char": metrics["heldout_bits_per_char"]}
         results = []
         for proc in procs:
             out, err = proc.communicate(timeout=TIMEOUT)
@@ -143,6 +140,8 @@ def test_multiworker_on_two_processes_matches_one_worker(tmp_path, monkeypatch):
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+    single, results = results[0], results[1:]
+    assert single["replicas"] == 1
     for result in results:
         assert result["replicas"] == 2  # one replica on each worker, gradients all-reduced
         _assert_same_training(result, single)
@@ -225,13 +224,16 @@ def test_cli_pretrain_mirrored_end_to_end(tmp_path):
 
 
 def test_backend_mismatch_and_unknown_strategy_are_clear_errors(capsys, tmp_path):
+    import keras
+
+    backend = keras.backend.backend()  # ask for a strategy of the other engine
+    name, engine = ("jax-data-parallel", "jax") if backend == "tensorflow" else ("mirrored", "tensorflow")
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("To be, or not to be, that is the question.\n" * 20, encoding="utf-8")
-    code = cli.main(["pretrain", "--text", str(corpus), "--output", str(tmp_path / "p"),
-                     "--distribute", "jax-data-parallel"])
+    code = cli.main(["pretrain", "--text", str(corpus), "--output", str(tmp_path / "p"), "--distribute", name])
     err = capsys.readouterr().err
     assert code == 2
-    assert "distribute='jax-data-parallel'" in err and "tensorflow backend" in err and "KERAS_BACKEND=jax" in err
+    assert f"distribute={name!r}" in err and f"using the {backend} backend" in err and f"KERAS_BACKEND={engine}" in err
     assert not (tmp_path / "p").exists()
     with pytest.raises(ValueError, match=r"`distribute` must be one of .*received 'horovod'"):
         pretrain_text_model("some text", distribute="horovod")
@@ -253,8 +255,12 @@ def test_the_chief_follows_the_tensorflow_convention(monkeypatch, config, chief)
 
 
 def test_no_distribution_is_a_single_replica():
+    import keras
+
     with distribute.distribution_context(None) as dist:
         assert dist.num_replicas == 1 and dist.is_chief and dist.strategy is None
-    with pytest.raises(ValueError, match="`devices` is only used by"):
+    # on the other backends "multiworker" is refused before its arguments are read
+    expected = "`devices` is only used by" if keras.backend.backend() == "tensorflow" else "runs on the tensorflow backend"
+    with pytest.raises(ValueError, match=expected):
         with distribute.distribution_context("multiworker", devices=["/cpu:0"]):
             pass
