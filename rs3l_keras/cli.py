@@ -146,7 +146,8 @@ def build_parser():
     p.add_argument("--logdir", default=None, help="write TensorBoard logs here")
     p.add_argument("--plot", default=None, metavar="DIR", help="write training_curves.png here")
     p.add_argument("--deterministic", action="store_true",
-                   help="TF op determinism: identical weights for the same seed (slower)")
+                   help="op determinism (TensorFlow's; on JAX, XLA's GPU flag): identical weights for the same "
+                        "seed (slower)")
     p.add_argument("--distribute", choices=["mirrored", "multiworker", "jax-data-parallel", "tpu"], default=None,
                    help="data-parallel training: mirrored (local GPUs, TF), multiworker (TF_CONFIG "
                    "cluster, TF), jax-data-parallel (all JAX devices), tpu (TF); --batch-size is global")

@@ -325,14 +325,43 @@ def masked_accuracy_report(mlm, text, compare_with=None, seed=0, batch_size=64):
 
 
 def set_determinism(seed, deterministic=False):
-    """Seeds Python, NumPy and the backend; with `deterministic`, also TF op determinism
-    (same seed → identical weights on CPU; on GPU cuDNN RNN kernels are deterministic only
-    with TF op determinism, at some speed cost)."""
+    """Seeds Python, NumPy and the backend; with `deterministic`, also op determinism: same
+    seed → identical weights. TensorFlow: TF op determinism (on GPU cuDNN RNN kernels are
+    deterministic only with it, at some speed cost); it also covers the tf.data pipeline on
+    every backend. JAX: XLA on CPU is deterministic already; on GPU XLA needs
+    `--xla_gpu_deterministic_ops=true`, which is added to `XLA_FLAGS` here if JAX has not
+    started yet (JAX reads the flags once), and a RuntimeError says so if it has, on a GPU."""
     keras.utils.set_random_seed(seed)
     if deterministic:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+        if keras.backend.backend() == "jax":
+            _jax_deterministic_ops()
+
+
+JAX_DETERMINISTIC_FLAG = "--xla_gpu_deterministic_ops=true"
+
+
+def _jax_deterministic_ops():
+    import os
+
+    flags = os.environ.get("XLA_FLAGS", "")
+    if JAX_DETERMINISTIC_FLAG in flags.split():
+        return
+    from jax._src import xla_bridge  # private, but the only way to ask whether XLA_FLAGS were read
+
+    if not xla_bridge.backends_are_initialized():
+        os.environ["XLA_FLAGS"] = f"{flags} {JAX_DETERMINISTIC_FLAG}".strip()
+        return
+    import jax
+
+    if jax.default_backend() == "gpu":
+        raise RuntimeError(
+            "`deterministic=True` on JAX with a GPU needs XLA_FLAGS to contain "
+            f"{JAX_DETERMINISTIC_FLAG} before JAX starts, and JAX has already started in this process: "
+            f"set XLA_FLAGS={JAX_DETERMINISTIC_FLAG} in the environment, or call set_determinism first."
+        )
 
 
 def _device_name():

@@ -128,6 +128,47 @@ def test_same_seed_same_weights_for_every_time_series_objective():
     assert len(lines) == 6 and all(line.endswith(" identical") for line in lines), lines
 
 
+JAX_DETERMINISM = """
+import os
+from jax._src import xla_bridge
+from rs3l_keras.pretrain import set_determinism
+set_determinism(3, deterministic=True)
+started = xla_bridge.backends_are_initialized()
+import jax.numpy as jnp
+print(os.environ["XLA_FLAGS"], started, float(jnp.ones(3).sum()))
+"""
+
+
+def test_deterministic_on_jax_asks_xla_for_deterministic_gpu_ops():
+    """Before JAX starts, set_determinism adds XLA's GPU flag (XLA on CPU is deterministic as
+    it is: the tests above run on JAX too); after a GPU backend started, it refuses."""
+    env = {**ENV, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=1"}
+    result = subprocess.run([sys.executable, "-c", JAX_DETERMINISM], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    *flags, started, total = result.stdout.strip().splitlines()[-1].split()
+    assert flags == ["--xla_force_host_platform_device_count=1", "--xla_gpu_deterministic_ops=true"]
+    assert started == "False" and total == "3.0"  # XLA accepted the flag
+
+    import jax
+    import keras
+    import tensorflow as tf
+    from jax._src import xla_bridge
+
+    from rs3l_keras import pretrain
+
+    with pytest.MonkeyPatch.context() as patch:  # TF op determinism would stay on for the session
+        patch.setattr(tf.config.experimental, "enable_op_determinism", lambda: None)
+        patch.setattr(keras.backend, "backend", lambda: "jax")
+        patch.setattr(xla_bridge, "backends_are_initialized", lambda: True)
+        patch.setattr(jax, "default_backend", lambda: "gpu")
+        patch.delenv("XLA_FLAGS", raising=False)
+        with pytest.raises(RuntimeError, match="set XLA_FLAGS=--xla_gpu_deterministic_ops=true"):
+            pretrain.set_determinism(3, deterministic=True)
+        patch.setenv("XLA_FLAGS", "--xla_gpu_deterministic_ops=true")
+        pretrain.set_determinism(3, deterministic=True)  # set by the user before start: fine
+
+
 @pytest.mark.parametrize("name", list(_series_models()))
 def test_gradient_clipping_is_on_by_default_for_series_objectives(name):
     model = _series_models()[name]()
