@@ -147,6 +147,8 @@ def pretrain_text_model(
     if objective not in OBJECTIVES:
         raise ValueError(f"`objective` must be one of {OBJECTIVES}, received {objective!r}.")
     check_distribute(distribute)
+    if deterministic and keras.backend.backend() == "jax":
+        _jax_deterministic_ops()  # before "jax-data-parallel" lists the devices, which starts JAX
     # Everything that creates variables or trains runs under the engine's distribution; a
     # MultiWorkerMirroredStrategy must exist before any other TF op, hence first.
     with distribution_context(distribute) as dist:
