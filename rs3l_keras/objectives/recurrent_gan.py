@@ -73,11 +73,11 @@ class RecurrentGAN(SeriesObjective):
     batch copies the real batch's padding (zeros, as the normaliser maps NaN) so both
     classes look alike there, and the losses and moments ignore padded steps.
 
-    Backends: training runs on TensorFlow (`tf.GradientTape`) and JAX (the same updates
-    written stateless: `jax.value_and_grad` inside a `keras.StatelessScope`, each optimiser's
-    `stateless_apply`); on torch `fit` raises a clear error. The graph, `sample` and
-    `predict` use `keras.ops` only. Input of the functional graph (`predict`, `__call__`): raw series
-    (batch, time, channels); output: discriminator logits (batch, 1) or (batch, time, 1).
+    Backends: training runs on TensorFlow (`tf.GradientTape`), torch (`backward`) and JAX
+    (the same updates written stateless: `jax.value_and_grad` inside a `keras.StatelessScope`,
+    each optimiser's `stateless_apply`). The graph, `sample` and `predict` use `keras.ops`
+    only. Input of the functional graph (`predict`, `__call__`): raw series (batch, time,
+    channels); output: discriminator logits (batch, 1) or (batch, time, 1).
 
     Reference: Goodfellow et al. (2014); Mogren (2016), C-RNN-GAN; Esteban et al. (2017),
     RCGAN; Yoon et al. (2019), TimeGAN (moment loss, two generator steps, the evaluation).
@@ -159,6 +159,9 @@ class RecurrentGAN(SeriesObjective):
         features = keras.Input(shape=(None, channels), dtype="float32", name="features")
         logits = self._discriminate(self.normalizer(features))
         super().__init__(inputs=features, outputs=logits, **kwargs)
+        # The generator is outside the graph: on torch, Functional.__init__ drops layers set
+        # before it from the model's tracked layers (and so from `trainable_variables`).
+        self.generator, self.generator_head = self.generator, self.generator_head
 
         # === State ===
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -286,8 +289,10 @@ class RecurrentGAN(SeriesObjective):
             return self._tf_train_step(*args)
         if backend == "jax":
             return self._jax_train_step(*args)
+        if backend == "torch":
+            return self._torch_train_step(*args)
         raise NotImplementedError(
-            "RecurrentGAN.train_step runs on the TensorFlow and JAX backends (two optimisers need a "
+            "RecurrentGAN.train_step runs on the TensorFlow, JAX and torch backends (two optimisers need a "
             f"custom step per backend); the current backend is {backend!r}. Sampling and inference "
             "work on any backend."
         )
@@ -307,6 +312,28 @@ class RecurrentGAN(SeriesObjective):
             self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+    def _torch_train_step(self, data):
+        import torch
+
+        def update(loss_fn, variables, optimizer):
+            for v in self.trainable_variables:  # both networks: backward() accumulates into .grad
+                v.value.grad = None
+            loss = loss_fn()
+            loss.backward()
+            with torch.no_grad():
+                optimizer.apply([v.value.grad for v in variables], variables)
+            return loss
+
+        real, observed = self._real_batch(data)
+        d_loss = update(lambda: self._d_loss(real, self._fake_batch(observed, training=True), observed),
+                        self.discriminator_variables, self.d_optimizer)
+        for _ in range(self.generator_steps):
+            g_loss = update(lambda: self._g_loss(real, self._fake_batch(observed, training=True), observed),
+                            self.generator_variables, self.g_optimizer)
+        self.d_loss_tracker.update_state(d_loss.detach())
+        self.g_loss_tracker.update_state(g_loss.detach())
         return {m.name: m.result() for m in self.metrics}
 
     # -- JAX ------------------------------------------------------------------------------
