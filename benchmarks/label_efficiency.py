@@ -76,14 +76,7 @@ def train_classifier(source, texts, labels, test, seed, args, pretrained):
     epochs = EPOCHS.get(n, 3)
     batch = 16 if n <= 100 else 32
     steps = epochs * math.ceil(n / batch)
-    schedule = rs3l.SlantedTriangular(args.lr, steps)
-    callbacks = []
-    if pretrained:
-        clf.compile(optimizer=rs3l.discriminative_optimizer(clf, schedule))
-        if epochs > 1:
-            callbacks.append(rs3l.GradualUnfreezing())
-    else:
-        clf.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
+    callbacks = rs3l.compile_ulmfit(clf, args.lr, steps, pretrained=pretrained, gradual_unfreezing=epochs > 1)
     start = time.time()
     clf.fit(texts, labels, epochs=epochs, batch_size=batch, seed=seed, verbose=0, callbacks=callbacks)
     probs = clf.predict(test[0], batch_size=128, verbose=0)[:, 0]

@@ -366,13 +366,8 @@ NOTEBOOKS["03_finetune_small_labels"] = [
         source = rs3l.load_pretrained("lstm-lm-small", weights=pretrained)
         clf = rs3l.finetune(source, head="classification", num_classes=2, max_length=MAX_CHARS,
                             pooling="mean", dropout=0.2)
-        schedule = rs3l.SlantedTriangular(2e-3, epochs * math.ceil(len(labels) / batch_size))
-        if pretrained:
-            clf.compile(optimizer=rs3l.discriminative_optimizer(clf, schedule))
-            callbacks = [rs3l.GradualUnfreezing()]
-        else:
-            clf.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
-            callbacks = []
+        callbacks = rs3l.compile_ulmfit(clf, 2e-3, epochs * math.ceil(len(labels) / batch_size),
+                                        pretrained=pretrained)
         history = clf.fit(texts, labels, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0,
                           callbacks=callbacks, validation_data=validation_data)
         accuracy = clf.evaluate(test_texts, test_labels, batch_size=128, verbose=0, return_dict=True)["accuracy"]

@@ -61,13 +61,7 @@ def _review_classifier(source, texts, labels, test, seed=0, epochs=8, batch_size
     if source is None:  # same architecture and tokenizer, random weights
         source = hub.load_pretrained("lstm-lm-small", weights=False)
     clf = rs3l.finetune(source, head="classification", num_classes=2, max_length=192, pooling="mean", dropout=0.2)
-    schedule = rs3l.SlantedTriangular(2e-3, epochs * math.ceil(len(labels) / batch_size))
-    if pretrained:
-        clf.compile(optimizer=rs3l.discriminative_optimizer(clf, schedule))
-        callbacks = [rs3l.GradualUnfreezing()]
-    else:
-        clf.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
-        callbacks = []
+    callbacks = rs3l.compile_ulmfit(clf, 2e-3, epochs * math.ceil(len(labels) / batch_size), pretrained=pretrained)
     clf.fit(texts, labels, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0, callbacks=callbacks)
     return float(((clf.predict(test[0], batch_size=128, verbose=0)[:, 0] > 0.5) == test[1]).mean())
 

@@ -6,6 +6,7 @@ from rs3l_keras.finetune.ulmfit import (
     DiscriminativeAdam,
     GradualUnfreezing,
     SlantedTriangular,
+    compile_ulmfit,
     discriminative_optimizer,
 )
 
@@ -16,6 +17,7 @@ __all__ = [
     "GradualUnfreezing",
     "SlantedTriangular",
     "cluster",
+    "compile_ulmfit",
     "discriminative_optimizer",
     "embed",
     "finetune",

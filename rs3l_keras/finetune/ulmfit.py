@@ -98,6 +98,23 @@ def discriminative_optimizer(model, learning_rate=1e-3, decay=2.6, **kwargs):
     return DiscriminativeAdam(groups=groups, decay=decay, learning_rate=learning_rate, **kwargs)
 
 
+def compile_ulmfit(model, learning_rate, total_steps, pretrained=True, gradual_unfreezing=True):
+    """Compiles a `FineTunedModel` with the ULMFiT recipe and returns the callbacks for `fit`.
+
+    The learning rate follows `SlantedTriangular(learning_rate, total_steps)`. With
+    `pretrained`: discriminative learning rates per layer group (`discriminative_optimizer`)
+    and, with `gradual_unfreezing`, a `GradualUnfreezing` callback. Without (the same
+    network trained from scratch): plain Adam with global gradient-norm clipping at 1.0 and
+    no callbacks.
+    """
+    schedule = SlantedTriangular(learning_rate, total_steps)
+    if not pretrained:
+        model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
+        return []
+    model.compile(optimizer=discriminative_optimizer(model, schedule))
+    return [GradualUnfreezing()] if gradual_unfreezing else []
+
+
 class GradualUnfreezing(keras.callbacks.Callback):
     """Starts with only the head trainable and unfreezes one more layer group (from the
     top) at the start of each epoch: epoch e trains groups 0..e (ULMFiT §3.3).

@@ -76,3 +76,21 @@ def test_optimizer_config_round_trip_and_errors():
     clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2)
     with pytest.raises(TypeError, match="GradualUnfreezing needs a DiscriminativeAdam"):
         clf.fit(["good"] * 4, [1] * 4, epochs=1, verbose=0, callbacks=[GradualUnfreezing()])
+
+
+def test_compile_ulmfit_pretrained_and_scratch_recipes():
+    import keras
+
+    import rs3l_keras as rs3l
+
+    tok = rs3l.CharTokenizer.fit(["a good review", "a bad one"])
+    for pretrained, unfreeze in ((True, True), (True, False), (False, True)):
+        clf = rs3l.finetune(rs3l.RNNBackbone(tok.vocabulary_size, hidden_dim=4), head="classification",
+                            num_classes=2, tokenizer=tok)
+        callbacks = rs3l.compile_ulmfit(clf, 2e-3, 10, pretrained=pretrained, gradual_unfreezing=unfreeze)
+        if pretrained:
+            assert isinstance(clf.optimizer, rs3l.DiscriminativeAdam)
+            assert [type(c) for c in callbacks] == ([rs3l.GradualUnfreezing] if unfreeze else [])
+        else:
+            assert type(clf.optimizer) is keras.optimizers.Adam and callbacks == []
+        assert isinstance(clf.optimizer._learning_rate, rs3l.SlantedTriangular)  # the schedule itself
