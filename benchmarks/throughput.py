@@ -151,13 +151,15 @@ def run_keras(size, precision, objective, seconds, ours, fuse):
     if ours:
         from rs3l_keras.backbones import fused
 
-        fused_lstm = fused.fused_lstm
+        def counting(function):
+            def counted(*args, **kwargs):
+                cudnn["fused_stack_calls"] += 1
+                return function(*args, **kwargs)
 
-        def counting_fused(*args, **kwargs):
-            cudnn["fused_stack_calls"] += 1
-            return fused_lstm(*args, **kwargs)
+            return counted
 
-        fused.fused_lstm = counting_fused
+        fused.fused_lstm = counting(fused.fused_lstm)  # JAX + GPU: cuDNN
+        fused.torch_fused_rnn = counting(fused.torch_fused_rnn)  # torch: PyTorch's own kernel
 
     input_path = "numpy arrays (keras.Model.fit)"
     if objective == "lm":
@@ -276,12 +278,57 @@ def available_arms():
     return arms
 
 
+def run_arm_process(arm, args):
+    backend = arm.partition(":")[0].partition("-")[2]
+    env = {**os.environ, "KERAS_BACKEND": {"tf": "tensorflow"}.get(backend, backend or "tensorflow")}
+    start = time.time()
+    done = subprocess.run([sys.executable, __file__, "--arm", arm, "--size", args.size,
+                           "--objective", args.objective, "--seconds", str(args.seconds)],
+                          env=env, capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode or not lines:
+        lines_err = done.stderr.strip().splitlines() or ["(no output)"]
+        errors = [line for line in lines_err if re.match(r"^[\w.]+(Error|Exception)\b", line)]
+        result = {"arm": arm, "error": (errors or lines_err)[-1][:300]}
+    else:
+        result = json.loads(lines[-1][7:])
+    result["wall_seconds"] = round(time.time() - start, 1)
+    return result
+
+
+def summarise(arms, results):
+    """One row per arm: median ms/step over its rounds, and its ratio to the median plain
+    PyTorch arm of the same precision (speed ÷ PyTorch's speed)."""
+    rows = []
+    for arm in arms:
+        runs = [r for r in results if r["arm"] == arm and "error" not in r]
+        if not runs:
+            rows.append({"arm": arm, "error": next(r["error"] for r in results if r["arm"] == arm)})
+            continue
+        ms = sorted(r["ms_per_step"] for r in runs)
+        last = runs[-1]
+        fused_info = (f"stack {last['fused_stack_calls']}, layers {last['lstm_layer_cudnn']}/{last['lstm_layer_calls']}"
+                      if "lstm_layer_calls" in last else str(last.get("cudnn")))
+        rows.append({"arm": arm, "precision": last["precision"], "rounds": len(runs),
+                     "ms_per_step": float(np.median(ms)), "ms_per_step_min": ms[0], "ms_per_step_max": ms[-1],
+                     "tokens_per_second": float(np.median([r["tokens_per_second"] for r in runs])),
+                     "fused": fused_info})
+    baseline = {row["precision"]: row["ms_per_step"] for row in rows
+                if row["arm"].startswith("torch") and "error" not in row}
+    for row in rows:
+        if "error" not in row and row["precision"] in baseline:
+            row["vs_torch"] = baseline[row["precision"]] / row["ms_per_step"]
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=sorted(SIZES), default="cpu-small")
     parser.add_argument("--objective", choices=["lm", "series"], default="lm")
     parser.add_argument("--arms", default=None, help="comma-separated arms (default: all available)")
     parser.add_argument("--seconds", type=float, default=15.0, help="timed seconds per arm")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="rounds over all arms (rotated order); the table shows medians")
     parser.add_argument("--json", default=None, help="write all results here")
     parser.add_argument("--arm", default=None, help=argparse.SUPPRESS)  # internal: run one arm
     args = parser.parse_args(argv)
@@ -291,41 +338,30 @@ def main(argv=None):
         return 0
     arms = args.arms.split(",") if args.arms else available_arms()
     results = []
-    for arm in arms:
-        backend = arm.partition(":")[0].partition("-")[2]
-        env = {**os.environ, "KERAS_BACKEND": {"tf": "tensorflow"}.get(backend, backend or "tensorflow")}
-        start = time.time()
-        done = subprocess.run([sys.executable, __file__, "--arm", arm, "--size", args.size,
-                               "--objective", args.objective, "--seconds", str(args.seconds)],
-                              env=env, capture_output=True, text=True)
-        lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-        if done.returncode or not lines:
-            lines_err = done.stderr.strip().splitlines() or ["(no output)"]
-            errors = [line for line in lines_err if re.match(r"^[\w.]+(Error|Exception)\b", line)]
-            error = (errors or lines_err)[-1][:300]
-            result = {"arm": arm, "error": error}
-        else:
-            result = json.loads(lines[-1][7:])
-        result["wall_seconds"] = round(time.time() - start, 1)
-        results.append(result)
-        print(json.dumps(result), flush=True)
-    baseline = {r["precision"]: r["tokens_per_second"] for r in results
-                if r["arm"].startswith("torch") and "error" not in r}
-    print(f"\n{args.objective} workload {args.size}: {size}")
-    print(f"{'arm':<22}{'ms/step':>10}{'tokens/s':>14}{'vs torch (same precision)':>28}  cuDNN")
-    for r in results:
-        if "error" in r:
-            print(f"{r['arm']:<22}  error: {r['error']}")
+    for round_index in range(args.repeats):
+        # Each round runs every arm once, starting one arm later than the round before, so
+        # slow drifts of a shared machine spread over the arms instead of hitting one.
+        shift = round_index % len(arms)
+        for arm in arms[shift:] + arms[:shift]:
+            result = run_arm_process(arm, args)
+            result["round"] = round_index
+            results.append(result)
+            print(json.dumps(result), flush=True)
+    summary = summarise(arms, results)
+    print(f"\n{args.objective} workload {args.size}: {size}; {args.repeats} round(s), median over rounds")
+    print(f"{'arm':<22}{'ms/step':>10}{'(min-max)':>16}{'tokens/s':>12}{'vs torch (same precision)':>28}  fused/cuDNN")
+    for row in summary:
+        if "error" in row:
+            print(f"{row['arm']:<22}  error: {row['error']}")
             continue
-        base = baseline.get(r["precision"])
-        ratio = f"{r['tokens_per_second'] / base:.2f}x" if base else "-"
-        fused_info = (f"stack {r['fused_stack_calls']}, layers {r['lstm_layer_cudnn']}/{r['lstm_layer_calls']}"
-                      if "lstm_layer_calls" in r else str(r.get("cudnn")))
-        print(f"{r['arm']:<22}{r['ms_per_step']:>10.1f}{r['tokens_per_second']:>14,.0f}{ratio:>28}  {fused_info}")
+        ratio = f"{row['vs_torch']:.2f}x" if row.get("vs_torch") else "-"
+        spread = f"({row['ms_per_step_min']:.0f}-{row['ms_per_step_max']:.0f})"
+        print(f"{row['arm']:<22}{row['ms_per_step']:>10.1f}{spread:>16}{row['tokens_per_second']:>12,.0f}"
+              f"{ratio:>28}  {row['fused']}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"size": args.size, "objective": args.objective, "workload": size, "results": results}, f,
-                      indent=2)
+            json.dump({"size": args.size, "objective": args.objective, "workload": size,
+                       "repeats": args.repeats, "summary": summary, "results": results}, f, indent=2)
     return 0
 
 

@@ -1,5 +1,6 @@
-"""One fused cuDNN call for a whole stack of LSTM layers on the JAX backend.
+"""One fused kernel call for a whole stack of recurrent layers, over the same Keras weights.
 
+**JAX + GPU (LSTM):**
 Keras runs a stack of `LSTM` layers as one cuDNN call per layer. cuDNN itself can run the
 whole stack in one call, overlapping layer l+1 at step t with layer l at step t+1 (the
 "wavefront" that PyTorch's `nn.LSTM(num_layers=N)` gets). On JAX with a GPU,
@@ -12,7 +13,19 @@ kernel (Keras 3.15's own JAX LSTM path crashes under `mixed_bfloat16` with
 "Unknown output type bfloat16"), so under a mixed policy the recurrent kernels stay in
 float32 and the rest of the model runs in bfloat16.
 
-Set the environment variable `RS3L_FUSED_RNN=0` to turn the fused path off (the standard
+**torch, CPU or GPU (LSTM, GRU, SimpleRNN; uni- or bidirectional):** Keras 3.15's torch
+backend runs a recurrent layer on CPU as a Python loop over time steps (one matmul and one
+autograd node per step). `RNNBackbone` instead hands the whole stack to PyTorch's own
+multi-layer kernel, `torch._VF.lstm` / `gru` / `rnn_tanh` (what `torch.nn.LSTM` calls: oneDNN
+on CPU, cuDNN on GPU), with the Keras variables as its parameters. Keras' gate orders map
+onto PyTorch's (LSTM i, f, c, o = i, f, g, o; GRU z, r, h → r, z, n with `reset_after=True`,
+whose two biases are PyTorch's b_ih and b_hh), so gradients flow into the Keras variables
+and checkpoints stay interchangeable. Dropout between layers is PyTorch's (same rate, same
+places; embedding and output dropout stay Keras layers). The kernel computes in the layer's
+compute dtype, as Keras' own layers do: float32, or bfloat16 under `mixed_bfloat16` (the
+float32 variables are cast on the way in, so their gradients stay float32).
+
+Set the environment variable `RS3L_FUSED_RNN=0` to turn the fused paths off (the standard
 per-layer Keras path then runs).
 """
 
@@ -21,8 +34,20 @@ import os
 import keras
 
 
+def fused_available(backbone, training=False):
+    """Which fused path `backbone`'s recurrent stack takes here: "jax", "torch" or None."""
+    if os.environ.get("RS3L_FUSED_RNN", "1") == "0":
+        return None
+    backend = keras.backend.backend()
+    if backend == "torch":
+        return "torch"  # every cell, both directions, dropout included
+    if backend == "jax" and fused_lstm_available(backbone, training):
+        return "jax"
+    return None
+
+
 def fused_lstm_available(backbone, training=False):
-    """Whether `backbone`'s recurrent stack can run as one fused cuDNN call here."""
+    """Whether `backbone`'s recurrent stack can run as one fused cuDNN call on JAX here."""
     if os.environ.get("RS3L_FUSED_RNN", "1") == "0" or keras.backend.backend() != "jax":
         return False
     if backbone.cell != "lstm" or backbone.bidirectional:
@@ -77,4 +102,58 @@ def fused_lstm(inputs, cells, lstm_fn=None):
         input_size=x.shape[-1], hidden_size=hidden, num_layers=len(cells), dropout=0.0,
         bidirectional=False,
     )
+    return outputs
+
+
+# --------------------------------------------------------------------------------------------
+# torch: PyTorch's multi-layer RNN kernels over the Keras variables
+# --------------------------------------------------------------------------------------------
+def torch_rnn_params(cell, kind):
+    """PyTorch's (w_ih, w_hh, b_ih, b_hh) for one direction of one layer, as differentiable
+    views of the Keras cell's float32 variables."""
+    import torch
+
+    kernel, recurrent = cell.kernel.value, cell.recurrent_kernel.value
+    bias = cell.bias.value
+    if kind == "gru":  # Keras z, r, h → PyTorch r, z, n; bias rows: input, recurrent
+        def reorder(w):
+            z, r, h = torch.chunk(w, 3, dim=-1)
+            return torch.cat([r, z, h], dim=-1)
+
+        return [reorder(kernel).t(), reorder(recurrent).t(), reorder(bias[0]), reorder(bias[1])]
+    return [kernel.t(), recurrent.t(), bias, torch.zeros_like(bias)]
+
+
+def torch_fused_rnn(inputs, backbone, training=False):
+    """Runs `backbone`'s recurrent stack over `inputs` (batch, time, features) in one PyTorch
+    kernel call from zero states; returns the top layer's sequence in the compute dtype."""
+    import torch
+    from keras.src.backend import AutocastScope  # no public switch to read float32 values
+
+    kind = backbone.cell
+    for layer in backbone.rnn_layers:
+        cell = (layer.forward_layer if backbone.bidirectional else layer).cell
+        if kind == "gru" and not cell.reset_after:
+            raise ValueError("The fused torch path needs GRU(reset_after=True), Keras' default.")
+    dtype = getattr(torch, keras.backend.standardize_dtype(backbone.compute_dtype))
+    params = []
+    with AutocastScope(None):  # the float32 variables, cast below as one differentiable op each
+        for layer in backbone.rnn_layers:
+            directions = [layer.forward_layer, layer.backward_layer] if backbone.bidirectional else [layer]
+            for direction in directions:
+                params += [p.to(dtype) for p in torch_rnn_params(direction.cell, kind)]
+    x = keras.ops.convert_to_tensor(inputs).to(dtype)
+    layers, directions = backbone.num_layers, 2 if backbone.bidirectional else 1
+    h0 = torch.zeros(layers * directions, x.shape[0], backbone.hidden_dim, dtype=dtype, device=x.device)
+    dropout = float(backbone.dropout) if training else 0.0
+    # `train` keeps cuDNN's reserve space for the backward pass (cuDNN refuses a backward
+    # through an inference-mode call); dropout itself only applies when `training`.
+    train = bool(training) or torch.is_grad_enabled()
+    args = (params, True, layers, dropout, train, backbone.bidirectional, True)
+    if kind == "lstm":
+        outputs, _, _ = torch._VF.lstm(x, (h0, torch.zeros_like(h0)), *args)
+    elif kind == "gru":
+        outputs, _ = torch._VF.gru(x, h0, *args)
+    else:
+        outputs, _ = torch._VF.rnn_tanh(x, h0, *args)
     return outputs

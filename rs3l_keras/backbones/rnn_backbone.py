@@ -136,14 +136,23 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
         self.dropout = dropout
 
     def call(self, inputs, training=None, mask=None):
-        """The functional graph, except on JAX with a GPU, where an LSTM stack runs as one
-        fused cuDNN call over the same weights (see `rs3l_keras.backbones.fused`)."""
-        if not fused.fused_lstm_available(self, training):
+        """The functional graph, except where the whole recurrent stack can run as one fused
+        kernel over the same weights (see `rs3l_keras.backbones.fused`): an LSTM stack on
+        JAX with a GPU (cuDNN), and every stack on torch (PyTorch's own RNN kernels)."""
+        path = fused.fused_available(self, training)
+        if path is None:
             return super().call(inputs, training=training, mask=mask)
         x = self.token_embedding(inputs) if self.token_embedding is not None else inputs
-        sequence = fused.fused_lstm(x, [layer.cell for layer in self.rnn_layers])
+        if path == "torch":
+            if self.embedding_dropout is not None:
+                x = self.embedding_dropout(x, training=training)
+            sequence = fused.torch_fused_rnn(x, self, training=training)
+        else:
+            sequence = fused.fused_lstm(x, [layer.cell for layer in self.rnn_layers])
         sequence = ops.cast(sequence, self.compute_dtype)
-        return _outputs(inputs, sequence, self.hidden_dim, self.token_embedding is not None, False)
+        if path == "torch" and self.output_dropout is not None:
+            sequence = self.output_dropout(sequence, training=training)
+        return _outputs(inputs, sequence, self.hidden_dim, self.token_embedding is not None, self.bidirectional)
 
     @property
     def output_dim(self):

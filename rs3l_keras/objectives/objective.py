@@ -143,7 +143,7 @@ class Objective(TorchSafeSetattr, keras.Model):
 
     def compile_from_config(self, config):
         # Our `compile` only fills in defaults, so the stored arguments replay it exactly.
-        config = keras.saving.deserialize_keras_object(config)
+        config = keras.saving.deserialize_keras_object(_portable(config))
         self.compile(**config)
         if self.built:
             self.optimizer.build(self.trainable_variables)
@@ -162,6 +162,24 @@ class Objective(TorchSafeSetattr, keras.Model):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _portable(config):
+    """A saved compile config that loads on any backend.
+
+    On torch, Keras saves its optimisers under backend modules
+    (`keras.src.backend.torch.optimizers.torch_adam.Adam`); deserialising that on
+    TensorFlow would import torch into the TensorFlow process (a crash here). Such classes
+    are the backend's form of the public `keras.optimizers` class of the same name."""
+    if isinstance(config, dict):
+        config = {key: _portable(value) for key, value in config.items()}
+        module = config.get("module")
+        if isinstance(module, str) and module.startswith("keras.src.backend.") and ".optimizers." in module:
+            config["module"] = "keras.optimizers"
+        return config
+    if isinstance(config, list):
+        return [_portable(value) for value in config]
+    return config
 
 
 class EncoderDecoder(Objective):

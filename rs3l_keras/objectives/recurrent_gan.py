@@ -8,7 +8,7 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 from rs3l_keras.data import series as series_data
 from rs3l_keras.data import windowing
-from rs3l_keras.objectives.objective import check_positive_int, check_self_supervised_inputs
+from rs3l_keras.objectives.objective import _portable, check_positive_int, check_self_supervised_inputs
 from rs3l_keras.objectives.series_objective import SeriesObjective, check_feature_backbone
 
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid")
@@ -275,7 +275,7 @@ class RecurrentGAN(SeriesObjective):
             g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
 
     def compile_from_config(self, config):
-        self.compile(**keras.saving.deserialize_keras_object(config))  # builds both optimisers
+        self.compile(**keras.saving.deserialize_keras_object(_portable(config)))  # builds both optimisers
 
     @property
     def metrics(self):
