@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -5,6 +6,11 @@ from rs3l_keras.backbones import RNNBackbone
 from tests.helpers import run_config_round_trip
 
 CELLS = ["lstm", "gru", "simple"]
+
+
+def outputs(backbone, x):
+    """The backbone's outputs as NumPy (on torch they are tensors that require grad)."""
+    return {key: keras.ops.convert_to_numpy(value) for key, value in backbone(x).items()}
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -25,7 +31,7 @@ def test_token_input_shapes_and_config(cell, bidirectional):
 def test_feature_input(cell):
     backbone = RNNBackbone(input_dim=4, cell=cell, hidden_dim=5)
     x = np.random.randn(2, 9, 4).astype("float32")
-    out = backbone(x)
+    out = outputs(backbone, x)
     assert tuple(out["sequence_output"].shape) == (2, 9, 5)
     np.testing.assert_allclose(out["pooled_output"], out["sequence_output"][:, -1], rtol=1e-6)
     run_config_round_trip(backbone)
@@ -34,16 +40,16 @@ def test_feature_input(cell):
 def test_pooled_output_reads_last_non_padding_step():
     backbone = RNNBackbone(vocabulary_size=20, hidden_dim=6)
     ids = np.array([[3, 4, 5, 0, 0], [7, 8, 9, 10, 11]], "int32")
-    out = backbone(ids)
-    seq = np.asarray(out["sequence_output"])
+    out = outputs(backbone, ids)
+    seq = out["sequence_output"]
     np.testing.assert_allclose(out["pooled_output"][0], seq[0, 2], rtol=1e-6)
     np.testing.assert_allclose(out["pooled_output"][1], seq[1, 4], rtol=1e-6)
 
 
 def test_bidirectional_pooled_concatenates_forward_last_and_backward_first():
     backbone = RNNBackbone(vocabulary_size=20, hidden_dim=4, bidirectional=True)
-    seq_out = backbone(np.arange(1, 7, dtype="int32")[None])
-    seq = np.asarray(seq_out["sequence_output"])
+    seq_out = outputs(backbone, np.arange(1, 7, dtype="int32")[None])
+    seq = seq_out["sequence_output"]
     np.testing.assert_allclose(seq_out["pooled_output"][0, :4], seq[0, -1, :4], rtol=1e-6)
     np.testing.assert_allclose(seq_out["pooled_output"][0, 4:], seq[0, 0, 4:], rtol=1e-6)
 
@@ -52,11 +58,11 @@ def test_bidirectional_pooled_concatenates_forward_last_and_backward_first():
 def test_step_matches_full_sequence(cell):
     backbone = RNNBackbone(vocabulary_size=25, cell=cell, num_layers=2, hidden_dim=7)
     ids = np.random.randint(1, 25, (2, 6)).astype("int32")
-    full = np.asarray(backbone(ids)["sequence_output"])
+    full = outputs(backbone, ids)["sequence_output"]
     states = backbone.initial_states(2)
     for t in range(ids.shape[1]):
         out, states = backbone.step(ids[:, t], states)
-        np.testing.assert_allclose(np.asarray(out), full[:, t], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(out), full[:, t], rtol=1e-5, atol=1e-6)
 
 
 def test_defaults_stay_cudnn_eligible():

@@ -16,7 +16,7 @@ def make(channels=1, **kwargs):
 
 
 def numpy_nt_xent(z, tau):
-    z = np.asarray(z, np.float64)
+    z = np.asarray(keras.ops.convert_to_numpy(z), np.float64)
     z = z / np.linalg.norm(z, axis=1, keepdims=True)
     n = len(z) // 2
     sim = z @ z.T / tau

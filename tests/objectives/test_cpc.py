@@ -15,7 +15,7 @@ def make(channels=1, **kwargs):
 
 def numpy_cpc_loss(latents, predictions, observed):
     """The InfoNCE of `CPC`, one anchor at a time."""
-    latents, predictions = np.asarray(latents, np.float64), np.asarray(predictions, np.float64)
+    latents, predictions = (np.asarray(keras.ops.convert_to_numpy(v), np.float64) for v in (latents, predictions))
     b, t, k_max, _ = predictions.shape
     losses = []
     for k in range(1, k_max + 1):
@@ -52,7 +52,7 @@ def test_loss_matches_numpy_on_variable_length_batch():
     loss = float(model.compute_loss(x=batch, y_pred=out))
     assert loss == pytest.approx(numpy_cpc_loss(out["latents"], out["predictions"], observed), rel=1e-4)
     # Padded steps are never positives, negatives or anchors: their codes do not matter.
-    noisy = {k: np.array(v) for k, v in out.items()}
+    noisy = {k: np.array(keras.ops.convert_to_numpy(v)) for k, v in out.items()}
     noisy["latents"][~observed] = 1e3
     noisy["predictions"][~observed] = -1e3
     assert float(model.compute_loss(x=batch, y_pred=noisy)) == pytest.approx(loss, rel=1e-5)
