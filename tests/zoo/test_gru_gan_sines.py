@@ -3,6 +3,7 @@
 import importlib.util
 import pathlib
 
+import keras
 import numpy as np
 import pytest
 
@@ -37,7 +38,11 @@ def test_gru_gan_sines_reloads_and_reproduces_its_quick_check():
     low, high = np.quantile(model.sample(QUICK_CHECK["n"], seed=QUICK_CHECK["sample_seed"]), [0.01, 0.99])
     assert real.min() >= 0.5 and real.max() <= 1.0 and 0.45 < low and high < 1.1
     assert abs(measured["sample_mean"] - real.mean()) < 0.02 and abs(measured["sample_std"] - real.std()) < 0.02
-    # a fresh post-hoc classifier (TimeGAN's, shortened) cannot tell the samples apart any better
-    assert measured["quick_discriminative_score"] == pytest.approx(recorded["quick_discriminative_score"], abs=0.03)
+    # a fresh post-hoc classifier (TimeGAN's, shortened) cannot tell the samples apart any better;
+    # it is trained from scratch, so its score reproduces on the backend that recorded it
+    # (TensorFlow) and is a fresh draw on the others (torch: 0.015 against 0.045 recorded)
+    if keras.backend.backend() == "tensorflow":
+        assert measured["quick_discriminative_score"] == pytest.approx(recorded["quick_discriminative_score"],
+                                                                      abs=0.03)
     assert measured["quick_discriminative_score"] <= 0.15
     assert meta["metrics"]["discriminative_score"] <= 0.15  # the target (TimeGAN protocol)
