@@ -7,6 +7,9 @@ the published DTW-1NN, T-Loss (K=10) and TS2Vec accuracies (`PUBLISHED_ACCURACY`
 
     python benchmarks/ucr_probe.py --objective cpc --seeds 0 1 2 --output benchmarks/ucr_probe_cpc.json
     python benchmarks/ucr_probe.py --objective cpc --preset zoo/gru-cpc-ucr   # pooled univariate preset
+    python benchmarks/ucr_probe.py --objective contrastive --output benchmarks/ucr_probe_contrastive.json
+    python benchmarks/ucr_probe.py --select benchmarks/ucr_probe_cpc.json benchmarks/ucr_probe_contrastive.json \
+        --output benchmarks/ucr_probe_selected.json   # objective per dataset and seed by train CV
 
 Every hyperparameter below was fixed before looking at any test split (see RESULTS.md).
 """
@@ -174,6 +177,25 @@ def attach_results(preset, results):
     print(f"attached {results} to {preset}")
 
 
+def select_by_train_cv(first, second):
+    """Per dataset and seed, the run (of two objectives' result files, same seeds) whose probe
+    had the higher 5-fold CV accuracy on the train split; ties go to `first`. No test number
+    enters the choice. Returns rows shaped like `run_dataset`'s."""
+    rows = []
+    for a, b in zip(json.loads(pathlib.Path(first).read_text()), json.loads(pathlib.Path(second).read_text())):
+        if a["dataset"] != b["dataset"] or [r["seed"] for r in a["runs"]] != [r["seed"] for r in b["runs"]]:
+            raise ValueError(f"{first} and {second} must hold the same datasets and seeds in the same order.")
+        runs = []
+        for ra, rb in zip(a["runs"], b["runs"]):
+            pick, objective = (ra, a["objective"]) if ra["train_cv_accuracy"] >= rb["train_cv_accuracy"] else (
+                rb, b["objective"])
+            runs.append({**pick, "objective": objective})
+        accs = np.array([r["accuracy"] for r in runs])
+        rows.append({"dataset": a["dataset"], "objective": "chosen by train CV", "runs": runs,
+                     "mean": float(accs.mean()), "std": float(accs.std(ddof=0)), "published": a["published"]})
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objective", choices=("cpc", "contrastive"), default="cpc")
@@ -190,7 +212,18 @@ def main(argv=None):
     parser.add_argument("--preset-steps", type=int, default=1500)
     parser.add_argument("--attach", nargs=2, metavar=("PRESET_DIR", "RESULTS_JSON"),
                         help="instead: add per-dataset results (an --output JSON) to a preset's metadata")
+    parser.add_argument("--select", nargs=2, metavar=("FIRST_JSON", "SECOND_JSON"),
+                        help="instead: per dataset and seed, keep the objective with the higher train-CV "
+                             "accuracy (two --output JSONs)")
     args = parser.parse_args(argv)
+    if args.select:
+        results = select_by_train_cv(*args.select)
+        for r in results:
+            print(r["dataset"], f"{r['mean']:.3f} ± {r['std']:.3f}", [(x["objective"], round(x["accuracy"], 3))
+                                                                  for x in r["runs"]])
+        if args.output:
+            pathlib.Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+        return 0
     if args.attach:
         return attach_results(*args.attach)
     if args.preset:

@@ -38,3 +38,29 @@ def test_embeds_univariate_series_of_any_length():
     series = [rng.normal(size=n).astype("float32") for n in (7, 150, 900)]  # (time,) arrays, unequal lengths
     out = model.predict(series, verbose=0)["embedding"]
     assert out.shape == (3, model.backbone.hidden_dim) and np.isfinite(out).all()
+
+
+def test_objective_selection_by_train_cv_uses_no_test_number(tmp_path):
+    """`ucr_probe.py --select` keeps, per dataset and seed, the objective with the higher
+    train-CV accuracy, and reproduces the recorded selection from the two recorded runs."""
+    import json
+
+    root = BENCHMARK.parent
+    cpc, ntx = root / "ucr_probe_cpc.json", root / "ucr_probe_contrastive.json"
+    rows = _benchmark().select_by_train_cv(cpc, ntx)
+    for row, a, b in zip(rows, json.loads(cpc.read_text()), json.loads(ntx.read_text())):
+        for run, ra, rb in zip(row["runs"], a["runs"], b["runs"]):
+            assert run["train_cv_accuracy"] == max(ra["train_cv_accuracy"], rb["train_cv_accuracy"])
+            assert run["accuracy"] == (ra if run["objective"] == "cpc" else rb)["accuracy"]
+    # Changing a test accuracy never changes the choice.
+    doctored = json.loads(ntx.read_text())
+    for row in doctored:
+        for run in row["runs"]:
+            run["accuracy"] = 1.0
+    (tmp_path / "ntx.json").write_text(json.dumps(doctored))
+    again = _benchmark().select_by_train_cv(cpc, tmp_path / "ntx.json")
+    assert [[r["objective"] for r in row["runs"]] for row in again] == [[r["objective"] for r in row["runs"]]
+                                                                        for row in rows]
+    assert json.loads((root / "ucr_probe_selected.json").read_text()) == json.loads(json.dumps(rows))
+    dtw = {row["dataset"]: row["published"]["dtw_1nn"] for row in rows}
+    assert sum(row["mean"] > dtw[row["dataset"]] for row in rows) == 4  # as RESULTS.md records
