@@ -35,11 +35,11 @@ from rs3l_keras.data import series as series_data  # noqa: E402
 PRESET_SETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimoteZ")
 
 
-def build(objective, channels, hidden_dim, seed):
+def build(objective, channels, hidden_dim, seed, max_length=128):
     keras.utils.set_random_seed(seed)
     if objective == "cpc":
         model = CPC(RNNBackbone(input_dim=32, cell="gru", hidden_dim=hidden_dim), channels=channels,
-                    prediction_steps=4, kernel_size=3, max_length=128)
+                    prediction_steps=4, kernel_size=3, max_length=max_length)
     else:
         model = ContrastiveEncoder(RNNBackbone(input_dim=channels, cell="gru", hidden_dim=hidden_dim),
                                    projection_dim=64, temperature=0.1, pooling="mean")
@@ -90,14 +90,14 @@ def probe(model, train_split, test_split, pooling="auto", seed=0):
     return accuracy, chosen, float(cv_score)
 
 
-def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling):
+def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, max_length=128):
     x_train, y_train = series_data.load_ucr(name, "train")
     x_test, y_test = series_data.load_ucr(name, "test")
     channels = (x_train[0] if isinstance(x_train, list) else x_train[0]).shape[-1]
     rows = []
     for seed in seeds:
         start = time.time()
-        model = build(objective, channels, hidden_dim, seed)
+        model = build(objective, channels, hidden_dim, seed, max_length)
         done = train(model, x_train, steps, batch_size, seed)
         accuracy, chosen, cv = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed)
         rows.append({"seed": seed, "accuracy": accuracy, "pooling": chosen, "train_cv_accuracy": cv,
@@ -206,6 +206,8 @@ def main(argv=None):
     parser.add_argument("--hidden-dim", type=int, default=64)
     parser.add_argument("--pooling", default="auto", choices=("auto", "last", "mean", "max", "last+mean"),
                         help="auto: last or mean, chosen by CV on the train split")
+    parser.add_argument("--max-length", type=int, default=128,
+                        help="CPC: random training crops of this many steps (0: whole series)")
     parser.add_argument("--output", help="write the per-dataset results as JSON")
     parser.add_argument("--preset", help="instead: train the pooled univariate preset into this folder")
     parser.add_argument("--preset-sets", nargs="+", default=list(PRESET_SETS))
@@ -228,8 +230,9 @@ def main(argv=None):
         return attach_results(*args.attach)
     if args.preset:
         return train_preset(args)
-    results = [run_dataset(name, args.objective, args.seeds, args.steps, args.batch_size, args.hidden_dim, args.pooling)
-               for name in args.datasets]
+    max_length = args.max_length or None
+    results = [run_dataset(name, args.objective, args.seeds, args.steps, args.batch_size, args.hidden_dim, args.pooling,
+                           max_length) for name in args.datasets]
     print(f"\n| dataset | ours ({args.objective}, {args.pooling}) | DTW-1NN | T-Loss | TS2Vec |\n|---|---|---|---|---|")
     for r in results:
         p = r["published"] or {}
