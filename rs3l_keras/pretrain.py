@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from rs3l_keras import callbacks as cb
-from rs3l_keras.backbones import RNNBackbone
+from rs3l_keras.backbones import RNNBackbone, fused
 from rs3l_keras.data import shakespeare
 from rs3l_keras.data.tokenizers import MASK_ID
 from rs3l_keras.data.tokenizers import tokenizer_class
@@ -158,6 +158,7 @@ def pretrain_text_model(
         model = build_text_model(objective, tok, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
                                  embedding_dim=embedding_dim, dropout=dropout,
                                  sequence_length=sequence_length, **(model_options or {}))
+        logger.info("Recurrent stack: %s.", fused.describe(model.backbone, training=True))
         steps = int(model.make_dataset(train_text, batch_size=batch_size, shuffle=True, seed=seed).cardinality()) * epochs
         schedule = keras.optimizers.schedules.CosineDecay(
             initial_learning_rate=learning_rate / 10, decay_steps=max(steps - steps // 20, 1),

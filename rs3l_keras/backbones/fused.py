@@ -46,6 +46,24 @@ def fused_available(backbone, training=False):
     return None
 
 
+def describe(backbone, training=True):
+    """One line saying how `backbone`'s recurrent stack runs here (fallbacks are otherwise
+    silent), e.g. for a training log."""
+    path = fused_available(backbone, training)
+    if path == "torch":
+        import torch
+
+        device = "cuDNN" if torch.cuda.is_available() else "oneDNN, CPU"
+        return f"one PyTorch {_NAMES[backbone.cell]} kernel call for all {backbone.num_layers} layer(s) ({device})"
+    if path == "jax":
+        return f"one cuDNN call for all {backbone.num_layers} LSTM layer(s) (JAX, GPU)"
+    reason = " (RS3L_FUSED_RNN=0)" if os.environ.get("RS3L_FUSED_RNN", "1") == "0" else ""
+    return f"Keras {_NAMES[backbone.cell]} layers, one call per layer ({keras.backend.backend()} backend){reason}"
+
+
+_NAMES = {"lstm": "LSTM", "gru": "GRU", "simple": "SimpleRNN"}
+
+
 def fused_lstm_available(backbone, training=False):
     """Whether `backbone`'s recurrent stack can run as one fused cuDNN call on JAX here."""
     if os.environ.get("RS3L_FUSED_RNN", "1") == "0" or keras.backend.backend() != "jax":

@@ -54,3 +54,21 @@ def test_fused_path_only_where_it_applies(monkeypatch):
     assert not fused.fused_lstm_available(with_dropout, training=True)
     monkeypatch.setenv("RS3L_FUSED_RNN", "0")
     assert not fused.fused_lstm_available(RNNBackbone(vocabulary_size=5, hidden_dim=4))
+
+
+def test_describe_names_the_path_that_runs(monkeypatch):
+    import keras
+
+    from rs3l_keras import RNNBackbone
+    from rs3l_keras.backbones import fused
+
+    backbone = RNNBackbone(vocabulary_size=5, hidden_dim=4, num_layers=2, cell="gru")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    assert fused.describe(backbone) == "Keras GRU layers, one call per layer (tensorflow backend)"
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    monkeypatch.setattr(fused, "_jax_gpu_available", lambda: True)
+    assert fused.describe(RNNBackbone(vocabulary_size=5, hidden_dim=4, num_layers=2)) == (
+        "one cuDNN call for all 2 LSTM layer(s) (JAX, GPU)")
+    assert fused.describe(backbone).startswith("Keras GRU layers")  # JAX fuses LSTM stacks only
+    monkeypatch.setenv("RS3L_FUSED_RNN", "0")
+    assert fused.describe(backbone).endswith("(RS3L_FUSED_RNN=0)")

@@ -100,6 +100,7 @@ def test_fused_path_choice(monkeypatch):
     backbone = RNNBackbone(vocabulary_size=5, hidden_dim=4, cell="gru", bidirectional=True, dropout=0.2)
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
     assert fused.fused_available(backbone, training=True) == "torch"  # every cell, dropout included
+    assert fused.describe(backbone).startswith("one PyTorch GRU kernel call for all 1 layer(s) (")
     monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
     assert fused.fused_available(backbone) is None
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
