@@ -19,6 +19,7 @@ installed, and through Keras' array adapter otherwise (GPU machines without TF);
 says which. Each arm: warm-up (compilation) steps, then enough steps for `--seconds`.
 
     python benchmarks/throughput.py --size cpu-small             # the issue's CPU workload
+    python benchmarks/throughput.py --size cpu-small --repeats 5 --arms torch,ours-torch  # medians of 5 rounds
     python benchmarks/throughput.py --size h100 --json out.json  # 2x1024 LSTM LM, B=128, T=256
 """
 
