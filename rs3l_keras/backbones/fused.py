@@ -175,3 +175,58 @@ def torch_fused_rnn(inputs, backbone, training=False):
     else:
         outputs, _ = torch._VF.rnn_tanh(x, h0, *args)
     return outputs
+
+
+def torch_fused_layer(layer, sequences, initial_state):
+    """One Keras LSTM/GRU/SimpleRNN layer (unidirectional, no mask) over `sequences` from
+    `initial_state` in one PyTorch kernel call; returns Keras' `inner_loop` triple
+    `(last_output, outputs, states)` in the layer's compute dtype."""
+    import torch
+    from keras.src.backend import AutocastScope
+
+    kind = {"LSTMCell": "lstm", "GRUCell": "gru", "SimpleRNNCell": "simple"}[type(layer.cell).__name__]
+    dtype = getattr(torch, keras.backend.standardize_dtype(layer.compute_dtype))
+    with AutocastScope(None):
+        params = [p.to(dtype) for p in torch_rnn_params(layer.cell, kind)]
+    x = keras.ops.convert_to_tensor(sequences).to(dtype)
+    states = [keras.ops.convert_to_tensor(s).to(dtype)[None] for s in initial_state]  # (1, batch, units)
+    args = (params, True, 1, 0.0, torch.is_grad_enabled(), False, True)
+    if kind == "lstm":
+        outputs, h, c = torch._VF.lstm(x, (states[0], states[1]), *args)
+        new_states = [h[0], c[0]]
+    else:
+        outputs, h = (torch._VF.gru if kind == "gru" else torch._VF.rnn_tanh)(x, states[0], *args)
+        new_states = [h[0]]
+    return outputs[:, -1], outputs, new_states
+
+
+class _TorchKernelLayer:
+    """Mixin for a Keras recurrent layer: on torch, `inner_loop` runs PyTorch's kernel (see
+    `torch_fused_layer`) where it computes exactly what the layer would; elsewhere, and with
+    masks, dropout or `go_backwards`, the layer's own loop runs. Same weights, same config;
+    the class names stay Keras' (saved weights are laid out by class name)."""
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if (os.environ.get("RS3L_FUSED_RNN", "1") != "0" and keras.backend.backend() == "torch"
+                and mask is None and not self.go_backwards and not self.cell.dropout
+                and not self.cell.recurrent_dropout and getattr(self.cell, "reset_after", True)):
+            return torch_fused_layer(self, sequences, list(initial_state))
+        return super().inner_loop(sequences, initial_state, mask, training=training)
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class LSTM(_TorchKernelLayer, keras.layers.LSTM):
+    """`keras.layers.LSTM` that runs PyTorch's LSTM kernel on the torch backend."""
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class GRU(_TorchKernelLayer, keras.layers.GRU):
+    """`keras.layers.GRU` that runs PyTorch's GRU kernel on the torch backend."""
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class SimpleRNN(_TorchKernelLayer, keras.layers.SimpleRNN):
+    """`keras.layers.SimpleRNN` that runs PyTorch's tanh-RNN kernel on the torch backend."""
+
+
+KERNEL_LAYERS = {"lstm": LSTM, "gru": GRU, "simple": SimpleRNN}

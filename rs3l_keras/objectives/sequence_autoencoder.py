@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from rs3l_keras.backbones.rnn_backbone import CELLS
+from rs3l_keras.backbones import fused
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.objective import check_positive_int, check_self_supervised_inputs
 from rs3l_keras.objectives.series_objective import SeriesObjective, check_feature_backbone
@@ -72,7 +72,9 @@ class SequenceAutoencoder(SeriesObjective):
         self.bottleneck = keras.layers.Dense(code_dim, name="bottleneck")
         self.bridges = [keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}")
                         for i in range(num_states)]
-        self.decoder_rnn = CELLS[backbone.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
+        # Keras' layer, plus PyTorch's kernel on the torch backend (same weights).
+        self.decoder_rnn = fused.KERNEL_LAYERS[backbone.cell](decoder_dim, return_sequences=True,
+                                                             name="decoder_rnn")
         self.output_head = keras.layers.Dense(channels, dtype="float32", name="output_head")
 
         # === Functional graph ===

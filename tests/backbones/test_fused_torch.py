@@ -106,3 +106,46 @@ def test_fused_path_choice(monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
     monkeypatch.setenv("RS3L_FUSED_RNN", "0")
     assert fused.fused_available(backbone) is None
+
+
+DECODER = r"""
+import json, os
+import numpy as np, keras
+import rs3l_keras as rs3l
+from rs3l_keras.backbones import fused
+calls = []
+original = fused.torch_fused_layer
+fused.torch_fused_layer = lambda *a: calls.append(1) or original(*a)
+for cell in ("lstm", "gru"):
+    keras.utils.set_random_seed(0)
+    model = rs3l.SequenceAutoencoder(rs3l.RNNBackbone(input_dim=2, cell=cell, hidden_dim=8), code_dim=3)
+    x = np.random.default_rng(0).normal(size=(4, 16, 2)).astype("float32")
+    out = {}
+    for on in ("0", "1"):
+        os.environ["RS3L_FUSED_RNN"] = on
+        before = len(calls)
+        for v in model.trainable_variables:
+            v.value.grad = None
+        y = model(x, training=True)["reconstruction"]
+        (y.float() ** 2).sum().backward()
+        out[on] = (y.detach().numpy(), [v.value.grad.numpy().copy() for v in model.trainable_variables],
+                   len(calls) - before)
+    print(json.dumps({"cell": cell, "decoder_calls": [out["0"][2], out["1"][2]],
+                      "diff_output": float(np.abs(out["0"][0] - out["1"][0]).max()),
+                      "diff_grad": max(float(np.abs(a - b).max()) for a, b in zip(out["0"][1], out["1"][1])),
+                      "max_grad": max(float(np.abs(a).max()) for a in out["0"][1])}))
+"""
+
+
+def test_autoencoder_decoder_runs_pytorch_kernel_from_its_initial_state():
+    """The `SequenceAutoencoder` decoder (a Keras layer started from the code's bridge
+    states) runs PyTorch's kernel on torch and computes what Keras' own loop computes."""
+    env = {**os.environ, "KERAS_BACKEND": "torch", "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run([sys.executable, "-c", DECODER], env=env, capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    cases = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [c["cell"] for c in cases] == ["lstm", "gru"]
+    for case in cases:
+        assert case["decoder_calls"] == [0, 1], case
+        assert case["diff_output"] <= 1e-5 and case["diff_grad"] <= 1e-5 * max(1.0, case["max_grad"]), case
