@@ -167,14 +167,21 @@ def torch_fused_rnn(inputs, backbone, training=False):
     # `train` keeps cuDNN's reserve space for the backward pass (cuDNN refuses a backward
     # through an inference-mode call); dropout itself only applies when `training`.
     train = bool(training) or torch.is_grad_enabled()
-    args = (params, True, layers, dropout, train, backbone.bidirectional, True)
-    if kind == "lstm":
-        outputs, _, _ = torch._VF.lstm(x, (h0, torch.zeros_like(h0)), *args)
-    elif kind == "gru":
-        outputs, _ = torch._VF.gru(x, h0, *args)
-    else:
-        outputs, _ = torch._VF.rnn_tanh(x, h0, *args)
+    states = [h0, torch.zeros_like(h0)] if kind == "lstm" else [h0]
+    outputs, _ = _torch_kernel(kind, x, states, params, layers, dropout, train, backbone.bidirectional)
     return outputs
+
+
+def _torch_kernel(kind, x, states, params, layers, dropout, train, bidirectional):
+    """PyTorch's multi-layer RNN kernel for `kind`; returns (outputs, final states list)."""
+    import torch
+
+    args = (params, True, layers, dropout, train, bidirectional, True)
+    if kind == "lstm":
+        outputs, h, c = torch._VF.lstm(x, (states[0], states[1]), *args)
+        return outputs, [h, c]
+    outputs, h = (torch._VF.gru if kind == "gru" else torch._VF.rnn_tanh)(x, states[0], *args)
+    return outputs, [h]
 
 
 def torch_fused_layer(layer, sequences, initial_state):
@@ -190,14 +197,8 @@ def torch_fused_layer(layer, sequences, initial_state):
         params = [p.to(dtype) for p in torch_rnn_params(layer.cell, kind)]
     x = keras.ops.convert_to_tensor(sequences).to(dtype)
     states = [keras.ops.convert_to_tensor(s).to(dtype)[None] for s in initial_state]  # (1, batch, units)
-    args = (params, True, 1, 0.0, torch.is_grad_enabled(), False, True)
-    if kind == "lstm":
-        outputs, h, c = torch._VF.lstm(x, (states[0], states[1]), *args)
-        new_states = [h[0], c[0]]
-    else:
-        outputs, h = (torch._VF.gru if kind == "gru" else torch._VF.rnn_tanh)(x, states[0], *args)
-        new_states = [h[0]]
-    return outputs[:, -1], outputs, new_states
+    outputs, final = _torch_kernel(kind, x, states, params, 1, 0.0, torch.is_grad_enabled(), False)
+    return outputs[:, -1], outputs, [state[0] for state in final]
 
 
 class _TorchKernelLayer:
