@@ -92,6 +92,10 @@ def main(argv=None):
     parser.add_argument("--max-length", type=int, default=192, help="characters kept per review")
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--pooling", default="mean", choices=["last", "mean", "max", "attention"])
+    parser.add_argument("--probe-pooling", default="mean", choices=["last", "mean", "max", "last+mean", "last+mean+max"],
+                        help="pooling of the frozen states for the probe (last+mean+max: ULMFiT's concat pooling)")
+    parser.add_argument("--probe-max-length", type=int, default=None,
+                        help="characters kept per review for the probe (default: --max-length)")
     parser.add_argument("--lm-lr", type=float, default=2e-3)
     parser.add_argument("--lm-epochs", type=int, default=1)
     parser.add_argument("--lm-seed", type=int, default=0)
@@ -128,15 +132,19 @@ def main(argv=None):
     from sklearn.preprocessing import StandardScaler
 
     start = time.time()
-    z_train = rs3l.embed(lm, cut(train_texts), pooling="mean")
-    z_test = rs3l.embed(lm, test[0], pooling="mean")
+    probe_cut = lambda texts: [t[: args.probe_max_length or args.max_length] for t in texts]  # noqa: E731
+    z_train = rs3l.embed(lm, probe_cut(train_texts), pooling=args.probe_pooling)
+    z_test = rs3l.embed(lm, probe_cut(test_texts), pooling=args.probe_pooling)
     embed_seconds = time.time() - start
+    probe_arm = "pretrained probe"
+    if (args.probe_pooling, args.probe_max_length or args.max_length) != ("mean", 192):
+        probe_arm += f" ({args.probe_pooling}, {args.probe_max_length or args.max_length} chars)"
     for n in args.budgets:
         for seed in args.seeds:
             idx = subset(train_labels, n, seed)
             probe = make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=7, cv=3, max_iter=5000))
             probe.fit(z_train[idx], train_labels[idx])
-            record("pretrained probe", n, seed, float((probe.predict(z_test) == test_labels).mean()), embed_seconds)
+            record(probe_arm, n, seed, float((probe.predict(z_test) == test_labels).mean()), embed_seconds)
     for arm, budgets, source, pretrained in (("pretrained fine-tune", args.finetune_budgets, lm, True),
                                              ("scratch", args.scratch_budgets, None, False)):
         for n in budgets:

@@ -106,7 +106,9 @@ def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, 
               f"({rows[-1]['seconds']} s)", flush=True)
     accs = np.array([r["accuracy"] for r in rows])
     return {"dataset": name, "objective": objective, "runs": rows, "mean": float(accs.mean()),
-            "std": float(accs.std(ddof=0)), "published": series_data.PUBLISHED_ACCURACY.get(name)}
+            "std": float(accs.std(ddof=0)), "published": series_data.PUBLISHED_ACCURACY.get(name),
+            "config": {"hidden_dim": hidden_dim, "steps": steps, "batch_size": batch_size, "pooling": pooling,
+                       "max_length": max_length, "backend": keras.backend.backend()}}
 
 
 def pooled_univariate(names):
@@ -177,22 +179,35 @@ def attach_results(preset, results):
     print(f"attached {results} to {preset}")
 
 
-def select_by_train_cv(first, second):
-    """Per dataset and seed, the run (of two objectives' result files, same seeds) whose probe
-    had the higher 5-fold CV accuracy on the train split; ties go to `first`. No test number
-    enters the choice. Returns rows shaped like `run_dataset`'s."""
+def _label(row):
+    """The name a result file's runs go by in a selection: the objective, and the pooling when
+    the file records a non-default one."""
+    pooling = (row.get("config") or {}).get("pooling", "auto")
+    return row["objective"] if pooling == "auto" else f"{row['objective']}/{pooling}"
+
+
+def select_by_train_cv(*paths):
+    """Per dataset and seed, the run (of several result files with the same datasets and seeds:
+    objectives or probe configurations) whose probe had the highest 5-fold CV accuracy on the
+    train split; ties go to the earlier file. No test number enters the choice. Returns rows
+    shaped like `run_dataset`'s, each run naming its source (`objective`)."""
+    if len(paths) < 2:
+        raise ValueError(f"`--select` needs at least two result files, received {len(paths)}.")
+    tables = [json.loads(pathlib.Path(p).read_text()) for p in paths]
     rows = []
-    for a, b in zip(json.loads(pathlib.Path(first).read_text()), json.loads(pathlib.Path(second).read_text())):
-        if a["dataset"] != b["dataset"] or [r["seed"] for r in a["runs"]] != [r["seed"] for r in b["runs"]]:
-            raise ValueError(f"{first} and {second} must hold the same datasets and seeds in the same order.")
+    for group in zip(*tables):
+        first = group[0]
+        for path, row in zip(paths[1:], group[1:]):
+            if row["dataset"] != first["dataset"] or [r["seed"] for r in row["runs"]] != [
+                    r["seed"] for r in first["runs"]]:
+                raise ValueError(f"{paths[0]} and {path} must hold the same datasets and seeds in the same order.")
         runs = []
-        for ra, rb in zip(a["runs"], b["runs"]):
-            pick, objective = (ra, a["objective"]) if ra["train_cv_accuracy"] >= rb["train_cv_accuracy"] else (
-                rb, b["objective"])
-            runs.append({**pick, "objective": objective})
+        for candidates in zip(*(row["runs"] for row in group)):
+            best = max(range(len(group)), key=lambda i: (candidates[i]["train_cv_accuracy"], -i))
+            runs.append({**candidates[best], "objective": _label(group[best])})
         accs = np.array([r["accuracy"] for r in runs])
-        rows.append({"dataset": a["dataset"], "objective": "chosen by train CV", "runs": runs,
-                     "mean": float(accs.mean()), "std": float(accs.std(ddof=0)), "published": a["published"]})
+        rows.append({"dataset": first["dataset"], "objective": "chosen by train CV", "runs": runs,
+                     "mean": float(accs.mean()), "std": float(accs.std(ddof=0)), "published": first["published"]})
     return rows
 
 
@@ -204,7 +219,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=300, help="optimiser steps per dataset (whole epochs)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--hidden-dim", type=int, default=64)
-    parser.add_argument("--pooling", default="auto", choices=("auto", "last", "mean", "max", "last+mean"),
+    parser.add_argument("--pooling", default="auto", choices=("auto", "last", "mean", "max", "last+mean", "last+mean+max"),
                         help="auto: last or mean, chosen by CV on the train split")
     parser.add_argument("--max-length", type=int, default=128,
                         help="CPC: random training crops of this many steps (0: whole series)")
@@ -214,9 +229,9 @@ def main(argv=None):
     parser.add_argument("--preset-steps", type=int, default=1500)
     parser.add_argument("--attach", nargs=2, metavar=("PRESET_DIR", "RESULTS_JSON"),
                         help="instead: add per-dataset results (an --output JSON) to a preset's metadata")
-    parser.add_argument("--select", nargs=2, metavar=("FIRST_JSON", "SECOND_JSON"),
-                        help="instead: per dataset and seed, keep the objective with the higher train-CV "
-                             "accuracy (two --output JSONs)")
+    parser.add_argument("--select", nargs="+", metavar="RESULTS_JSON",
+                        help="instead: per dataset and seed, keep the run with the highest train-CV "
+                             "accuracy (two or more --output JSONs; ties go to the earlier file)")
     args = parser.parse_args(argv)
     if args.select:
         results = select_by_train_cv(*args.select)

@@ -6,7 +6,7 @@ and never change its weights.
 
 import numpy as np
 
-POOLINGS = ("last", "mean", "max", "last+mean")
+POOLINGS = ("last", "mean", "max", "last+mean", "last+mean+max")
 
 
 def _resolve(model):
@@ -35,7 +35,10 @@ def _pool(sequence, last, valid, pooling):
         return mean
     if pooling == "last+mean":
         return np.concatenate([last, mean], axis=-1)
-    return np.where(valid[..., None], sequence, -np.inf).max(1)
+    peak = np.where(valid[..., None], sequence, -np.inf).max(1)
+    if pooling == "last+mean+max":
+        return np.concatenate([last, mean, peak], axis=-1)
+    return peak
 
 
 def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
@@ -49,7 +52,8 @@ def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
             models, a list of str (right-padded; `pooled_output` and the pooling read the
             real tokens only).
         pooling: `"last"` (the backbone's `pooled_output`), `"mean"` or `"max"` over the
-            real (non-padding) steps, or `"last+mean"` (both, concatenated).
+            real (non-padding) steps, `"last+mean"` (both, concatenated) or `"last+mean+max"`
+            (all three, concatenated: no choice of pooling left to make on few labels).
         batch_size: int.
         verbose: progress bar over the batches: `"auto"` (on a terminal only), 1 or 0.
 

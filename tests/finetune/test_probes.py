@@ -19,7 +19,8 @@ def series_model(gunpoint):
     return model
 
 
-@pytest.mark.parametrize("pooling, dim", [("last", 32), ("mean", 32), ("max", 32), ("last+mean", 64)])
+@pytest.mark.parametrize("pooling, dim", [("last", 32), ("mean", 32), ("max", 32), ("last+mean", 64),
+                                           ("last+mean+max", 96)])
 def test_embed_keeps_order_and_ignores_padding(series_model, gunpoint, pooling, dim):
     (x, _), _ = gunpoint
     series = [x[0, :40], x[1], x[2, :90], x[3, :10]]  # unequal lengths, sorted internally
@@ -27,6 +28,9 @@ def test_embed_keeps_order_and_ignores_padding(series_model, gunpoint, pooling, 
     assert z.shape == (4, dim)
     alone = np.concatenate([rs3l.embed(series_model, [s], pooling=pooling) for s in series])
     np.testing.assert_allclose(z, alone, rtol=1e-5, atol=1e-6)
+    if pooling == "last+mean+max":  # the three blocks are the three single poolings
+        parts = [rs3l.embed(series_model, series, pooling=p) for p in ("last", "mean", "max")]
+        np.testing.assert_allclose(z, np.concatenate(parts, axis=-1), rtol=1e-6)
 
 
 def test_embed_text_matches_the_backbone_state():

@@ -64,3 +64,31 @@ def test_objective_selection_by_train_cv_uses_no_test_number(tmp_path):
     assert json.loads((root / "ucr_probe_selected.json").read_text()) == json.loads(json.dumps(rows))
     dtw = {row["dataset"]: row["published"]["dtw_1nn"] for row in rows}
     assert sum(row["mean"] > dtw[row["dataset"]] for row in rows) == 4  # as RESULTS.md records
+
+
+def test_selection_over_several_result_files_keeps_the_best_train_cv_and_checks_alignment(tmp_path):
+    """Three configurations: per seed the highest train-CV run wins, ties go to the earlier
+    file, runs are named by objective and (non-default) pooling, mismatched seeds are refused."""
+    import json
+
+    def write(name, objective, pooling, cvs, accs):
+        rows = [{"dataset": "GunPoint", "objective": objective, "published": {"dtw_1nn": 0.907},
+                 "config": {"pooling": pooling},
+                 "runs": [{"seed": s, "train_cv_accuracy": c, "accuracy": a} for s, (c, a) in enumerate(zip(cvs, accs))]}]
+        (tmp_path / name).write_text(json.dumps(rows))
+        return tmp_path / name
+
+    a = write("a.json", "cpc", "auto", [0.90, 0.80, 0.70], [0.1, 0.2, 0.3])
+    b = write("b.json", "cpc", "last+mean+max", [0.90, 0.85, 0.60], [0.4, 0.5, 0.6])
+    c = write("c.json", "contrastive", "last+mean+max", [0.50, 0.85, 0.95], [0.7, 0.8, 0.9])
+    (row,) = _benchmark().select_by_train_cv(a, b, c)
+    assert [r["objective"] for r in row["runs"]] == ["cpc", "cpc/last+mean+max", "contrastive/last+mean+max"]
+    assert [r["accuracy"] for r in row["runs"]] == [0.1, 0.5, 0.9]
+    assert row["mean"] == pytest.approx(0.5)
+    bad = json.loads(c.read_text())
+    bad[0]["runs"][0]["seed"] = 7
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    with pytest.raises(ValueError, match="same datasets and seeds"):
+        _benchmark().select_by_train_cv(a, tmp_path / "bad.json")
+    with pytest.raises(ValueError, match="at least two"):
+        _benchmark().select_by_train_cv(a)
