@@ -63,12 +63,14 @@ def embeddings(model, x, pooling):
     return embed(model, x, pooling=pooling)
 
 
-def probe(model, train_split, test_split, pooling="auto", seed=0):
+def probe(model, train_split, test_split, pooling="auto", seed=0, details=False):
     """Logistic regression on standardised frozen embeddings (as `rs3l_keras.linear_probe`):
     C from {1e-3, …, 1e3} and, with `pooling="auto"`, the pooling from {last, mean}, both
-    chosen by stratified 5-fold cross-validation on the train split only.
+    chosen by stratified 5-fold cross-validation accuracy on the train split only.
 
-    Returns `(test accuracy, chosen pooling, CV accuracy)`."""
+    Returns `(test accuracy, chosen pooling, CV accuracy)`, or with `details=True` a dict that
+    also holds the chosen C and the CV log-loss at it (a tie-breaker for `select_by_train_cv`:
+    on small train splits many configurations reach CV accuracy 1.0)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.pipeline import make_pipeline
@@ -81,12 +83,17 @@ def probe(model, train_split, test_split, pooling="auto", seed=0):
         z_train = embeddings(model, x_train, candidate)
         pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
         grid = {"logisticregression__C": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}
-        search = GridSearchCV(pipe, grid, cv=StratifiedKFold(folds, shuffle=True, random_state=seed))
+        search = GridSearchCV(pipe, grid, cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+                              scoring={"accuracy": "accuracy", "nll": "neg_log_loss"}, refit="accuracy")
         search.fit(z_train, y_train)
         if best is None or search.best_score_ > best[0] + 1e-9:
             best = (search.best_score_, candidate, search)
     cv_score, chosen, search = best
     accuracy = float((search.predict(embeddings(model, x_test, chosen)) == y_test).mean())
+    if details:
+        return {"accuracy": accuracy, "pooling": chosen, "train_cv_accuracy": float(cv_score),
+                "train_cv_log_loss": float(-search.cv_results_["mean_test_nll"][search.best_index_]),
+                "C": float(search.best_params_["logisticregression__C"])}
     return accuracy, chosen, float(cv_score)
 
 
@@ -99,11 +106,11 @@ def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, 
         start = time.time()
         model = build(objective, channels, hidden_dim, seed, max_length)
         done = train(model, x_train, steps, batch_size, seed)
-        accuracy, chosen, cv = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed)
-        rows.append({"seed": seed, "accuracy": accuracy, "pooling": chosen, "train_cv_accuracy": cv,
-                     "steps": done, "seconds": round(time.time() - start, 1)})
-        print(f"{name} {objective} seed={seed} steps={done} pooling={chosen} cv={cv:.3f} accuracy={accuracy:.4f} "
-              f"({rows[-1]['seconds']} s)", flush=True)
+        result = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed, details=True)
+        rows.append({"seed": seed, **result, "steps": done, "seconds": round(time.time() - start, 1)})
+        print(f"{name} {objective} seed={seed} steps={done} pooling={result['pooling']} "
+              f"cv={result['train_cv_accuracy']:.3f} cv_nll={result['train_cv_log_loss']:.3f} "
+              f"accuracy={result['accuracy']:.4f} ({rows[-1]['seconds']} s)", flush=True)
     accs = np.array([r["accuracy"] for r in rows])
     return {"dataset": name, "objective": objective, "runs": rows, "mean": float(accs.mean()),
             "std": float(accs.std(ddof=0)), "published": series_data.PUBLISHED_ACCURACY.get(name),
@@ -180,17 +187,23 @@ def attach_results(preset, results):
 
 
 def _label(row):
-    """The name a result file's runs go by in a selection: the objective, and the pooling when
-    the file records a non-default one."""
-    pooling = (row.get("config") or {}).get("pooling", "auto")
-    return row["objective"] if pooling == "auto" else f"{row['objective']}/{pooling}"
+    """The name a result file's runs go by in a selection: the objective, the pooling when the
+    file records a non-default one, and the hidden size when it is not 64."""
+    config = row.get("config") or {}
+    label = row["objective"]
+    if config.get("pooling", "auto") != "auto":
+        label += f"/{config['pooling']}"
+    if config.get("hidden_dim", 64) != 64:
+        label += f"/h{config['hidden_dim']}"
+    return label
 
 
 def select_by_train_cv(*paths):
     """Per dataset and seed, the run (of several result files with the same datasets and seeds:
     objectives or probe configurations) whose probe had the highest 5-fold CV accuracy on the
-    train split; ties go to the earlier file. No test number enters the choice. Returns rows
-    shaped like `run_dataset`'s, each run naming its source (`objective`)."""
+    train split; ties go to the lower train-CV log-loss when every candidate records one, else
+    to the earlier file. No test number enters the choice. Returns rows shaped like
+    `run_dataset`'s, each run naming its source (`objective`)."""
     if len(paths) < 2:
         raise ValueError(f"`--select` needs at least two result files, received {len(paths)}.")
     tables = [json.loads(pathlib.Path(p).read_text()) for p in paths]
@@ -203,7 +216,9 @@ def select_by_train_cv(*paths):
                 raise ValueError(f"{paths[0]} and {path} must hold the same datasets and seeds in the same order.")
         runs = []
         for candidates in zip(*(row["runs"] for row in group)):
-            best = max(range(len(group)), key=lambda i: (candidates[i]["train_cv_accuracy"], -i))
+            by_loss = all("train_cv_log_loss" in c for c in candidates)
+            best = max(range(len(group)), key=lambda i: (candidates[i]["train_cv_accuracy"],
+                                                         -candidates[i]["train_cv_log_loss"] if by_loss else 0, -i))
             runs.append({**candidates[best], "objective": _label(group[best])})
         accs = np.array([r["accuracy"] for r in runs])
         rows.append({"dataset": first["dataset"], "objective": "chosen by train CV", "runs": runs,
@@ -231,7 +246,8 @@ def main(argv=None):
                         help="instead: add per-dataset results (an --output JSON) to a preset's metadata")
     parser.add_argument("--select", nargs="+", metavar="RESULTS_JSON",
                         help="instead: per dataset and seed, keep the run with the highest train-CV "
-                             "accuracy (two or more --output JSONs; ties go to the earlier file)")
+                             "accuracy (two or more --output JSONs; ties: lower train-CV log-loss, "
+                             "else the earlier file)")
     args = parser.parse_args(argv)
     if args.select:
         results = select_by_train_cv(*args.select)

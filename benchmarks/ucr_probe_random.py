@@ -2,20 +2,33 @@
 untrained (normaliser fitted on the train split), probed exactly like the pretrained models.
 
     python benchmarks/ucr_probe_random.py      # writes benchmarks/ucr_probe_random.json (~2 min)
+    python benchmarks/ucr_probe_random.py --pooling last+mean+max --output benchmarks/ucr_probe_random_lmm.json
 """
-import sys, json, numpy as np
+import argparse
+import json
 import pathlib
+import sys
+
+import numpy as np
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from ucr_probe import build, probe
-from rs3l_keras.data import series as sd
+from ucr_probe import build, probe  # noqa: E402
+
+from rs3l_keras.data import series as sd  # noqa: E402
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--pooling", default="auto", choices=("auto", "last", "mean", "max", "last+mean", "last+mean+max"))
+parser.add_argument("--output", default=str(pathlib.Path(__file__).parent / "ucr_probe_random.json"))
+args = parser.parse_args()
 out = {}
 for name in ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels", "ArrowHead"):
-    x, y = sd.load_ucr(name, "train"); xt, yt = sd.load_ucr(name, "test")
+    x, y = sd.load_ucr(name, "train")
+    xt, yt = sd.load_ucr(name, "test")
     accs = []
     for seed in (0, 1, 2):
         model = build("cpc", x[0].shape[-1], 64, seed)  # same architecture, untrained
         model.adapt(x)
-        accs.append(probe(model, (x, y), (xt, yt), "auto", seed)[0])
+        accs.append(probe(model, (x, y), (xt, yt), args.pooling, seed)[0])
     out[name] = accs
     print(name, [round(a, 3) for a in accs], f"{np.mean(accs):.3f} ± {np.std(accs):.3f}", flush=True)
-json.dump(out, open("benchmarks/ucr_probe_random.json", "w"), indent=1)
+pathlib.Path(args.output).write_text(json.dumps(out, indent=1))

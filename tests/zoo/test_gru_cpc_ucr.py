@@ -92,3 +92,11 @@ def test_selection_over_several_result_files_keeps_the_best_train_cv_and_checks_
         _benchmark().select_by_train_cv(a, tmp_path / "bad.json")
     with pytest.raises(ValueError, match="at least two"):
         _benchmark().select_by_train_cv(a)
+    # When every candidate records its train-CV log-loss, an accuracy tie goes to the lower one.
+    for path, losses in ((b, [0.3, 0.2, 0.9]), (c, [0.1, 0.1, 0.1])):
+        rows = json.loads(path.read_text())
+        for run, loss in zip(rows[0]["runs"], losses):
+            run["train_cv_log_loss"] = loss
+        path.write_text(json.dumps(rows))
+    (row,) = _benchmark().select_by_train_cv(b, c)
+    assert [r["accuracy"] for r in row["runs"]] == [0.4, 0.8, 0.9]  # seed 1: tie at 0.85, c's loss is lower
