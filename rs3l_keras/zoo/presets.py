@@ -34,7 +34,7 @@ PRESETS = {
     "gru-cpc-ucr": {
         "description": "Univariate GRU 1x64 series encoder (CPC) pretrained on pooled UCR train splits; embeds any univariate series of any length.",
         "path": "gru-cpc-ucr",
-        "metadata_sha256": "4208c5ae6310843886f2be0603087844754eee9f7b54fbe51d2cc811ece54fcd",
+        "metadata_sha256": "ae3cf6dd29c4fa5b0f8bdfab0e8d2820e7b7feabaf785ce2915978db097b81d5",
     },
     "gru-gan-sines": {
         "description": "Recurrent GAN (GRU 1x24 generator and discriminator) trained on TimeGAN's 5-channel sines of length 24.",
