@@ -4,7 +4,8 @@ ULMFiT recipe (Howard & Ruder, 2018) with our presets:
   1. general LM: `lstm-lm-small` (char LSTM 1×512, 34 Shakespeare plays);
   2. LM fine-tuning on the 4,000 *train* review texts (no labels), slanted triangular LR;
   3. classifiers on n labelled reviews, n ∈ budgets, 3 seeds each:
-     - `pretrained probe`: frozen encoder, logistic regression on mean-pooled states;
+     - `pretrained probe`: frozen encoder, logistic regression on pooled states (`--probe-pooling`,
+       default mean; `last+mean+max` is ULMFiT's concat pooling);
      - `pretrained fine-tune`: full fine-tuning with gradual unfreezing, discriminative
        learning rates (÷2.6 per layer group) and slanted triangular LR;
      - `scratch`: the same architecture and schedule, randomly initialised.
