@@ -94,7 +94,8 @@ def finetune_demo(names):
         random_init = hub.load_pretrained("gru-cpc-ucr", weights=False)
         random_init.normalizer.set_weights(cpc.normalizer.get_weights())
         for label, model in (("pretrained (CPC)", cpc), ("random weights", random_init)):
-            result = rs3l.linear_probe(model, train, test, pooling="mean")
+            # Concat pooling (last state, mean and max over time): the protocol the preset records.
+            result = rs3l.linear_probe(model, train, test, pooling="last+mean+max")
             print(f"  {label:17s} test accuracy {result['accuracy']:.3f}  (50 train labels, 150 test series)")
 
 
