@@ -34,7 +34,7 @@ PRESETS = {
     "gru-cpc-ucr": {
         "description": "Univariate GRU 1x64 series encoder (CPC) pretrained on pooled UCR train splits; embeds any univariate series of any length.",
         "path": "gru-cpc-ucr",
-        "metadata_sha256": "ae3cf6dd29c4fa5b0f8bdfab0e8d2820e7b7feabaf785ce2915978db097b81d5",
+        "metadata_sha256": "e5e09e27d0d9eb35eee9469f8927efcde63d99b88aca25b9fb66c477abeac5a8",
     },
     "gru-gan-sines": {
         "description": "Recurrent GAN (GRU 1x24 generator and discriminator) trained on TimeGAN's 5-channel sines of length 24.",
