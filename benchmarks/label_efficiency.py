@@ -32,6 +32,7 @@ import keras  # noqa: E402
 
 import rs3l_keras as rs3l  # noqa: E402
 from rs3l_keras.data.reviews import load_reviews  # noqa: E402
+from rs3l_keras.finetune.probes import POOLINGS as PROBE_POOLINGS  # noqa: E402
 
 EPOCHS = {50: 10, 100: 8, 500: 4, 1000: 3, 4000: 1}
 
@@ -93,7 +94,7 @@ def main(argv=None):
     parser.add_argument("--max-length", type=int, default=192, help="characters kept per review")
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--pooling", default="mean", choices=["last", "mean", "max", "attention"])
-    parser.add_argument("--probe-pooling", default="mean", choices=["last", "mean", "max", "last+mean", "last+mean+max"],
+    parser.add_argument("--probe-pooling", default="mean", choices=PROBE_POOLINGS,
                         help="pooling of the frozen states for the probe (last+mean+max: ULMFiT's concat pooling)")
     parser.add_argument("--probe-max-length", type=int, default=None,
                         help="characters kept per review for the probe (default: --max-length)")

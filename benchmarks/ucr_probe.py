@@ -31,6 +31,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from rs3l_keras import CPC, ContrastiveEncoder, RNNBackbone  # noqa: E402
 from rs3l_keras.data import series as series_data  # noqa: E402
+from rs3l_keras.finetune.probes import POOLINGS  # noqa: E402
 
 PRESET_SETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimoteZ")
 
@@ -234,7 +235,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=300, help="optimiser steps per dataset (whole epochs)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--hidden-dim", type=int, default=64)
-    parser.add_argument("--pooling", default="auto", choices=("auto", "last", "mean", "max", "last+mean", "last+mean+max"),
+    parser.add_argument("--pooling", default="auto", choices=("auto", *POOLINGS),
                         help="auto: last or mean, chosen by CV on the train split")
     parser.add_argument("--max-length", type=int, default=128,
                         help="CPC: random training crops of this many steps (0: whole series)")

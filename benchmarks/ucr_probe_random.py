@@ -15,9 +15,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from ucr_probe import build, probe  # noqa: E402
 
 from rs3l_keras.data import series as sd  # noqa: E402
+from rs3l_keras.finetune.probes import POOLINGS  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--pooling", default="auto", choices=("auto", "last", "mean", "max", "last+mean", "last+mean+max"))
+parser.add_argument("--pooling", default="auto", choices=("auto", *POOLINGS))
 parser.add_argument("--output", default=str(pathlib.Path(__file__).parent / "ucr_probe_random.json"))
 args = parser.parse_args()
 out = {}
