@@ -58,7 +58,8 @@ def train(model, x, steps, batch_size, seed):
 
 
 def embeddings(model, x, pooling):
-    """`rs3l_keras.embed` (equal-length groups, never padded)."""
+    """`rs3l_keras.embed` (equal-length groups, never padded; a list of models, the
+    `cpc+contrastive` objective, gives their embeddings side by side)."""
     from rs3l_keras.finetune import embed
 
     return embed(model, x, pooling=pooling)
@@ -105,8 +106,11 @@ def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, 
     rows = []
     for seed in seeds:
         start = time.time()
-        model = build(objective, channels, hidden_dim, seed, max_length)
-        done = train(model, x_train, steps, batch_size, seed)
+        models = []
+        for part in objective.split("+"):  # "cpc+contrastive": both, each trained as on its own
+            models.append(build(part, channels, hidden_dim, seed, max_length))
+            done = train(models[-1], x_train, steps, batch_size, seed)
+        model = models[0] if len(models) == 1 else models
         result = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed, details=True)
         rows.append({"seed": seed, **result, "steps": done, "seconds": round(time.time() - start, 1)})
         print(f"{name} {objective} seed={seed} steps={done} pooling={result['pooling']} "
@@ -229,7 +233,8 @@ def select_by_train_cv(*paths):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--objective", choices=("cpc", "contrastive"), default="cpc")
+    parser.add_argument("--objective", choices=("cpc", "contrastive", "cpc+contrastive"), default="cpc",
+                        help="cpc+contrastive: both models (same seed and steps), embeddings concatenated")
     parser.add_argument("--datasets", nargs="+", default=list(series_data.UCR_DATASETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=300, help="optimiser steps per dataset (whole epochs)")
@@ -261,6 +266,8 @@ def main(argv=None):
     if args.attach:
         return attach_results(*args.attach)
     if args.preset:
+        if "+" in args.objective:
+            parser.error(f"--preset trains one model; --objective {args.objective!r} names two.")
         return train_preset(args)
     max_length = args.max_length or None
     results = [run_dataset(name, args.objective, args.seeds, args.steps, args.batch_size, args.hidden_dim, args.pooling,

@@ -10,6 +10,10 @@ POOLINGS = ("last", "mean", "max", "last+mean", "last+mean+max")
 
 
 def _resolve(model):
+    if isinstance(model, (list, tuple)):  # an ensemble: embeddings side by side
+        if not model:
+            raise ValueError("`model` is an empty list: expected one or more models or preset names.")
+        return [_resolve(m) for m in model]
     if isinstance(model, str):
         from rs3l_keras.zoo import load_pretrained
 
@@ -45,7 +49,9 @@ def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
     """One vector per sequence from a model's (frozen) backbone.
 
     Args:
-        model: an rs3l_keras model (objective or fine-tuned) or a preset name.
+        model: an rs3l_keras model (objective or fine-tuned) or a preset name; or a list of
+            them, whose embeddings are concatenated in that order (e.g. a CPC and a contrastive
+            encoder of the same series: each objective keeps different information).
         x: time series — numpy `(n, time, channels)` or a list of unequal-length
             `(time_i, channels)` arrays (raw values: the model's normaliser is applied;
             series are encoded in groups of equal length, never padded) — or, for text
@@ -67,6 +73,8 @@ def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
     model = _resolve(model)
     _check_pooling(pooling)
     check_positive_int(batch_size, "batch_size")
+    if isinstance(model, list):
+        return np.concatenate([embed(m, x, pooling, batch_size, verbose) for m in model], axis=1)
     backbone = model.backbone
     chunks = []
     if backbone.vocabulary_size is not None:
@@ -122,7 +130,7 @@ def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=
     {1e-3, …, 1e3} (or left at 1.0 when a class has fewer than 5 examples).
 
     Args:
-        model: an rs3l_keras model or preset name.
+        model: an rs3l_keras model or preset name, or a list of them (see `embed`).
         train, test: `(x, y)` pairs; x as for `embed`, y integer or string labels.
         pooling, verbose: see `embed`.
 

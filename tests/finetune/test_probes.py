@@ -50,6 +50,18 @@ def test_linear_probe_on_real_data_beats_the_majority_class(series_model, gunpoi
     assert result["num_train"] == 50 and result["num_test"] == 150 and result["dim"] == 64
 
 
+def test_a_list_of_models_embeds_side_by_side(series_model, gunpoint):
+    (x, y), (xt, yt) = gunpoint
+    other = rs3l.finetune(RNNBackbone(input_dim=1, cell="gru", hidden_dim=16), head="regression")
+    other.normalizer.adapt(list(x))
+    z = rs3l.embed([series_model, other], x[:7], pooling="last+mean")
+    np.testing.assert_array_equal(z, np.concatenate([rs3l.embed(series_model, x[:7], pooling="last+mean"),
+                                                     rs3l.embed(other, x[:7], pooling="last+mean")], axis=1))
+    assert rs3l.linear_probe([series_model, other], (x, y), (xt, yt), pooling="last")["dim"] == 48
+    with pytest.raises(ValueError, match="`model` is an empty list"):
+        rs3l.embed([], x)
+
+
 def test_cluster_returns_labels_and_components(series_model, gunpoint):
     (x, y), _ = gunpoint
     labels, pcs = rs3l.cluster(series_model, x, k=2)
