@@ -1,8 +1,12 @@
 """Random-weights baseline for the UCR linear probe: the CPC architecture of `ucr_probe.py`,
 untrained (normaliser fitted on the train split), probed exactly like the pretrained models.
+`--objective cpc+contrastive`: both architectures untrained, embeddings side by side (the
+control for the concatenated pretrained pair: as many features, no training).
 
     python benchmarks/ucr_probe_random.py      # writes benchmarks/ucr_probe_random.json (~2 min)
     python benchmarks/ucr_probe_random.py --pooling last+mean+max --output benchmarks/ucr_probe_random_lmm.json
+    python benchmarks/ucr_probe_random.py --objective cpc+contrastive --pooling last+mean+max \
+        --output benchmarks/ucr_probe_random_pair_lmm.json
 """
 import argparse
 import json
@@ -18,6 +22,7 @@ from rs3l_keras.data import series as sd  # noqa: E402
 from rs3l_keras.finetune.probes import POOLINGS  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--objective", choices=("cpc", "cpc+contrastive"), default="cpc")
 parser.add_argument("--pooling", default="auto", choices=("auto", *POOLINGS))
 parser.add_argument("--output", default=str(pathlib.Path(__file__).parent / "ucr_probe_random.json"))
 args = parser.parse_args()
@@ -27,8 +32,10 @@ for name in ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels", "
     xt, yt = sd.load_ucr(name, "test")
     accs = []
     for seed in (0, 1, 2):
-        model = build("cpc", x[0].shape[-1], 64, seed)  # same architecture, untrained
-        model.adapt(x)
+        model = [build(part, x[0].shape[-1], 64, seed) for part in args.objective.split("+")]  # untrained
+        for m in model:
+            m.adapt(x)
+        model = model[0] if len(model) == 1 else model
         accs.append(probe(model, (x, y), (xt, yt), args.pooling, seed)[0])
     out[name] = accs
     print(name, [round(a, 3) for a in accs], f"{np.mean(accs):.3f} ± {np.std(accs):.3f}", flush=True)
