@@ -65,27 +65,32 @@ def embeddings(model, x, pooling):
     return embed(model, x, pooling=pooling)
 
 
-def probe(model, train_split, test_split, pooling="auto", seed=0, details=False):
+def probe(model, train_split, test_split, pooling="auto", seed=0, details=False, cv_repeats=1):
     """Logistic regression on standardised frozen embeddings (as `rs3l_keras.linear_probe`):
     C from {1e-3, …, 1e3} and, with `pooling="auto"`, the pooling from {last, mean}, both
-    chosen by stratified 5-fold cross-validation accuracy on the train split only.
+    chosen by stratified 5-fold cross-validation accuracy on the train split only;
+    `cv_repeats` > 1 repeats the 5-fold split that many times with different shuffles and
+    averages (on 36 training series one 5-fold split is noisy enough to tie C = 0.001 with
+    C = 0.1, and ties go to the smallest C).
 
     Returns `(test accuracy, chosen pooling, CV accuracy)`, or with `details=True` a dict that
     also holds the chosen C and the CV log-loss at it (a tie-breaker for `select_by_train_cv`:
     on small train splits many configurations reach CV accuracy 1.0)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     (x_train, y_train), (x_test, y_test) = train_split, test_split
     folds = min(5, int(np.unique(y_train, return_counts=True)[1].min()))
+    splitter = (StratifiedKFold(folds, shuffle=True, random_state=seed) if cv_repeats == 1 else
+                RepeatedStratifiedKFold(n_splits=folds, n_repeats=cv_repeats, random_state=seed))
     best = None
     for candidate in (("last", "mean") if pooling == "auto" else (pooling,)):
         z_train = embeddings(model, x_train, candidate)
         pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
         grid = {"logisticregression__C": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}
-        search = GridSearchCV(pipe, grid, cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        search = GridSearchCV(pipe, grid, cv=splitter,
                               scoring={"accuracy": "accuracy", "nll": "neg_log_loss"}, refit="accuracy")
         search.fit(z_train, y_train)
         if best is None or search.best_score_ > best[0] + 1e-9:
@@ -99,7 +104,7 @@ def probe(model, train_split, test_split, pooling="auto", seed=0, details=False)
     return accuracy, chosen, float(cv_score)
 
 
-def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, max_length=128):
+def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, max_length=128, cv_repeats=1):
     x_train, y_train = series_data.load_ucr(name, "train")
     x_test, y_test = series_data.load_ucr(name, "test")
     channels = (x_train[0] if isinstance(x_train, list) else x_train[0]).shape[-1]
@@ -111,16 +116,20 @@ def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, 
             models.append(build(part, channels, hidden_dim, seed, max_length))
             done = train(models[-1], x_train, steps, batch_size, seed)
         model = models[0] if len(models) == 1 else models
-        result = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed, details=True)
+        result = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed, details=True, cv_repeats=cv_repeats)
         rows.append({"seed": seed, **result, "steps": done, "seconds": round(time.time() - start, 1)})
+        if len(models) > 1:  # each member probed alone too: what the pair adds
+            rows[-1]["parts"] = {part: probe(m, (x_train, y_train), (x_test, y_test), pooling, seed, details=True,
+                                             cv_repeats=cv_repeats) for part, m in zip(objective.split("+"), models)}
         print(f"{name} {objective} seed={seed} steps={done} pooling={result['pooling']} "
               f"cv={result['train_cv_accuracy']:.3f} cv_nll={result['train_cv_log_loss']:.3f} "
-              f"accuracy={result['accuracy']:.4f} ({rows[-1]['seconds']} s)", flush=True)
+              f"accuracy={result['accuracy']:.4f} ({rows[-1]['seconds']} s)"
+              + "".join(f" {k}={v['accuracy']:.4f}" for k, v in rows[-1].get("parts", {}).items()), flush=True)
     accs = np.array([r["accuracy"] for r in rows])
     return {"dataset": name, "objective": objective, "runs": rows, "mean": float(accs.mean()),
             "std": float(accs.std(ddof=0)), "published": series_data.PUBLISHED_ACCURACY.get(name),
             "config": {"hidden_dim": hidden_dim, "steps": steps, "batch_size": batch_size, "pooling": pooling,
-                       "max_length": max_length, "backend": keras.backend.backend()}}
+                       "max_length": max_length, "cv_repeats": cv_repeats, "backend": keras.backend.backend()}}
 
 
 def pooled_univariate(names):
@@ -244,6 +253,8 @@ def main(argv=None):
                         help="auto: last or mean, chosen by CV on the train split")
     parser.add_argument("--max-length", type=int, default=128,
                         help="CPC: random training crops of this many steps (0: whole series)")
+    parser.add_argument("--cv-repeats", type=int, default=1,
+                        help="repeat the probe's 5-fold train CV this many times (shuffled anew) and average")
     parser.add_argument("--output", help="write the per-dataset results as JSON")
     parser.add_argument("--preset", help="instead: train the pooled univariate preset into this folder")
     parser.add_argument("--preset-sets", nargs="+", default=list(PRESET_SETS))
@@ -271,7 +282,7 @@ def main(argv=None):
         return train_preset(args)
     max_length = args.max_length or None
     results = [run_dataset(name, args.objective, args.seeds, args.steps, args.batch_size, args.hidden_dim, args.pooling,
-                           max_length) for name in args.datasets]
+                           max_length, args.cv_repeats) for name in args.datasets]
     print(f"\n| dataset | ours ({args.objective}, {args.pooling}) | DTW-1NN | T-Loss | TS2Vec |\n|---|---|---|---|---|")
     for r in results:
         p = r["published"] or {}

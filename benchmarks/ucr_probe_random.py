@@ -24,6 +24,7 @@ from rs3l_keras.finetune.probes import POOLINGS  # noqa: E402
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--objective", choices=("cpc", "cpc+contrastive"), default="cpc")
 parser.add_argument("--pooling", default="auto", choices=("auto", *POOLINGS))
+parser.add_argument("--cv-repeats", type=int, default=1, help="as in ucr_probe.py")
 parser.add_argument("--output", default=str(pathlib.Path(__file__).parent / "ucr_probe_random.json"))
 args = parser.parse_args()
 out = {}
@@ -36,7 +37,7 @@ for name in ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels", "
         for m in model:
             m.adapt(x)
         model = model[0] if len(model) == 1 else model
-        accs.append(probe(model, (x, y), (xt, yt), args.pooling, seed)[0])
+        accs.append(probe(model, (x, y), (xt, yt), args.pooling, seed, cv_repeats=args.cv_repeats)[0])
     out[name] = accs
     print(name, [round(a, 3) for a in accs], f"{np.mean(accs):.3f} ± {np.std(accs):.3f}", flush=True)
 pathlib.Path(args.output).write_text(json.dumps(out, indent=1))
