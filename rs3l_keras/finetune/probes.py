@@ -121,28 +121,35 @@ def _check_split(data, name):
     return x, y
 
 
-def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=256, verbose="auto"):
+def linear_probe(model, train, test, pooling="last", C=None, seed=0, cv_repeats=1, batch_size=256, verbose="auto"):
     """Accuracy of a linear classifier on frozen embeddings (the T-Loss / TS2Vec protocol).
 
     Embeddings are standardised on the train split, then a multinomial logistic regression
     (scikit-learn) is fitted on the train labels; with `C=None` the inverse regularisation
     strength is chosen by 5-fold cross-validation on the train split only, from
-    {1e-3, …, 1e3} (or left at 1.0 when a class has fewer than 5 examples).
+    {1e-3, …, 1e3} (or left at 1.0 when a class has fewer than 5 examples). With a few dozen
+    training sequences one 5-fold split is noisy (C values tie, and ties go to the smallest
+    C): `cv_repeats=5` averages over 5 differently shuffled 5-fold splits.
 
     Args:
         model: an rs3l_keras model or preset name, or a list of them (see `embed`).
         train, test: `(x, y)` pairs; x as for `embed`, y integer or string labels.
         pooling, verbose: see `embed`.
+        C: float, or None to choose it by cross-validation on the train split.
+        cv_repeats: int ≥ 1, the number of shuffled 5-fold splits averaged to choose C.
 
     Returns:
         dict with `accuracy` (test), `train_accuracy`, `C`, `pooling`, `num_train`,
         `num_test`, `dim`.
     """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    from rs3l_keras.objectives.objective import check_positive_int
+
+    check_positive_int(cv_repeats, "cv_repeats")
     model = _resolve(model)
     x_train, y_train = _check_split(train, "train")
     x_test, y_test = _check_split(test, "test")
@@ -152,7 +159,9 @@ def linear_probe(model, train, test, pooling="last", C=None, seed=0, batch_size=
     min_class = np.unique(y_train, return_counts=True)[1].min()
     if C is None and min_class >= 5:
         grid = {"logisticregression__C": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}
-        pipe = GridSearchCV(pipe, grid, cv=StratifiedKFold(5, shuffle=True, random_state=seed))
+        folds = (StratifiedKFold(5, shuffle=True, random_state=seed) if cv_repeats == 1 else
+                 RepeatedStratifiedKFold(n_splits=5, n_repeats=cv_repeats, random_state=seed))
+        pipe = GridSearchCV(pipe, grid, cv=folds)
     pipe.fit(z_train, y_train)
     chosen = pipe.best_params_["logisticregression__C"] if hasattr(pipe, "best_params_") else (C or 1.0)
     return {

@@ -48,6 +48,8 @@ def test_linear_probe_on_real_data_beats_the_majority_class(series_model, gunpoi
     majority = max(np.mean(yt), 1 - np.mean(yt))
     assert result["accuracy"] > majority + 0.1, result  # random recurrent features are already useful
     assert result["num_train"] == 50 and result["num_test"] == 150 and result["dim"] == 64
+    repeated = rs3l.linear_probe(series_model, (x, y), (xt, yt), pooling="last+mean", cv_repeats=3)
+    assert repeated["accuracy"] > majority + 0.1, repeated
 
 
 def test_a_list_of_models_embeds_side_by_side(series_model, gunpoint):
@@ -78,6 +80,8 @@ def test_cluster_returns_labels_and_components(series_model, gunpoint):
     (lambda m, x: rs3l.embed(m, x, batch_size=0), ValueError, "`batch_size` must be a positive int"),
     (lambda m, x: rs3l.linear_probe(m, (x, [0, 1]), (x, [0] * 50)), ValueError, "one label per input"),
     (lambda m, x: rs3l.embed(object(), x), TypeError, "with a backbone or a preset name"),
+    (lambda m, x: rs3l.linear_probe(m, (x, [0] * 50), (x, [0] * 50), cv_repeats=0), ValueError,
+     "`cv_repeats` must be a positive int"),
 ])
 def test_bad_inputs(series_model, gunpoint, call, error, match):
     (x, _), _ = gunpoint
