@@ -31,7 +31,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from rs3l_keras import CPC, ContrastiveEncoder, RNNBackbone  # noqa: E402
 from rs3l_keras.data import series as series_data  # noqa: E402
-from rs3l_keras.finetune.probes import POOLINGS  # noqa: E402
+from rs3l_keras.finetune.probes import POOLINGS, cv_folds  # noqa: E402
 
 PRESET_SETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimoteZ")
 
@@ -77,14 +77,13 @@ def probe(model, train_split, test_split, pooling="auto", seed=0, details=False,
     also holds the chosen C and the CV log-loss at it (a tie-breaker for `select_by_train_cv`:
     on small train splits many configurations reach CV accuracy 1.0)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     (x_train, y_train), (x_test, y_test) = train_split, test_split
     folds = min(5, int(np.unique(y_train, return_counts=True)[1].min()))
-    splitter = (StratifiedKFold(folds, shuffle=True, random_state=seed) if cv_repeats == 1 else
-                RepeatedStratifiedKFold(n_splits=folds, n_repeats=cv_repeats, random_state=seed))
+    splitter = cv_folds(folds, cv_repeats, seed)
     best = None
     for candidate in (("last", "mean") if pooling == "auto" else (pooling,)):
         z_train = embeddings(model, x_train, candidate)

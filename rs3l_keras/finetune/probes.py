@@ -110,6 +110,16 @@ def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
     return result
 
 
+def cv_folds(n_splits=5, repeats=1, seed=0):
+    """Stratified k-fold splitter for choosing a probe's C: shuffled, and with `repeats` > 1
+    that many differently shuffled k-fold splits (one split of a few dozen series is noisy)."""
+    from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
+
+    if repeats == 1:
+        return StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+    return RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=repeats, random_state=seed)
+
+
 def _check_split(data, name):
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise ValueError(f"`{name}` must be a pair (x, y), received {type(data).__name__}.")
@@ -143,7 +153,7 @@ def linear_probe(model, train, test, pooling="last", C=None, seed=0, cv_repeats=
         `num_test`, `dim`.
     """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold, StratifiedKFold
+    from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -159,9 +169,7 @@ def linear_probe(model, train, test, pooling="last", C=None, seed=0, cv_repeats=
     min_class = np.unique(y_train, return_counts=True)[1].min()
     if C is None and min_class >= 5:
         grid = {"logisticregression__C": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}
-        folds = (StratifiedKFold(5, shuffle=True, random_state=seed) if cv_repeats == 1 else
-                 RepeatedStratifiedKFold(n_splits=5, n_repeats=cv_repeats, random_state=seed))
-        pipe = GridSearchCV(pipe, grid, cv=folds)
+        pipe = GridSearchCV(pipe, grid, cv=cv_folds(5, cv_repeats, seed))
     pipe.fit(z_train, y_train)
     chosen = pipe.best_params_["logisticregression__C"] if hasattr(pipe, "best_params_") else (C or 1.0)
     return {

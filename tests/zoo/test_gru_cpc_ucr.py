@@ -102,6 +102,13 @@ def test_selection_over_several_result_files_keeps_the_best_train_cv_and_checks_
     assert [r["accuracy"] for r in row["runs"]] == [0.4, 0.8, 0.9]  # seed 1: tie at 0.85, c's loss is lower
 
 
+def counts(table):
+    """(sets whose mean beats DTW-1NN, sets whose mean reaches T-Loss at 3 decimals)."""
+    dtw = sum(x["mean"] > x["published"]["dtw_1nn"] for x in table)
+    tloss = sum(round(x["mean"], 3) >= x["published"]["t_loss"] for x in table)
+    return dtw, tloss
+
+
 def test_recorded_v2_probe_tables_reproduce_their_selections_and_counts():
     """The concat-pooling (v2) result files: both recorded selections follow from the per-row
     files (train CV, log-loss ties), and the counts RESULTS.md states hold."""
@@ -117,11 +124,6 @@ def test_recorded_v2_probe_tables_reproduce_their_selections_and_counts():
     for sources, recorded in ((pairs, "ucr_probe_v2_selected_h64.json"), (four, "ucr_probe_v2_selected.json")):
         again = json.loads(json.dumps(_benchmark().select_by_train_cv(*sources)))
         assert json.loads((root / recorded).read_text()) == again
-
-    def counts(table):
-        dtw = sum(x["mean"] > x["published"]["dtw_1nn"] for x in table)
-        tloss = sum(round(x["mean"], 3) >= x["published"]["t_loss"] for x in table)
-        return dtw, tloss
 
     assert counts(rows["contrastive_h64"]) == (4, 3)  # T-Loss reached on 3 of 5 by one fixed protocol
     assert counts(rows["cpc_h64"]) == (4, 1)
@@ -142,8 +144,6 @@ def test_recorded_v4_pair_tables_meet_the_issue_target_on_both_backends():
             assert [r["seed"] for r in x["runs"]] == seeds and x["config"]["cv_repeats"] == 5
             assert abs(x["mean"] - np.mean([r["accuracy"] for r in x["runs"]])) < 1e-12
             assert set(x["runs"][0]["parts"]) == {"cpc", "contrastive"}
-        dtw = sum(x["mean"] > x["published"]["dtw_1nn"] for x in table)
-        tloss = sum(round(x["mean"], 3) >= x["published"]["t_loss"] for x in table)
-        assert (dtw, tloss) == expected, name
+        assert counts(table) == expected, name
         arrowhead = next(x for x in table if x["dataset"] == "ArrowHead")
         assert min(r["accuracy"] for r in arrowhead["runs"]) > 0.703  # every seed, not only the mean
