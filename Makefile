@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test test-backends test-torch test-fast clean
+.PHONY: demo test lint format test-backends test-torch clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,16 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m rs3l_keras.demo
 
-test: $(VENV)/.installed-test
+# ruff (settings in pyproject.toml) checks layout and lint before the suite runs.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
 	$(BIN)/python -m pytest
 
 # The same suite on the other Keras backends. TensorFlow stays installed: tf.data is the

@@ -28,8 +28,17 @@ from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder
 
-CONFIG = dict(hidden_dim=64, code_dim=16, window_length=32, window_stride=1, epochs=30, batch_size=32,
-              learning_rate=3e-3, quantile=0.99, zscore_window=100)
+CONFIG = dict(
+    hidden_dim=64,
+    code_dim=16,
+    window_length=32,
+    window_stride=1,
+    epochs=30,
+    batch_size=32,
+    learning_rate=3e-3,
+    quantile=0.99,
+    zscore_window=100,
+)
 QUANTILES = (0.99, 0.999, 1.0)
 
 
@@ -41,9 +50,11 @@ def load():
 
 def report(scores, train_scores, labels, test_start):
     test_scores, test_labels = scores[test_start:], labels[test_start:]
-    row = {"best_f1": metrics.best_f1(test_labels, test_scores)["f1"],
-           "top1_hit": metrics.top1_hit(test_labels, test_scores),
-           "peak_step": int(np.argmax(test_scores)) + test_start}
+    row = {
+        "best_f1": metrics.best_f1(test_labels, test_scores)["f1"],
+        "top1_hit": metrics.top1_hit(test_labels, test_scores),
+        "peak_step": int(np.argmax(test_scores)) + test_start,
+    }
     for q in QUANTILES:
         threshold = float(np.quantile(train_scores, q))
         prf = metrics.precision_recall_f1(test_labels, test_scores > threshold)
@@ -60,8 +71,12 @@ def zscore_baseline():
 def train(seed, verbose=0):
     normal, full, labels, start = load()
     keras.utils.set_random_seed(seed)
-    model = SequenceAutoencoder(RNNBackbone(input_dim=1, hidden_dim=CONFIG["hidden_dim"]), code_dim=CONFIG["code_dim"],
-                                window_length=CONFIG["window_length"], window_stride=CONFIG["window_stride"])
+    model = SequenceAutoencoder(
+        RNNBackbone(input_dim=1, hidden_dim=CONFIG["hidden_dim"]),
+        code_dim=CONFIG["code_dim"],
+        window_length=CONFIG["window_length"],
+        window_stride=CONFIG["window_stride"],
+    )
     model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
     begin = time.time()
     history = model.fit(normal, epochs=CONFIG["epochs"], batch_size=CONFIG["batch_size"], seed=seed, verbose=verbose)
@@ -83,10 +98,16 @@ def table(runs, baseline):
         return f"| {name} | " + " | ".join(cells) + f" | {best:.3f} | {hits}/{len(rows)} |"
 
     head = " | ".join(f"P / R / F1 at q={q}" for q in QUANTILES)
-    lines = [f"| method | {head} | best F1 (any threshold) | top-1 within ±100 |",
-             "| --- |" + " --- |" * (len(QUANTILES) + 2)]
+    lines = [
+        f"| method | {head} | best F1 (any threshold) | top-1 within ±100 |",
+        "| --- |" + " --- |" * (len(QUANTILES) + 2),
+    ]
     seeds = " ".join(str(r["seed"]) for r in runs)
-    lines.append(line(f"SequenceAutoencoder (LSTM {CONFIG['hidden_dim']}, code {CONFIG['code_dim']}; mean of seeds {seeds})", runs))
+    lines.append(
+        line(
+            f"SequenceAutoencoder (LSTM {CONFIG['hidden_dim']}, code {CONFIG['code_dim']}; mean of seeds {seeds})", runs
+        )
+    )
     lines.append(line(f"rolling z-score (window {CONFIG['zscore_window']})", [baseline]))
     return "\n".join(lines)
 
@@ -97,34 +118,56 @@ def save_preset(model, directory, row, baseline):
     normal, full, labels, start = load()
     q = f"q{CONFIG['quantile']}"
     metadata = {
-        "description": ("LSTM sequence autoencoder (1x64 encoder and decoder, 16-d code, 32-step windows) for "
-                        "anomaly detection on UCR anomaly series 135 (heart rate, internal bleeding)."),
+        "description": (
+            "LSTM sequence autoencoder (1x64 encoder and decoder, 16-d code, 32-step windows) for "
+            "anomaly detection on UCR anomaly series 135 (heart rate, internal bleeding)."
+        ),
         "recipe": f"bash zoo/recipes/{directory.rstrip('/').split('/')[-1]}.sh",
         "command": f"python -m benchmarks.anomaly --seeds {row['seed']} --save-preset {directory}",
         "sequence_length": CONFIG["window_length"],
-        "data": {"name": "UCR anomaly archive 135 (KDD-TSAD 2021, InternalBleeding16)",
-                 "source": "aeon.datasets.load_kdd_tsad_135", "license": "UCR anomaly archive terms (research use)",
-                 "split": f"train: steps 0-{start - 1} (normal); test: steps {start}-{len(full) - 1}, anomaly at "
-                          f"steps {np.flatnonzero(labels)[0]}-{np.flatnonzero(labels)[-1]}",
-                 "fingerprint_sha256": hashlib.sha256(np.ascontiguousarray(full).tobytes()).hexdigest()},
-        "training": {"seed": row["seed"], **CONFIG, "optimizer": "Adam, global_clipnorm=1.0",
-                     "wall_time_seconds": row["train_seconds"],
-                     "device": f"{platform.machine()} CPU ({keras.backend.backend()} backend)"},
+        "data": {
+            "name": "UCR anomaly archive 135 (KDD-TSAD 2021, InternalBleeding16)",
+            "source": "aeon.datasets.load_kdd_tsad_135",
+            "license": "UCR anomaly archive terms (research use)",
+            "split": f"train: steps 0-{start - 1} (normal); test: steps {start}-{len(full) - 1}, anomaly at "
+            f"steps {np.flatnonzero(labels)[0]}-{np.flatnonzero(labels)[-1]}",
+            "fingerprint_sha256": hashlib.sha256(np.ascontiguousarray(full).tobytes()).hexdigest(),
+        },
+        "training": {
+            "seed": row["seed"],
+            **CONFIG,
+            "optimizer": "Adam, global_clipnorm=1.0",
+            "wall_time_seconds": row["train_seconds"],
+            "device": f"{platform.machine()} CPU ({keras.backend.backend()} backend)",
+        },
         "headline_metric": "test_f1",
-        "evaluation": (f"per-step score = squared reconstruction error averaged over the 32-step windows (stride 1) "
-                       f"covering the step; threshold = the {CONFIG['quantile']} quantile of the training scores "
-                       "(stored in the model); point-wise precision/recall/F1 on the test part; best F1 over all "
-                       "thresholds; UCR rule: top-scoring test step within 100 steps of the anomaly"),
-        "baselines": {"rolling_zscore_f1": baseline[q]["f1"], "rolling_zscore_best_f1": baseline["best_f1"],
-                      "rolling_zscore_top1_hit": int(baseline["top1_hit"])},
-        "intended_use": ("Research and teaching: a worked example of reconstruction-based anomaly scores. Trained on "
-                         "1,200 normal steps of one patient's series; it is not a medical device and does not "
-                         "transfer to other signals without retraining and a new threshold."),
+        "evaluation": (
+            f"per-step score = squared reconstruction error averaged over the 32-step windows (stride 1) "
+            f"covering the step; threshold = the {CONFIG['quantile']} quantile of the training scores "
+            "(stored in the model); point-wise precision/recall/F1 on the test part; best F1 over all "
+            "thresholds; UCR rule: top-scoring test step within 100 steps of the anomaly"
+        ),
+        "baselines": {
+            "rolling_zscore_f1": baseline[q]["f1"],
+            "rolling_zscore_best_f1": baseline["best_f1"],
+            "rolling_zscore_top1_hit": int(baseline["top1_hit"]),
+        },
+        "intended_use": (
+            "Research and teaching: a worked example of reconstruction-based anomaly scores. Trained on "
+            "1,200 normal steps of one patient's series; it is not a medical device and does not "
+            "transfer to other signals without retraining and a new threshold."
+        ),
         "license": "Weights: Apache-2.0, like the code. Data: UCR anomaly archive (research use).",
     }
-    scores = {"test_f1": row[q]["f1"], "test_precision": row[q]["precision"], "test_recall": row[q]["recall"],
-              "test_best_f1": row["best_f1"], "test_top1_hit": int(row["top1_hit"]),
-              "threshold": row[q]["threshold"], "test_peak_step": row["peak_step"]}
+    scores = {
+        "test_f1": row[q]["f1"],
+        "test_precision": row[q]["precision"],
+        "test_recall": row[q]["recall"],
+        "test_best_f1": row["best_f1"],
+        "test_top1_hit": int(row["top1_hit"]),
+        "threshold": row[q]["threshold"],
+        "test_peak_step": row["peak_step"],
+    }
     return save_pretrained(model, directory, metrics=scores, metadata=metadata)
 
 

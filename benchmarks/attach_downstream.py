@@ -16,7 +16,7 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rs3l_keras.zoo import hub, model_card  # noqa: E402
+from rs3l_keras.zoo import hub  # noqa: E402
 
 
 def summarize(results):
@@ -29,11 +29,16 @@ def summarize(results):
             for n in sorted({r["labels"] for r in runs if r["arm"] == arm}):
                 accs = [r["accuracy"] for r in runs if r["arm"] == arm and r["labels"] == n]
                 out[f"Amazon reviews, {n} labels, {arm} (test accuracy)"] = (
-                    f"{np.mean(accs):.3f} ± {np.std(accs):.3f} ({len(accs)} seeds; majority class {majority:.3f})")
+                    f"{np.mean(accs):.3f} ± {np.std(accs):.3f} ({len(accs)} seeds; majority class {majority:.3f})"
+                )
         return out
     for name in dict.fromkeys(r["dataset"] for r in runs):  # ucr_finetune.py
         rows = [r for r in runs if r["dataset"] == name]
-        for key, label in (("linear_probe", "linear probe"), ("fine_tune", "full fine-tune"), ("scratch", "same network from scratch")):
+        for key, label in (
+            ("linear_probe", "linear probe"),
+            ("fine_tune", "full fine-tune"),
+            ("scratch", "same network from scratch"),
+        ):
             accs = [r[key] for r in rows]
             out[f"{name}, {label} (test accuracy)"] = f"{np.mean(accs):.3f} ± {np.std(accs):.3f} ({len(accs)} seeds)"
     return out
@@ -50,13 +55,15 @@ def main(preset, results_path):
     digest = hub.sha256_file(directory / hub.METADATA_FILE)
     registry = ROOT / "rs3l_keras" / "zoo" / "presets.py"
     text = registry.read_text()
-    pattern = re.compile(r'("%s": \{.*?"metadata_sha256": ")([0-9a-f]{64})(")' % re.escape(preset), re.S)
+    pattern = re.compile(rf'("{re.escape(preset)}": \{{.*?"metadata_sha256": ")([0-9a-f]{{64}})(")', re.S)
     if not pattern.search(text):
         raise SystemExit(f"{preset} is not in {registry}")
     registry.write_text(pattern.sub(lambda m: m.group(1) + digest + m.group(3), text, count=1))
     print(json.dumps(downstream, indent=1))
-    print(f"{preset}: metadata.json sha256 {digest} (registry updated); now run "
-          "`python -m rs3l_keras.zoo.model_card README.md`")
+    print(
+        f"{preset}: metadata.json sha256 {digest} (registry updated); now run "
+        "`python -m rs3l_keras.zoo.model_card README.md`"
+    )
 
 
 if __name__ == "__main__":

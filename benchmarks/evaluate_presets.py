@@ -26,11 +26,14 @@ def evaluate(name, heldout):
         value = pretrain.seq2seq_report(model, heldout, metrics["heldout_num_lines"])["heldout_cer"]
     else:
         value = pretrain.vae_report(model, heldout, metrics["heldout_num_lines"])["heldout_nll_bound"]
-    baselines = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-                          for k, v in meta.get("baselines", {}).items())
-    return (f"| `{name}` | {meta['num_parameters']:,} | {meta['headline_metric']} | {value:.4f} | "
-            f"{metrics[meta['headline_metric']]:.4f} | {baselines} | "
-            f"{meta['training']['wall_time_seconds'] / 60:.0f} min | {time.time() - start:.0f} s |")
+    baselines = ", ".join(
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in meta.get("baselines", {}).items()
+    )
+    return (
+        f"| `{name}` | {meta['num_parameters']:,} | {meta['headline_metric']} | {value:.4f} | "
+        f"{metrics[meta['headline_metric']]:.4f} | {baselines} | "
+        f"{meta['training']['wall_time_seconds'] / 60:.0f} min | {time.time() - start:.0f} s |"
+    )
 
 
 def main(names):

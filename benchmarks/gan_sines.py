@@ -46,9 +46,15 @@ def build(args, seed):
     keras.utils.set_random_seed(seed)
     model = RecurrentGAN(
         RNNBackbone(input_dim=5, cell="gru", num_layers=args.num_layers, hidden_dim=args.hidden_dim),
-        noise_dim=5, static_noise_dim=args.static_noise_dim, output_activation=args.output_activation,
-        discriminator_output=args.discriminator_output, moment_weight=args.moment_weight,
-        moment_differences=args.moment_differences, generator_steps=args.generator_steps, seed=seed)
+        noise_dim=5,
+        static_noise_dim=args.static_noise_dim,
+        output_activation=args.output_activation,
+        discriminator_output=args.discriminator_output,
+        moment_weight=args.moment_weight,
+        moment_differences=args.moment_differences,
+        generator_steps=args.generator_steps,
+        seed=seed,
+    )
     adam = lambda: keras.optimizers.Adam(args.learning_rate, beta_1=0.5, global_clipnorm=1.0)  # noqa: E731
     model.compile(g_optimizer=adam(), d_optimizer=adam())
     return model
@@ -60,9 +66,13 @@ def quick_check(model):
     samples = model.sample(q["n"], seed=q["sample_seed"])
     real = make_sines(q["n"], seed=q["real_seed"])
     score = discriminative_score(real, samples, iterations=q["iterations"], seed=q["classifier_seed"])["score"]
-    return {"quick_discriminative_score": score, "sample_mean": float(samples.mean()),
-            "sample_std": float(samples.std()), "sample_min": float(samples.min()),
-            "sample_max": float(samples.max())}
+    return {
+        "quick_discriminative_score": score,
+        "sample_mean": float(samples.mean()),
+        "sample_std": float(samples.std()),
+        "sample_min": float(samples.min()),
+        "sample_max": float(samples.max()),
+    }
 
 
 def run_seed(args, seed):
@@ -74,14 +84,20 @@ def run_seed(args, seed):
     synthetic = model.sample(args.num_series, seed=seed + 1000)
     its = args.discriminator_iterations
     paper = [discriminative_score(real, synthetic, iterations=its, seed=r)["score"] for r in range(args.repeats)]
-    strong = [discriminative_score(real, synthetic, hidden_dim=16, iterations=its, seed=r)["score"]
-              for r in range(args.strong_repeats)]
+    strong = [
+        discriminative_score(real, synthetic, hidden_dim=16, iterations=its, seed=r)["score"]
+        for r in range(args.strong_repeats)
+    ]
     predictive = predictive_score(synthetic, real, iterations=args.predictor_iterations, seed=0)["score"]
     result = {
-        "seed": seed, "train_seconds": train_time,
+        "seed": seed,
+        "train_seconds": train_time,
         "steps": int(model.d_optimizer.iterations),
-        "final_d_loss": history.history["d_loss"][-1], "final_g_loss": history.history["g_loss"][-1],
-        "discriminative": paper, "discriminative_16_units": strong, "predictive": predictive,
+        "final_d_loss": history.history["d_loss"][-1],
+        "final_g_loss": history.history["g_loss"][-1],
+        "discriminative": paper,
+        "discriminative_16_units": strong,
+        "predictive": predictive,
     }
     print(json.dumps(result), flush=True)
     return model, result
@@ -123,23 +139,33 @@ def main():
         if i == 0 and args.save:
             save_preset(model, result, args)
     if args.real_reference:
-        reference = predictive_score(make_sines(args.num_series, seed=args.seeds[0]),
-                                     make_sines(args.num_series, seed=args.seeds[0]),
-                                     iterations=args.predictor_iterations, seed=0)["score"]
+        reference = predictive_score(
+            make_sines(args.num_series, seed=args.seeds[0]),
+            make_sines(args.num_series, seed=args.seeds[0]),
+            iterations=args.predictor_iterations,
+            seed=0,
+        )["score"]
     paper = [np.mean(r["discriminative"]) for r in results]
     print(f"\n{len(results)} GAN seeds {args.seeds}; {args.repeats} post-hoc classifier seeds each\n")
     print("| model | discriminative score (2-unit GRU, paper) | discriminative score (16-unit GRU) | predictive MAE |")
     print("| --- | --- | --- | --- |")
-    print(f"| RecurrentGAN (ours) | {fmt([s for r in results for s in r['discriminative']])} "
-          f"(per GAN seed: {', '.join(f'{p:.3f}' for p in paper)}) | "
-          f"{fmt([s for r in results for s in r['discriminative_16_units']])} | "
-          f"{fmt([r['predictive'] for r in results])} |")
+    print(
+        f"| RecurrentGAN (ours) | {fmt([s for r in results for s in r['discriminative']])} "
+        f"(per GAN seed: {', '.join(f'{p:.3f}' for p in paper)}) | "
+        f"{fmt([s for r in results for s in r['discriminative_16_units']])} | "
+        f"{fmt([r['predictive'] for r in results])} |"
+    )
     if reference is not None:
         print(f"| real data (train on real, test on real) | — | — | {reference:.3f} |")
     for name, row in PUBLISHED.items():
         print(f"| {name} (published) | {row['discriminative']} | — | {row['predictive']} |")
-    out = {"args": vars(args), "results": results, "real_reference_predictive": reference,
-           "machine": platform.platform(), "keras": keras.__version__}
+    out = {
+        "args": vars(args),
+        "results": results,
+        "real_reference_predictive": reference,
+        "machine": platform.platform(),
+        "keras": keras.__version__,
+    }
     pathlib.Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
 
 
@@ -155,34 +181,56 @@ def save_preset(model, result, args):
         **check,
     }
     command = " ".join(["python benchmarks/gan_sines.py", *sys.argv[1:]])
-    save_pretrained(model, args.save, metrics=metrics, metadata={
-        "description": "GRU GAN (generator and discriminator 1x24 GRU) trained on TimeGAN's 5-channel sines "
-                       "of length 24.",
-        "recipe": "bash zoo/recipes/gru-gan-sines.sh",
-        "command": command,
-        "sequence_length": 24,
-        "data": {"name": "sines", "source": "rs3l_keras.data.series.make_sines(10000, seed=0) (TimeGAN's "
-                 "sine_data_generation: sin(f t + phi) per channel, f, phi ~ U(0, 0.1), scaled to [0, 1])",
-                 "license": "synthetic (generated by code in this repository)", "split": "train: all 10,000"},
-        "training": {"seed": int(result["seed"]), "epochs": args.epochs, "steps": result["steps"],
-                     "batch_size": args.batch_size, "wall_time_seconds": round(result["train_seconds"]),
-                     "optimizer": f"Adam({args.learning_rate}, beta_1=0.5, global_clipnorm=1.0) for each network",
-                     "generator_steps": args.generator_steps, "moment_weight": args.moment_weight,
-                     "moment_differences": args.moment_differences, "static_noise_dim": args.static_noise_dim},
-        "intended_use": "Sampling synthetic sine-like multichannel series; a worked example of the "
-                        "RecurrentGAN objective and of TimeGAN's evaluation protocol. Not a general "
-                        "time-series generator.",
-        "license": "Apache-2.0",
-        "headline_metric": "discriminative_score",
-        "evaluation": ("TimeGAN protocol against the 10,000 training series: post-hoc GRU classifier "
-                       f"(2 units, 2,000 iterations, 80/20 split) |accuracy - 0.5|, mean of {args.repeats} "
-                       "classifier seeds; predictive score: 2-unit GRU trained on 10,000 synthetic series "
-                       "for 5,000 iterations, MAE on the real ones. quick_*: see "
-                       f"benchmarks/gan_sines.py QUICK_CHECK {QUICK_CHECK}."),
-        "baselines": {"timegan_discriminative": 0.011, "timegan_no_supervised_loss_discriminative": 0.193,
-                      "timegan_predictive": 0.093, "original_data_predictive": 0.094},
-        "quick_check": QUICK_CHECK,
-    })
+    save_pretrained(
+        model,
+        args.save,
+        metrics=metrics,
+        metadata={
+            "description": "GRU GAN (generator and discriminator 1x24 GRU) trained on TimeGAN's 5-channel sines "
+            "of length 24.",
+            "recipe": "bash zoo/recipes/gru-gan-sines.sh",
+            "command": command,
+            "sequence_length": 24,
+            "data": {
+                "name": "sines",
+                "source": "rs3l_keras.data.series.make_sines(10000, seed=0) (TimeGAN's "
+                "sine_data_generation: sin(f t + phi) per channel, f, phi ~ U(0, 0.1), scaled to [0, 1])",
+                "license": "synthetic (generated by code in this repository)",
+                "split": "train: all 10,000",
+            },
+            "training": {
+                "seed": int(result["seed"]),
+                "epochs": args.epochs,
+                "steps": result["steps"],
+                "batch_size": args.batch_size,
+                "wall_time_seconds": round(result["train_seconds"]),
+                "optimizer": f"Adam({args.learning_rate}, beta_1=0.5, global_clipnorm=1.0) for each network",
+                "generator_steps": args.generator_steps,
+                "moment_weight": args.moment_weight,
+                "moment_differences": args.moment_differences,
+                "static_noise_dim": args.static_noise_dim,
+            },
+            "intended_use": "Sampling synthetic sine-like multichannel series; a worked example of the "
+            "RecurrentGAN objective and of TimeGAN's evaluation protocol. Not a general "
+            "time-series generator.",
+            "license": "Apache-2.0",
+            "headline_metric": "discriminative_score",
+            "evaluation": (
+                "TimeGAN protocol against the 10,000 training series: post-hoc GRU classifier "
+                f"(2 units, 2,000 iterations, 80/20 split) |accuracy - 0.5|, mean of {args.repeats} "
+                "classifier seeds; predictive score: 2-unit GRU trained on 10,000 synthetic series "
+                "for 5,000 iterations, MAE on the real ones. quick_*: see "
+                f"benchmarks/gan_sines.py QUICK_CHECK {QUICK_CHECK}."
+            ),
+            "baselines": {
+                "timegan_discriminative": 0.011,
+                "timegan_no_supervised_loss_discriminative": 0.193,
+                "timegan_predictive": 0.093,
+                "original_data_predictive": 0.094,
+            },
+            "quick_check": QUICK_CHECK,
+        },
+    )
 
 
 if __name__ == "__main__":

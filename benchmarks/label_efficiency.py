@@ -63,8 +63,11 @@ def lm_finetune(args, train_texts, test_texts, log):
     start = time.time()
     lm.fit(["\n".join(train_texts)], epochs=args.lm_epochs, batch_size=64, seed=args.lm_seed, verbose=2)
     after = lm.score_text("\n".join(test_texts))["bits_per_char"]
-    metrics = {"test_reviews_bits_per_char_before": before, "test_reviews_bits_per_char_after": after,
-               "lm_finetune_seconds": time.time() - start}
+    metrics = {
+        "test_reviews_bits_per_char_before": before,
+        "test_reviews_bits_per_char_after": after,
+        "lm_finetune_seconds": time.time() - start,
+    }
     log(f"LM fine-tuning on train reviews: test-review bits/char {before:.3f} → {after:.3f}")
     rs3l.save_pretrained(lm, path, metrics=metrics, metadata={"description": "lstm-lm-small tuned on train reviews"})
     return lm, metrics
@@ -73,8 +76,9 @@ def lm_finetune(args, train_texts, test_texts, log):
 def train_classifier(source, texts, labels, test, seed, args, pretrained):
     keras.utils.set_random_seed(seed)
     n = len(labels)
-    clf = rs3l.finetune(source, head="classification", num_classes=2, max_length=args.max_length, dropout=0.2,
-                        pooling=args.pooling)
+    clf = rs3l.finetune(
+        source, head="classification", num_classes=2, max_length=args.max_length, dropout=0.2, pooling=args.pooling
+    )
     epochs = EPOCHS.get(n, 3)
     batch = 16 if n <= 100 else 32
     steps = epochs * math.ceil(n / batch)
@@ -94,18 +98,27 @@ def main(argv=None):
     parser.add_argument("--max-length", type=int, default=192, help="characters kept per review")
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--pooling", default="mean", choices=["last", "mean", "max", "attention"])
-    parser.add_argument("--probe-pooling", default="mean", choices=PROBE_POOLINGS,
-                        help="pooling of the frozen states for the probe (last+mean+max: ULMFiT's concat pooling)")
-    parser.add_argument("--probe-max-length", type=int, default=None,
-                        help="characters kept per review for the probe (default: --max-length)")
+    parser.add_argument(
+        "--probe-pooling",
+        default="mean",
+        choices=PROBE_POOLINGS,
+        help="pooling of the frozen states for the probe (last+mean+max: ULMFiT's concat pooling)",
+    )
+    parser.add_argument(
+        "--probe-max-length",
+        type=int,
+        default=None,
+        help="characters kept per review for the probe (default: --max-length)",
+    )
     parser.add_argument("--lm-lr", type=float, default=2e-3)
     parser.add_argument("--lm-epochs", type=int, default=1)
     parser.add_argument("--lm-seed", type=int, default=0)
     parser.add_argument("--cache-dir", default=str(ROOT / "benchmarks" / ".cache"))
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "label_efficiency.json"))
     parser.add_argument("--plot", default=str(ROOT / "benchmarks" / "label_efficiency.png"))
-    parser.add_argument("--replot", action="store_true",
-                        help="only redraw the table and the plot from --output (no training)")
+    parser.add_argument(
+        "--replot", action="store_true", help="only redraw the table and the plot from --output (no training)"
+    )
     args = parser.parse_args(argv)
     if args.replot:
         return summarize(json.loads(pathlib.Path(args.output).read_text()), args.plot)
@@ -117,8 +130,12 @@ def main(argv=None):
     test_texts, test_labels = load_reviews("test")
     cut = lambda texts: [t[: args.max_length] for t in texts]  # noqa: E731
     test = (cut(test_texts), test_labels)
-    results = {"protocol": __doc__.strip().split("\n\n")[1], "args": vars(args),
-               "majority_rate": float(max(test_labels.mean(), 1 - test_labels.mean())), "runs": []}
+    results = {
+        "protocol": __doc__.strip().split("\n\n")[1],
+        "args": vars(args),
+        "majority_rate": float(max(test_labels.mean(), 1 - test_labels.mean())),
+        "runs": [],
+    }
     out = pathlib.Path(args.output)
 
     def record(arm, n, seed, accuracy, seconds):
@@ -147,14 +164,17 @@ def main(argv=None):
             probe = make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=7, cv=3, max_iter=5000))
             probe.fit(z_train[idx], train_labels[idx])
             record(probe_arm, n, seed, float((probe.predict(z_test) == test_labels).mean()), embed_seconds)
-    for arm, budgets, source, pretrained in (("pretrained fine-tune", args.finetune_budgets, lm, True),
-                                             ("scratch", args.scratch_budgets, None, False)):
+    for arm, budgets, source, pretrained in (
+        ("pretrained fine-tune", args.finetune_budgets, lm, True),
+        ("scratch", args.scratch_budgets, None, False),
+    ):
         for n in budgets:
             for seed in args.seeds:
                 idx = subset(train_labels, n, seed)
                 model = source if pretrained else rs3l.load_pretrained("lstm-lm-small", weights=False)
-                accuracy, seconds = train_classifier(model, cut([train_texts[i] for i in idx]), train_labels[idx],
-                                                     test, seed, args, pretrained)
+                accuracy, seconds = train_classifier(
+                    model, cut([train_texts[i] for i in idx]), train_labels[idx], test, seed, args, pretrained
+                )
                 record(arm, n, seed, accuracy, seconds)
     summarize(results, args.plot)
 
@@ -177,9 +197,13 @@ def summarize(results, plot_path):
     print("\n".join(lines))
     from rs3l_keras import plot
 
-    plot.label_efficiency(results, path=plot_path, xlabel="labelled training reviews",
-                          ylabel="test accuracy (1,000 reviews)",
-                          title="Amazon reviews: pretrained vs scratch (mean ± std over seeds)")
+    plot.label_efficiency(
+        results,
+        path=plot_path,
+        xlabel="labelled training reviews",
+        ylabel="test accuracy (1,000 reviews)",
+        title="Amazon reviews: pretrained vs scratch (mean ± std over seeds)",
+    )
     return table
 
 

@@ -97,7 +97,7 @@ def run_torch(size, precision, objective, seconds):
     model = (LM() if objective == "lm" else AE()).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     data = tokens(size, 8) if objective == "lm" else series(size, 8)
-    batches = [torch.as_tensor(data[i * B:(i + 1) * B], device=device) for i in range(8)]
+    batches = [torch.as_tensor(data[i * B : (i + 1) * B], device=device) for i in range(8)]
     if objective == "lm":
         batches = [b.long() for b in batches]
 
@@ -121,9 +121,14 @@ def run_torch(size, precision, objective, seconds):
             sync()
     sync()
     elapsed = time.perf_counter() - start
-    return {"steps": n, "seconds": elapsed, "loss": float(loss), "device": device,
-            "cudnn": bool(device == "cuda" and torch.backends.cudnn.is_available()),
-            "framework": f"torch {torch.__version__}"}
+    return {
+        "steps": n,
+        "seconds": elapsed,
+        "loss": float(loss),
+        "device": device,
+        "cudnn": bool(device == "cuda" and torch.backends.cudnn.is_available()),
+        "framework": f"torch {torch.__version__}",
+    }
 
 
 def run_keras(size, precision, objective, seconds, ours, fuse):
@@ -167,22 +172,23 @@ def run_keras(size, precision, objective, seconds, ours, fuse):
         if ours:
             import rs3l_keras as rs3l
 
-            model = rs3l.LanguageModel(rs3l.RNNBackbone(V, num_layers=L, hidden_dim=H, embedding_dim=E),
-                                       sequence_length=T)
+            model = rs3l.LanguageModel(
+                rs3l.RNNBackbone(V, num_layers=L, hidden_dim=H, embedding_dim=E), sequence_length=T
+            )
             model.compile()
         else:
-            model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(V, E)]
-                                     + [keras.layers.LSTM(H, return_sequences=True) for _ in range(L)]
-                                     + [keras.layers.Dense(V, dtype="float32")])
-            model.compile(keras.optimizers.Adam(1e-3),
-                          keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            model = keras.Sequential(
+                [keras.Input((None,), dtype="int32"), keras.layers.Embedding(V, E)]
+                + [keras.layers.LSTM(H, return_sequences=True) for _ in range(L)]
+                + [keras.layers.Dense(V, dtype="float32")]
+            )
+            model.compile(keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         make = lambda steps: tokens(size, steps)  # noqa: E731
     else:
         import rs3l_keras as rs3l
 
         if ours:
-            model = rs3l.SequenceAutoencoder(rs3l.RNNBackbone(input_dim=C, hidden_dim=H), code_dim=16,
-                                             window_length=T)
+            model = rs3l.SequenceAutoencoder(rs3l.RNNBackbone(input_dim=C, hidden_dim=H), code_dim=16, window_length=T)
             model.compile()
         else:
             x = keras.Input((None, C))
@@ -208,13 +214,13 @@ def run_keras(size, precision, objective, seconds, ours, fuse):
             input_path = "rs3l input pipeline (tf.data)"
             history = model.fit(data, batch_size=B, epochs=1, shuffle=False, verbose=0)
         elif objective == "lm":
-            history = keras.Model.fit(model, data[:, :-1], data[:, 1:], batch_size=B, epochs=1, shuffle=False,
-                                      verbose=0)
+            history = keras.Model.fit(
+                model, data[:, :-1], data[:, 1:], batch_size=B, epochs=1, shuffle=False, verbose=0
+            )
         elif ours:
             history = keras.Model.fit(model, data, batch_size=B, epochs=1, shuffle=False, verbose=0)
         else:
-            history = keras.Model.fit(model, data, data[:, ::-1], batch_size=B, epochs=1, shuffle=False,
-                                      verbose=0)
+            history = keras.Model.fit(model, data, data[:, ::-1], batch_size=B, epochs=1, shuffle=False, verbose=0)
         return history.history["loss"][-1]
 
     start = time.perf_counter()
@@ -228,9 +234,16 @@ def run_keras(size, precision, objective, seconds, ours, fuse):
     start = time.perf_counter()
     loss = fit(data, steps)
     elapsed = time.perf_counter() - start
-    return {"steps": steps, "seconds": elapsed, "compile_seconds": warm, "loss": float(loss),
-            "input": input_path, "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
-            "device": _keras_device(), **cudnn}
+    return {
+        "steps": steps,
+        "seconds": elapsed,
+        "compile_seconds": warm,
+        "loss": float(loss),
+        "input": input_path,
+        "framework": f"keras {keras.__version__} ({keras.backend.backend()})",
+        "device": _keras_device(),
+        **cudnn,
+    }
 
 
 def _keras_device():
@@ -258,8 +271,12 @@ def run_arm(arm, size, objective, seconds):
         kind, _, backend = name.partition("-")
         result = run_keras(size, precision, objective, seconds, ours=kind == "ours", fuse=flag != "nofuse")
     tokens_per_step = size["batch"] * size["time"]
-    result.update(arm=arm, precision=precision, ms_per_step=1000 * result["seconds"] / result["steps"],
-                  tokens_per_second=tokens_per_step * result["steps"] / result["seconds"])
+    result.update(
+        arm=arm,
+        precision=precision,
+        ms_per_step=1000 * result["seconds"] / result["steps"],
+        tokens_per_second=tokens_per_step * result["steps"] / result["seconds"],
+    )
     return result
 
 
@@ -283,9 +300,23 @@ def run_arm_process(arm, args):
     backend = arm.partition(":")[0].partition("-")[2]
     env = {**os.environ, "KERAS_BACKEND": {"tf": "tensorflow"}.get(backend, backend or "tensorflow")}
     start = time.time()
-    done = subprocess.run([sys.executable, __file__, "--arm", arm, "--size", args.size,
-                           "--objective", args.objective, "--seconds", str(args.seconds)],
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--arm",
+            arm,
+            "--size",
+            args.size,
+            "--objective",
+            args.objective,
+            "--seconds",
+            str(args.seconds),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode or not lines:
         lines_err = done.stderr.strip().splitlines() or ["(no output)"]
@@ -308,14 +339,26 @@ def summarise(arms, results):
             continue
         ms = sorted(r["ms_per_step"] for r in runs)
         last = runs[-1]
-        fused_info = (f"stack {last['fused_stack_calls']}, layers {last['lstm_layer_cudnn']}/{last['lstm_layer_calls']}"
-                      if "lstm_layer_calls" in last else str(last.get("cudnn")))
-        rows.append({"arm": arm, "precision": last["precision"], "rounds": len(runs),
-                     "ms_per_step": float(np.median(ms)), "ms_per_step_min": ms[0], "ms_per_step_max": ms[-1],
-                     "tokens_per_second": float(np.median([r["tokens_per_second"] for r in runs])),
-                     "fused": fused_info})
-    baseline = {row["precision"]: row["ms_per_step"] for row in rows
-                if row["arm"].startswith("torch") and "error" not in row}
+        fused_info = (
+            f"stack {last['fused_stack_calls']}, layers {last['lstm_layer_cudnn']}/{last['lstm_layer_calls']}"
+            if "lstm_layer_calls" in last
+            else str(last.get("cudnn"))
+        )
+        rows.append(
+            {
+                "arm": arm,
+                "precision": last["precision"],
+                "rounds": len(runs),
+                "ms_per_step": float(np.median(ms)),
+                "ms_per_step_min": ms[0],
+                "ms_per_step_max": ms[-1],
+                "tokens_per_second": float(np.median([r["tokens_per_second"] for r in runs])),
+                "fused": fused_info,
+            }
+        )
+    baseline = {
+        row["precision"]: row["ms_per_step"] for row in rows if row["arm"].startswith("torch") and "error" not in row
+    }
     for row in rows:
         if "error" not in row and row["precision"] in baseline:
             row["vs_torch"] = baseline[row["precision"]] / row["ms_per_step"]
@@ -328,8 +371,9 @@ def main(argv=None):
     parser.add_argument("--objective", choices=["lm", "series"], default="lm")
     parser.add_argument("--arms", default=None, help="comma-separated arms (default: all available)")
     parser.add_argument("--seconds", type=float, default=15.0, help="timed seconds per arm")
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="rounds over all arms (rotated order); the table shows medians")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="rounds over all arms (rotated order); the table shows medians"
+    )
     parser.add_argument("--json", default=None, help="write all results here")
     parser.add_argument("--arm", default=None, help=argparse.SUPPRESS)  # internal: run one arm
     args = parser.parse_args(argv)
@@ -357,12 +401,24 @@ def main(argv=None):
             continue
         ratio = f"{row['vs_torch']:.2f}x" if row.get("vs_torch") else "-"
         spread = f"({row['ms_per_step_min']:.0f}-{row['ms_per_step_max']:.0f})"
-        print(f"{row['arm']:<22}{row['ms_per_step']:>10.1f}{spread:>16}{row['tokens_per_second']:>12,.0f}"
-              f"{ratio:>28}  {row['fused']}")
+        print(
+            f"{row['arm']:<22}{row['ms_per_step']:>10.1f}{spread:>16}{row['tokens_per_second']:>12,.0f}"
+            f"{ratio:>28}  {row['fused']}"
+        )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"size": args.size, "objective": args.objective, "workload": size,
-                       "repeats": args.repeats, "summary": summary, "results": results}, f, indent=2)
+            json.dump(
+                {
+                    "size": args.size,
+                    "objective": args.objective,
+                    "workload": size,
+                    "repeats": args.repeats,
+                    "summary": summary,
+                    "results": results,
+                },
+                f,
+                indent=2,
+            )
     return 0
 
 

@@ -29,9 +29,10 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
+from ucr_probe import build, probe, train  # noqa: E402
+
 import rs3l_keras as rs3l  # noqa: E402
 from rs3l_keras.data import series as series_data  # noqa: E402
-from ucr_probe import build, probe, train  # noqa: E402
 
 ORDER = ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels", "ArrowHead")
 
@@ -77,7 +78,11 @@ def main(argv=None):
             row["linear_probe"], row["probe_pooling"], _ = probe(cpc, (x, y), (xt, yt), "auto", seed)
             row["fine_tune"] = supervised(cpc, x, y, xt, yt, k, args.finetune_steps, args.batch_size, seed, True)
             keras.utils.set_random_seed(seed + 1000)  # same architecture, random weights
-            fresh = rs3l.load_pretrained(args.preset, weights=False) if args.preset else build("cpc", channels, 64, seed + 1000)
+            fresh = (
+                rs3l.load_pretrained(args.preset, weights=False)
+                if args.preset
+                else build("cpc", channels, 64, seed + 1000)
+            )
             fresh.adapt(x)
             row["scratch"] = supervised(fresh, x, y, xt, yt, k, args.finetune_steps, args.batch_size, seed, False)
             row["seconds"] = round(time.time() - start, 1)
@@ -88,7 +93,10 @@ def main(argv=None):
 
 
 def table(results):
-    lines = ["| dataset | linear probe | fine-tune | scratch | DTW-1NN | T-Loss |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| dataset | linear probe | fine-tune | scratch | DTW-1NN | T-Loss |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name in dict.fromkeys(r["dataset"] for r in results["runs"]):
         rows = [r for r in results["runs"] if r["dataset"] == name]
         cells = []
@@ -96,7 +104,9 @@ def table(results):
             values = np.array([r[key] for r in rows])
             cells.append(f"{values.mean():.3f} ± {values.std():.3f}")
         pub = series_data.PUBLISHED_ACCURACY[name]
-        lines.append(f"| {name} ({len(rows)} seeds) | " + " | ".join(cells) + f" | {pub['dtw_1nn']} | {pub['t_loss']} |")
+        lines.append(
+            f"| {name} ({len(rows)} seeds) | " + " | ".join(cells) + f" | {pub['dtw_1nn']} | {pub['t_loss']} |"
+        )
     return "\n".join(lines)
 
 

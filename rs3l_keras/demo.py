@@ -18,27 +18,36 @@ def main():
     for name in hub.list_models():
         meta = hub.preset_metadata(name)
         headline = meta.get("headline_metric")
-        print(f"  {name:22s} {meta['objective']:20s} {meta['num_parameters']:>10,} params   "
-              f"{headline} = {meta['metrics'].get(headline, float('nan')):.4f}")
+        print(
+            f"  {name:22s} {meta['objective']:20s} {meta['num_parameters']:>10,} params   "
+            f"{headline} = {meta['metrics'].get(headline, float('nan')):.4f}"
+        )
 
     name = "lstm-lm-small"
     start = time.time()
     lm = hub.load_pretrained(name)
     meta = hub.preset_metadata(name)
-    print(f"\nLoaded {name} in {time.time() - start:.1f}s. Recorded held-out bits/char: "
-          f"{meta['metrics']['heldout_bits_per_char']:.4f}")
+    print(
+        f"\nLoaded {name} in {time.time() - start:.1f}s. Recorded held-out bits/char: "
+        f"{meta['metrics']['heldout_bits_per_char']:.4f}"
+    )
     print("Recomputing on the held-out plays (" + ", ".join(shakespeare.HELD_OUT_PLAYS) + ") ...")
     start = time.time()
     scored = lm.score_text(shakespeare.load_text("test"))
-    print(f"Held-out bits/char: {scored['bits_per_char']:.4f} over {scored['num_chars']:,} characters "
-          f"({time.time() - start:.0f}s)")
+    print(
+        f"Held-out bits/char: {scored['bits_per_char']:.4f} over {scored['num_chars']:,} characters "
+        f"({time.time() - start:.0f}s)"
+    )
     print("\nSample (temperature 0.8, top-k 20, seed 0):\n")
     print(lm.generate("ROMEO.\n", max_length=300, temperature=0.8, top_k=20, seed=0))
 
     names = set(hub.list_models())
     if "bilstm-mlm-small" in names:
         mlm = hub.load_pretrained("bilstm-mlm-small")
-        print("\nbilstm-mlm-small fills the gaps:", repr(mlm.fill_mask("To be, or n<mask>t to be: th<mask>t is the question")))
+        print(
+            "\nbilstm-mlm-small fills the gaps:",
+            repr(mlm.fill_mask("To be, or n<mask>t to be: th<mask>t is the question")),
+        )
     if "lstm-seq2seq-small" in names:
         s2s = hub.load_pretrained("lstm-seq2seq-small")
         noisy = "Now is the wintr of our discontent"
@@ -83,8 +92,10 @@ def finetune_demo(names):
     pre = _review_classifier(lm, cut([texts[i] for i in idx]), labels[idx], test)
     scratch = _review_classifier(None, cut([texts[i] for i in idx]), labels[idx], test)
     majority = max(test[1].mean(), 1 - test[1].mean())
-    print(f"  test accuracy on 500 reviews: pretrained {pre:.3f} | scratch {scratch:.3f} | "
-          f"majority class {majority:.3f}   ({time.time() - start:.0f}s)")
+    print(
+        f"  test accuracy on 500 reviews: pretrained {pre:.3f} | scratch {scratch:.3f} | "
+        f"majority class {majority:.3f}   ({time.time() - start:.0f}s)"
+    )
     print("  (benchmarks/RESULTS.md has the full label-efficiency table: 5 budgets, 3 seeds)")
 
     if "gru-cpc-ucr" in names:

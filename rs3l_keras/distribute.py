@@ -114,8 +114,10 @@ class Distribution:
         self.task_id = task_id
 
     def __repr__(self):
-        return (f"Distribution({self.name!r}, num_replicas={self.num_replicas}, "
-                f"is_chief={self.is_chief}, task_id={self.task_id})")
+        return (
+            f"Distribution({self.name!r}, num_replicas={self.num_replicas}, "
+            f"is_chief={self.is_chief}, task_id={self.task_id})"
+        )
 
 
 @contextlib.contextmanager
@@ -149,8 +151,13 @@ def distribution_context(name, devices=None):
         import jax
 
         try:
-            yield Distribution(name, distribution, len(distribution.device_mesh.devices.flatten()),
-                               is_chief=jax.process_index() == 0, task_id=jax.process_index())
+            yield Distribution(
+                name,
+                distribution,
+                len(distribution.device_mesh.devices.flatten()),
+                is_chief=jax.process_index() == 0,
+                task_id=jax.process_index(),
+            )
         finally:
             keras.distribution.set_distribution(previous)
         return
@@ -165,8 +172,9 @@ def _tf_strategy(name, devices):
 
     if name == "mirrored":
         if devices is None:
-            devices = ([d.name for d in tf.config.list_logical_devices("GPU")]
-                       or [d.name for d in tf.config.list_logical_devices("CPU")])
+            devices = [d.name for d in tf.config.list_logical_devices("GPU")] or [
+                d.name for d in tf.config.list_logical_devices("CPU")
+            ]
         reduction = None  # GPUs: TensorFlow's default (NCCL collectives)
         if all("CPU" in str(d).upper() for d in devices):
             # On CPU devices TF's default ring collectives fail on the Seq2Seq gradients
@@ -174,8 +182,10 @@ def _tf_strategy(name, devices):
             reduction = tf.distribute.ReductionToOneDevice()
         return tf.distribute.MirroredStrategy(devices, cross_device_ops=reduction)
     if devices is not None:
-        raise ValueError(f"`devices` is only used by 'mirrored' and 'jax-data-parallel' (each "
-                         f"{name!r} worker uses all its accelerators), received {devices!r}.")
+        raise ValueError(
+            f"`devices` is only used by 'mirrored' and 'jax-data-parallel' (each "
+            f"{name!r} worker uses all its accelerators), received {devices!r}."
+        )
     if name == "multiworker":
         _patch_keras_for_multi_worker()
         return tf.distribute.MultiWorkerMirroredStrategy()
@@ -274,8 +284,10 @@ def shardable(dataset):
     # first epoch (with a warning); one pass over the data restores it.
     count = int(kept.reduce(np.int64(0), lambda n, _: n + 1))
     if count == 0 and int(dataset.cardinality()) > 0:
-        raise ValueError(f"No batch of the data splits evenly over the {devices} devices of the "
-                         f"distribution: make the global `batch_size` a multiple of {devices}.")
+        raise ValueError(
+            f"No batch of the data splits evenly over the {devices} devices of the "
+            f"distribution: make the global `batch_size` a multiple of {devices}."
+        )
     return kept.apply(tf.data.experimental.assert_cardinality(count))
 
 
@@ -299,7 +311,7 @@ def local_copy(model):
 # patches leave every other strategy on Keras' own code path.
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _patch_keras_for_multi_worker():
     import tensorflow as tf
     from keras.src import tree
@@ -314,6 +326,7 @@ def _patch_keras_for_multi_worker():
     @functools.wraps(original_reduce)
     def reduce_per_replica(values, strategy, reduction):
         if is_multi_worker(strategy) and reduction in ("auto", "mean"):
+
             def reduce(v):
                 if getattr(v, "shape", None) is not None and v.shape.rank == 0:
                     return strategy.reduce("MEAN", v, axis=None)
@@ -330,30 +343,15 @@ def _patch_keras_for_multi_worker():
         for _, _, it in iterator:
             batch = next(it)
             data_batch = tree.map_structure(
-                lambda v: strategy.experimental_local_results(v)[0]
-                if isinstance(v, tf.distribute.DistributedValues) else v, batch)
+                lambda v: (
+                    strategy.experimental_local_results(v)[0] if isinstance(v, tf.distribute.DistributedValues) else v
+                ),
+                batch,
+            )
             break
         with strategy.scope():
             self._symbolic_build(data_batch=data_batch)
 
     tf_trainer.reduce_per_replica = reduce_per_replica
     tf_trainer.TensorFlowTrainer._maybe_symbolic_build = _maybe_symbolic_build
-    return True
-
-
-def process_is_chief(name):
-    """Whether this process writes the shared files of a run with `distribute=name`, judged
-    from the environment alone (usable after the strategy is gone): for `"multiworker"`,
-    the `chief` task of `TF_CONFIG`, or worker 0 when there is no chief; for
-    `"jax-data-parallel"`, JAX process 0; otherwise True."""
-    if name == "multiworker" and os.environ.get("TF_CONFIG"):
-        config = json.loads(os.environ["TF_CONFIG"])
-        task = config.get("task", {})
-        if "chief" in config.get("cluster", {}):
-            return task.get("type") == "chief"
-        return task.get("type", "worker") == "worker" and int(task.get("index", 0)) == 0
-    if name == "jax-data-parallel":
-        import jax
-
-        return jax.process_index() == 0
     return True

@@ -91,8 +91,7 @@ def _as_float_array(values, name):
 def _matching(y_true, y_pred):
     y_true, y_pred = _as_float_array(y_true, "y_true"), _as_float_array(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"`y_true` and `y_pred` must have the same shape, received {y_true.shape} "
-                         f"and {y_pred.shape}.")
+        raise ValueError(f"`y_true` and `y_pred` must have the same shape, received {y_true.shape} and {y_pred.shape}.")
     return y_true, y_pred
 
 
@@ -106,8 +105,7 @@ def smape(y_true, y_pred):
     """
     y_true, y_pred = _matching(y_true, y_pred)
     denominator = np.abs(y_true) + np.abs(y_pred)
-    ratio = np.divide(2.0 * np.abs(y_true - y_pred), denominator,
-                      out=np.zeros_like(denominator), where=denominator > 0)
+    ratio = np.divide(2.0 * np.abs(y_true - y_pred), denominator, out=np.zeros_like(denominator), where=denominator > 0)
     return float(100.0 * ratio.mean())
 
 
@@ -139,7 +137,7 @@ def seasonal_naive(y_train, horizon, season=1):
         raise ValueError(f"`horizon` must be a positive int, received {horizon!r}.")
     if isinstance(season, bool) or not isinstance(season, (int, np.integer)) or not 0 < season <= len(y_train):
         raise ValueError(f"`season` must be a positive int <= len(y_train)={len(y_train)}, received {season!r}.")
-    last = y_train[len(y_train) - season:]
+    last = y_train[len(y_train) - season :]
     return last[np.arange(horizon) % season]
 
 
@@ -168,8 +166,9 @@ def precision_recall_f1(labels, predicted):
     """Point-wise precision, recall and F1 of boolean predictions against 0/1 labels."""
     labels, predicted = np.asarray(labels).astype(bool), np.asarray(predicted).astype(bool)
     if labels.shape != predicted.shape:
-        raise ValueError(f"`labels` and `predicted` must have the same shape, received {labels.shape} "
-                         f"and {predicted.shape}.")
+        raise ValueError(
+            f"`labels` and `predicted` must have the same shape, received {labels.shape} and {predicted.shape}."
+        )
     tp = float((labels & predicted).sum())
     precision = tp / predicted.sum() if predicted.any() else 0.0
     recall = tp / labels.sum() if labels.any() else 0.0
@@ -189,8 +188,12 @@ def best_f1(labels, scores):
     f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
     f1[:-1][scores[order][1:] == scores[order][:-1]] = 0  # only cut between distinct scores
     i = int(np.argmax(f1))
-    return {"f1": float(f1[i]), "precision": float(precision[i]), "recall": float(recall[i]),
-            "threshold": float(scores[order][i])}
+    return {
+        "f1": float(f1[i]),
+        "precision": float(precision[i]),
+        "recall": float(recall[i]),
+        "threshold": float(scores[order][i]),
+    }
 
 
 def top1_hit(labels, scores, margin=100):

@@ -25,8 +25,16 @@ import uuid
 
 import numpy as np
 
-__all__ = ["anomaly_scores", "embeddings_pca", "forecast", "label_efficiency", "reconstructions",
-           "samples_vs_real", "save", "training_curves"]
+__all__ = [
+    "anomaly_scores",
+    "embeddings_pca",
+    "forecast",
+    "label_efficiency",
+    "reconstructions",
+    "samples_vs_real",
+    "save",
+    "training_curves",
+]
 
 DPI = 120
 TRUTH, FORECAST, ANOMALY = "black", "tab:blue", "tab:red"
@@ -91,8 +99,10 @@ def _vector(values, name, allow_nan=False):
     try:
         array = np.asarray(values, dtype="float64")
     except (TypeError, ValueError):
-        raise TypeError(f"`{name}` must be a 1-D array of numbers (t,) or (t, 1), could not convert "
-                        f"{type(values).__name__} to numbers.") from None
+        raise TypeError(
+            f"`{name}` must be a 1-D array of numbers (t,) or (t, 1), could not convert "
+            f"{type(values).__name__} to numbers."
+        ) from None
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
@@ -109,16 +119,20 @@ def _vector(values, name, allow_nan=False):
 
 def _same_length(array, name, reference, reference_name):
     if len(array) != len(reference):
-        raise ValueError(f"`{name}` has length {len(array)} but `{reference_name}` has length "
-                         f"{len(reference)}: expected the same length.")
+        raise ValueError(
+            f"`{name}` has length {len(array)} but `{reference_name}` has length "
+            f"{len(reference)}: expected the same length."
+        )
 
 
 def _series_batch(values, name):
     """A list of float64 `(t_i, c)` arrays from `(n, t)`, `(n, t, c)` or a list of `(t,)` /
     `(t, c)` arrays (NaN allowed: left padding)."""
     if values is None or isinstance(values, (str, bytes, dict)):
-        raise TypeError(f"`{name}` must be an array (n, t) or (n, t, c) or a list of (t,) / (t, c) arrays, "
-                        f"received {type(values).__name__}.")
+        raise TypeError(
+            f"`{name}` must be an array (n, t) or (n, t, c) or a list of (t,) / (t, c) arrays, "
+            f"received {type(values).__name__}."
+        )
     if isinstance(values, (list, tuple)):
         items = list(values)
     else:
@@ -155,7 +169,7 @@ def _history_dict(history):
     """`(epochs, {name: values})` from a Keras `History`, its `.history` dict or a list of
     per-epoch log dicts."""
     epochs = None
-    if hasattr(history, "history") and isinstance(getattr(history, "history"), dict):
+    if hasattr(history, "history") and isinstance(history.history, dict):
         epochs = getattr(history, "epoch", None)
         history = history.history
     if isinstance(history, dict):
@@ -164,16 +178,20 @@ def _history_dict(history):
         keys = list(dict.fromkeys(k for row in history for k in row))
         logs = {str(k): [row.get(k, math.nan) for row in history] for k in keys}
     else:
-        raise TypeError(f"`history` must be a keras History, its `.history` dict or a list of per-epoch dicts, "
-                        f"received {type(history).__name__}.")
+        raise TypeError(
+            f"`history` must be a keras History, its `.history` dict or a list of per-epoch dicts, "
+            f"received {type(history).__name__}."
+        )
     if not logs:
         raise ValueError("`history` holds no metrics: expected at least one, e.g. {'loss': [...]}.")
     curves, length = {}, None
     for key, values in logs.items():
         values = _vector(values, f"history[{key!r}]", allow_nan=True)
         if length is not None and len(values) != length:
-            raise ValueError(f"`history[{key!r}]` has {len(values)} epochs but other metrics have {length}: "
-                             "expected one value per epoch for every metric.")
+            raise ValueError(
+                f"`history[{key!r}]` has {len(values)} epochs but other metrics have {length}: "
+                "expected one value per epoch for every metric."
+            )
         length = len(values)
         curves[key] = values
     if epochs is None or len(epochs) != length:
@@ -226,14 +244,24 @@ def training_curves(history, metrics=None, path=None, title=None):
         ax.grid(alpha=0.3)
         if len(epochs) <= 12:
             ax.set_xticks(epochs)
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     return _finish(figure, path, title)
 
 
 # -- forecasts ----------------------------------------------------------------------------
-def forecast(history, prediction, truth=None, lower=None, upper=None, path=None, title=None,
-             interval_label="90% interval", start=0, ylabel=None):
+def forecast(
+    history,
+    prediction,
+    truth=None,
+    lower=None,
+    upper=None,
+    path=None,
+    title=None,
+    interval_label="90% interval",
+    start=0,
+    ylabel=None,
+):
     """The history, then the forecast on a continuing time axis, with a shaded prediction
     interval and the truth over the forecast span.
 
@@ -265,8 +293,10 @@ def forecast(history, prediction, truth=None, lower=None, upper=None, path=None,
         truth = _vector(truth, "truth", allow_nan=True)
         _same_length(truth, "truth", prediction, "prediction")
     if (lower is None) != (upper is None):
-        raise ValueError(f"`lower` and `upper` must be given together, received lower={type(lower).__name__} "
-                         f"and upper={type(upper).__name__}.")
+        raise ValueError(
+            f"`lower` and `upper` must be given together, received lower={type(lower).__name__} "
+            f"and upper={type(upper).__name__}."
+        )
     if lower is not None:
         lower, upper = _vector(lower, "lower"), _vector(upper, "upper")
         _same_length(lower, "lower", prediction, "prediction")
@@ -321,8 +351,10 @@ def reconstructions(series, reconstructed, n=4, path=None, title=None, names=Non
     _same_length(reconstructed, "reconstructed", series, "series")
     for i, (a, b) in enumerate(zip(series, reconstructed)):
         if a.shape != b.shape:
-            raise ValueError(f"`reconstructed[{i}]` has shape {b.shape} but `series[{i}]` has shape {a.shape}: "
-                             "expected the same shape.")
+            raise ValueError(
+                f"`reconstructed[{i}]` has shape {b.shape} but `series[{i}]` has shape {a.shape}: "
+                "expected the same shape."
+            )
     n = min(_count(n), len(series))
     if names is None:
         names = [f"series {i}" for i in range(n)]
@@ -335,8 +367,13 @@ def reconstructions(series, reconstructed, n=4, path=None, title=None, names=Non
     for i, ax in enumerate(axes.flat[:n]):
         for c, color in enumerate(colors[: series[i].shape[1]]):
             ax.plot(series[i][:, c], color=color, linewidth=1, label="series" if c == 0 else None)
-            ax.plot(reconstructed[i][:, c], color=color, linewidth=1, linestyle="--",
-                    label="reconstruction" if c == 0 else None)
+            ax.plot(
+                reconstructed[i][:, c],
+                color=color,
+                linewidth=1,
+                linestyle="--",
+                label="reconstruction" if c == 0 else None,
+            )
         ax.set_title(str(names[i]), fontsize=9)
         ax.grid(alpha=0.3)
     axes.flat[0].legend(fontsize=8)
@@ -357,17 +394,25 @@ def _ranges(anomalies, length):
                 raise ValueError(f"`anomalies[{i}]` must be a (start, end) pair of ints, received {pair!r}.")
             start, end = int(pair[0]), int(pair[1])
             if not 0 <= start < end <= length:
-                raise ValueError(f"`anomalies[{i}]` = ({start}, {end}) is outside the series: expected "
-                                 f"0 <= start < end <= {length}.")
+                raise ValueError(
+                    f"`anomalies[{i}]` = ({start}, {end}) is outside the series: expected 0 <= start < end <= {length}."
+                )
             ranges.append((start, end))
         return ranges
     array = np.asarray(anomalies)
-    if array.ndim != 1 or array.dtype.kind not in "biu" or (array.dtype.kind != "b" and not np.isin(array, (0, 1)).all()):
-        raise ValueError(f"`anomalies` must be a list of (start, end) index pairs or a boolean (or 0/1) mask of "
-                         f"length {length}, received {type(anomalies).__name__} with shape {array.shape}.")
+    if (
+        array.ndim != 1
+        or array.dtype.kind not in "biu"
+        or (array.dtype.kind != "b" and not np.isin(array, (0, 1)).all())
+    ):
+        raise ValueError(
+            f"`anomalies` must be a list of (start, end) index pairs or a boolean (or 0/1) mask of "
+            f"length {length}, received {type(anomalies).__name__} with shape {array.shape}."
+        )
     if len(array) != length:
-        raise ValueError(f"`anomalies` mask has length {len(array)} but `series` has length {length}: "
-                         "expected the same length.")
+        raise ValueError(
+            f"`anomalies` mask has length {len(array)} but `series` has length {length}: expected the same length."
+        )
     edges = np.diff(np.concatenate([[0], array.astype("int8"), [0]]))
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
@@ -399,10 +444,12 @@ def anomaly_scores(series, scores, threshold=None, anomalies=None, path=None, ti
     series = _vector(series, "series", allow_nan=True)
     scores = _vector(scores, "scores", allow_nan=True)
     if len(scores) != len(series):
-        raise ValueError(f"`scores` has length {len(scores)} but `series` has length {len(series)}: "
-                         "expected one score per step.")
-    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, numbers.Real)
-                                  or not math.isfinite(threshold)):
+        raise ValueError(
+            f"`scores` has length {len(scores)} but `series` has length {len(series)}: expected one score per step."
+        )
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not math.isfinite(threshold)
+    ):
         raise ValueError(f"`threshold` must be a finite float or None, received {threshold!r}.")
     if not isinstance(start, numbers.Real) or isinstance(start, bool):
         raise TypeError(f"`start` must be a number, received {start!r}.")
@@ -414,8 +461,14 @@ def anomaly_scores(series, scores, threshold=None, anomalies=None, path=None, ti
     bottom.plot(steps, scores, color=FORECAST, linewidth=0.8, label="anomaly score")
     for k, (a, b) in enumerate(ranges):
         for ax in (top, bottom):
-            ax.axvspan(start + a - 0.5, start + b - 0.5, color=ANOMALY, alpha=0.2, linewidth=0,
-                       label="labelled anomaly" if k == 0 and ax is bottom else None)
+            ax.axvspan(
+                start + a - 0.5,
+                start + b - 0.5,
+                color=ANOMALY,
+                alpha=0.2,
+                linewidth=0,
+                label="labelled anomaly" if k == 0 and ax is bottom else None,
+            )
         top.plot(steps[a:b], series[a:b], color=ANOMALY, linewidth=1.6)
     if threshold is not None:
         bottom.axhline(float(threshold), color=ANOMALY, linestyle="--", linewidth=1, label=f"threshold {threshold:.3g}")
@@ -459,7 +512,9 @@ def embeddings_pca(embeddings, labels=None, path=None, title=None, seed=0):
     try:
         z = np.asarray(embeddings, dtype="float64")
     except (TypeError, ValueError):
-        raise TypeError(f"`embeddings` must be a (n, d) array of numbers, received {type(embeddings).__name__}.") from None
+        raise TypeError(
+            f"`embeddings` must be a (n, d) array of numbers, received {type(embeddings).__name__}."
+        ) from None
     if z.ndim != 2 or z.shape[0] < 2 or z.shape[1] < 1:
         raise ValueError(f"`embeddings` must have shape (n, d) with n >= 2 and d >= 1, received shape {z.shape}.")
     if not np.isfinite(z).all():
@@ -562,20 +617,22 @@ def _label_efficiency_table(results):
 
         results = json.loads(pathlib.Path(results).read_text())
     if not isinstance(results, dict) or not isinstance(results.get("runs"), list) or not results["runs"]:
-        raise ValueError("`results` must be a dict with a non-empty 'runs' list (the format of "
-                         "benchmarks/label_efficiency.json), received "
-                         f"{type(results).__name__}{' with keys ' + str(sorted(results)) if isinstance(results, dict) else ''}.")
+        raise ValueError(
+            "`results` must be a dict with a non-empty 'runs' list (the format of "
+            "benchmarks/label_efficiency.json), received "
+            f"{type(results).__name__}{' with keys ' + str(sorted(results)) if isinstance(results, dict) else ''}."
+        )
     table = {}
     for i, run in enumerate(results["runs"]):
         if not isinstance(run, dict) or not {"arm", "labels", "accuracy"} <= set(run):
-            raise ValueError(f"`results['runs'][{i}]` must be a dict with 'arm', 'labels' and 'accuracy', "
-                             f"received {run!r}.")
+            raise ValueError(
+                f"`results['runs'][{i}]` must be a dict with 'arm', 'labels' and 'accuracy', received {run!r}."
+            )
         table.setdefault(str(run["arm"]), {}).setdefault(int(run["labels"]), []).append(float(run["accuracy"]))
     return results, table
 
 
-def label_efficiency(results, path=None, title=None, xlabel="labelled training examples",
-                     ylabel="test accuracy"):
+def label_efficiency(results, path=None, title=None, xlabel="labelled training examples", ylabel="test accuracy"):
     """Accuracy against the number of labels, one line per arm (mean ± std over seeds, log
     x axis), with the majority-class rate as a dashed line when given.
 
@@ -601,8 +658,14 @@ def label_efficiency(results, path=None, title=None, xlabel="labelled training e
     ax = axes[0, 0]
     for arm in sorted(table):
         ns = sorted(table[arm])
-        ax.errorbar(ns, [np.mean(table[arm][n]) for n in ns], yerr=[np.std(table[arm][n]) for n in ns],
-                    marker="o", capsize=3, label=arm)
+        ax.errorbar(
+            ns,
+            [np.mean(table[arm][n]) for n in ns],
+            yerr=[np.std(table[arm][n]) for n in ns],
+            marker="o",
+            capsize=3,
+            label=arm,
+        )
     if results.get("majority_rate") is not None:
         ax.axhline(float(results["majority_rate"]), color="grey", linestyle="--", label="majority class")
     from matplotlib.ticker import NullLocator

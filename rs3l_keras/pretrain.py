@@ -10,8 +10,7 @@ import numpy as np
 from rs3l_keras import callbacks as cb
 from rs3l_keras.backbones import RNNBackbone, fused
 from rs3l_keras.data import shakespeare
-from rs3l_keras.data.tokenizers import MASK_ID
-from rs3l_keras.data.tokenizers import tokenizer_class
+from rs3l_keras.data.tokenizers import MASK_ID, tokenizer_class
 from rs3l_keras.distribute import check_distribute, check_global_batch, distribution_context, local_copy
 from rs3l_keras.objectives import KLAnnealing, LanguageModel, MaskedLanguageModel, Seq2Seq, SequenceVAE
 from rs3l_keras.zoo import hub
@@ -46,40 +45,68 @@ def load_corpus(data="shakespeare", text_files=None, validation_files=None, tfds
         heldout = "\n".join(open(f, encoding="utf-8", errors="replace").read() for f in validation_files or [])
         import hashlib
 
-        meta = {"name": "text files", "train_files": [str(f) for f in text_files],  # paths may be Path objects
-                "heldout_files": [str(f) for f in validation_files or []],
-                "fingerprint": hashlib.sha256((train + "\0" + heldout).encode()).hexdigest()}
+        meta = {
+            "name": "text files",
+            "train_files": [str(f) for f in text_files],  # paths may be Path objects
+            "heldout_files": [str(f) for f in validation_files or []],
+            "fingerprint": hashlib.sha256((train + "\0" + heldout).encode()).hexdigest(),
+        }
         return train, heldout, meta
     if isinstance(data, str) and data.startswith("tfds:") and len(data) > len("tfds:"):
         from rs3l_keras import datasets
 
-        return datasets.load_tfds_text(data[len("tfds:"):], data_dir=tfds_data_dir, text_key=tfds_text_key)
+        return datasets.load_tfds_text(data[len("tfds:") :], data_dir=tfds_data_dir, text_key=tfds_text_key)
     if data != "shakespeare":
-        raise ValueError(f"`data` must be 'shakespeare' (offline), 'tfds:NAME' (a TFDS dataset) or text files, "
-                         f"received {data!r}.")
+        raise ValueError(
+            f"`data` must be 'shakespeare' (offline), 'tfds:NAME' (a TFDS dataset) or text files, received {data!r}."
+        )
     meta = dict(SHAKESPEARE_DATA)
-    meta.update({
-        "train_split": f"{len(shakespeare.load_plays('train'))} plays",
-        "heldout_plays": list(shakespeare.HELD_OUT_PLAYS),
-        "fingerprint_sha256": shakespeare.fingerprint("all"),
-    })
+    meta.update(
+        {
+            "train_split": f"{len(shakespeare.load_plays('train'))} plays",
+            "heldout_plays": list(shakespeare.HELD_OUT_PLAYS),
+            "fingerprint_sha256": shakespeare.fingerprint("all"),
+        }
+    )
     return shakespeare.load_text("train"), shakespeare.load_text("test"), meta
 
 
 OBJECTIVES = ("language-model", "masked-language-model", "seq2seq", "sequence-vae")
-HEADLINES = {"language-model": "heldout_bits_per_char", "masked-language-model": "heldout_masked_accuracy",
-             "seq2seq": "heldout_cer", "sequence-vae": "heldout_nll_bound"}
+HEADLINES = {
+    "language-model": "heldout_bits_per_char",
+    "masked-language-model": "heldout_masked_accuracy",
+    "seq2seq": "heldout_cer",
+    "sequence-vae": "heldout_nll_bound",
+}
 
 
-def build_text_model(objective, tokenizer, *, cell="lstm", num_layers=1, hidden_dim=512, embedding_dim=64,
-                     dropout=0.0, sequence_length=128, max_length=64, attention="luong", task="denoise",
-                     latent_dim=32, token_dropout=0.25, free_bits=0.0):
+def build_text_model(
+    objective,
+    tokenizer,
+    *,
+    cell="lstm",
+    num_layers=1,
+    hidden_dim=512,
+    embedding_dim=64,
+    dropout=0.0,
+    sequence_length=128,
+    max_length=64,
+    attention="luong",
+    task="denoise",
+    latent_dim=32,
+    token_dropout=0.25,
+    free_bits=0.0,
+):
     """A fresh objective model around a fresh `RNNBackbone` (bidirectional where it helps)."""
     if objective not in OBJECTIVES:
         raise ValueError(f"`objective` must be one of {OBJECTIVES}, received {objective!r}.")
     backbone = RNNBackbone(
-        tokenizer.vocabulary_size, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
-        embedding_dim=embedding_dim, dropout=dropout,
+        tokenizer.vocabulary_size,
+        cell=cell,
+        num_layers=num_layers,
+        hidden_dim=hidden_dim,
+        embedding_dim=embedding_dim,
+        dropout=dropout,
         bidirectional=objective in ("masked-language-model", "seq2seq"),
     )
     if objective == "language-model":
@@ -88,8 +115,14 @@ def build_text_model(objective, tokenizer, *, cell="lstm", num_layers=1, hidden_
         return MaskedLanguageModel(backbone, tokenizer, sequence_length=sequence_length)
     if objective == "seq2seq":
         return Seq2Seq(backbone, tokenizer, attention=attention, task=task, max_length=max_length)
-    return SequenceVAE(backbone, tokenizer, latent_dim=latent_dim, token_dropout=token_dropout,
-                       free_bits=free_bits, max_length=max_length)
+    return SequenceVAE(
+        backbone,
+        tokenizer,
+        latent_dim=latent_dim,
+        token_dropout=token_dropout,
+        free_bits=free_bits,
+        max_length=max_length,
+    )
 
 
 def pretrain_text_model(
@@ -155,14 +188,27 @@ def pretrain_text_model(
         check_global_batch(batch_size, dist)
         set_determinism(seed, deterministic)
         tok = tokenizer_class(tokenizer).fit(train_text, max_tokens=max_tokens)
-        model = build_text_model(objective, tok, cell=cell, num_layers=num_layers, hidden_dim=hidden_dim,
-                                 embedding_dim=embedding_dim, dropout=dropout,
-                                 sequence_length=sequence_length, **(model_options or {}))
+        model = build_text_model(
+            objective,
+            tok,
+            cell=cell,
+            num_layers=num_layers,
+            hidden_dim=hidden_dim,
+            embedding_dim=embedding_dim,
+            dropout=dropout,
+            sequence_length=sequence_length,
+            **(model_options or {}),
+        )
         logger.info("Recurrent stack: %s.", fused.describe(model.backbone, training=True))
-        steps = int(model.make_dataset(train_text, batch_size=batch_size, shuffle=True, seed=seed).cardinality()) * epochs
+        steps = (
+            int(model.make_dataset(train_text, batch_size=batch_size, shuffle=True, seed=seed).cardinality()) * epochs
+        )
         schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=learning_rate / 10, decay_steps=max(steps - steps // 20, 1),
-            alpha=0.05, warmup_target=learning_rate, warmup_steps=steps // 20,
+            initial_learning_rate=learning_rate / 10,
+            decay_steps=max(steps - steps // 20, 1),
+            alpha=0.05,
+            warmup_target=learning_rate,
+            warmup_steps=steps // 20,
         )
         model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
         run_callbacks = [cb.NonFiniteGuard()]
@@ -176,13 +222,21 @@ def pretrain_text_model(
                     f"{backup} holds an unfinished run: pass resume=True (`--resume`) to continue it, "
                     "or remove it to start again."
                 )
-            run_callbacks += [cb.AtomicBackupAndRestore(backup),
-                              cb.AtomicModelCheckpoint(checkpoint_dir, monitor="loss")]
+            run_callbacks += [
+                cb.AtomicBackupAndRestore(backup),
+                cb.AtomicModelCheckpoint(checkpoint_dir, monitor="loss"),
+            ]
         if logdir is not None:
             run_callbacks.append(keras.callbacks.TensorBoard(log_dir=str(logdir)))
         start = time.time()
-        history = model.fit(train_text, batch_size=batch_size, epochs=epochs, seed=seed,
-                            callbacks=run_callbacks + list(callbacks), verbose=verbose)
+        history = model.fit(
+            train_text,
+            batch_size=batch_size,
+            epochs=epochs,
+            seed=seed,
+            callbacks=run_callbacks + list(callbacks),
+            verbose=verbose,
+        )
         train_seconds = time.time() - start
     if dist.strategy is not None:
         model = local_copy(model)  # evaluate and save on one device, like an undistributed run
@@ -193,19 +247,25 @@ def pretrain_text_model(
         metrics["train_bits_per_token_last_epoch"] = float(history.history["bits_per_token"][-1])
         if heldout_text:
             metrics.update(seq2seq_report(model, heldout_text, eval_lines))
-            meta["baselines"] = {"copy_input_cer": metrics.pop("copy_input_cer"),
-                                 "copy_input_exact_match": metrics.pop("copy_input_exact_match")}
-            meta["evaluation"] = (f"first {eval_lines} held-out lines of at least 10 characters, corrupted "
-                                  "with seed 0, decoded greedily as one right-padded batch; CER = edit "
-                                  "distance / reference length")
+            meta["baselines"] = {
+                "copy_input_cer": metrics.pop("copy_input_cer"),
+                "copy_input_exact_match": metrics.pop("copy_input_exact_match"),
+            }
+            meta["evaluation"] = (
+                f"first {eval_lines} held-out lines of at least 10 characters, corrupted "
+                "with seed 0, decoded greedily as one right-padded batch; CER = edit "
+                "distance / reference length"
+            )
     elif objective == "sequence-vae":
         metrics["train_kl_last_epoch"] = float(history.history["kl"][-1])
         if heldout_text:
             report = vae_report(model, heldout_text, eval_lines)
             meta["samples"] = report.pop("samples")
             metrics.update(report)
-            meta["evaluation"] = (f"first {eval_lines} held-out lines; NLL bound = reconstruction + KL "
-                                  "(nats per line, posterior mean decoding for samples)")
+            meta["evaluation"] = (
+                f"first {eval_lines} held-out lines; NLL bound = reconstruction + KL "
+                "(nats per line, posterior mean decoding for samples)"
+            )
     elif objective == "masked-language-model":
         metrics["train_masked_accuracy_last_epoch"] = float(history.history["masked_accuracy"][-1])
         if heldout_text:
@@ -213,28 +273,37 @@ def pretrain_text_model(
             metrics.update({k: v for k, v in report.items() if not k.startswith("left_context")})
             if "left_context_lm_accuracy" in report:
                 meta["baselines"] = {k: v for k, v in report.items() if k.startswith("left_context")}
-            meta["evaluation"] = ("held-out text cut into windows of sequence_length; BERT corruption "
-                                  "with seed 0; accuracy of the argmax on the selected positions")
+            meta["evaluation"] = (
+                "held-out text cut into windows of sequence_length; BERT corruption "
+                "with seed 0; accuracy of the argmax on the selected positions"
+            )
     else:
         metrics["train_bits_per_char_last_epoch"] = float(history.history["bits_per_token"][-1])
         if heldout_text:
             scored = model.score_text(heldout_text)
-            metrics.update({
-                "heldout_bits_per_char": scored["bits_per_char"],
-                "heldout_perplexity": scored["perplexity"],
-                "heldout_num_chars": scored["num_chars"],
-            })
-            meta["evaluation"] = ("score_text: windows of 256 chars, 64 of burn-in context, each "
-                                  "held-out char scored once")
+            metrics.update(
+                {
+                    "heldout_bits_per_char": scored["bits_per_char"],
+                    "heldout_perplexity": scored["perplexity"],
+                    "heldout_num_chars": scored["num_chars"],
+                }
+            )
+            meta["evaluation"] = (
+                "score_text: windows of 256 chars, 64 of burn-in context, each held-out char scored once"
+            )
     if output is not None and not dist.is_chief:
         logger.info("Worker %d: the chief writes the preset to %s.", dist.task_id, output)
     elif output is not None:
         meta.setdefault("sequence_length", getattr(model, "sequence_length", getattr(model, "max_length", None)))
         meta["training"] = {
-            "epochs": epochs, "steps": steps, "batch_size": batch_size,
-            "sequence_length": meta["sequence_length"], "optimizer": "Adam, global_clipnorm=1.0",
+            "epochs": epochs,
+            "steps": steps,
+            "batch_size": batch_size,
+            "sequence_length": meta["sequence_length"],
+            "optimizer": "Adam, global_clipnorm=1.0",
             "learning_rate": f"warm-up to {learning_rate} over 5% of steps, cosine decay to 5%",
-            "seed": seed, "wall_time_seconds": round(train_seconds, 1),
+            "seed": seed,
+            "wall_time_seconds": round(train_seconds, 1),
             "device": _device_name(),
         }
         if dist.strategy is not None:
@@ -273,9 +342,13 @@ def seq2seq_report(model, text, num_lines=500, seed=0):
     def exact(hyps):
         return sum(np.array_equal(h, o) for h, o in zip(hyps, originals)) / len(originals)
 
-    return {"heldout_cer": cer(predicted), "heldout_exact_match": exact(predicted),
-            "copy_input_cer": cer(corrupted), "copy_input_exact_match": exact(corrupted),
-            "heldout_num_lines": len(lines)}
+    return {
+        "heldout_cer": cer(predicted),
+        "heldout_exact_match": exact(predicted),
+        "copy_input_cer": cer(corrupted),
+        "copy_input_exact_match": exact(corrupted),
+        "heldout_num_lines": len(lines),
+    }
 
 
 def vae_report(model, text, num_lines=500, seed=0):
@@ -288,9 +361,13 @@ def vae_report(model, text, num_lines=500, seed=0):
     a, b = verse[0], verse[min(1, len(verse) - 1)]
     path = model.interpolate(a, b, steps=5)
     samples.append("interpolation:\n" + "\n".join(f"{t:.2f}: {s}" for t, s in zip(np.linspace(0, 1, 5), path)))
-    return {"heldout_reconstruction": result["reconstruction"], "heldout_kl": result["kl"],
-            "heldout_nll_bound": result["reconstruction"] + result["kl"], "heldout_num_lines": len(lines),
-            "samples": samples}
+    return {
+        "heldout_reconstruction": result["reconstruction"],
+        "heldout_kl": result["kl"],
+        "heldout_nll_bound": result["reconstruction"] + result["kl"],
+        "heldout_num_lines": len(lines),
+        "samples": samples,
+    }
 
 
 def masked_accuracy_report(mlm, text, compare_with=None, seed=0, batch_size=64):
@@ -318,8 +395,11 @@ def masked_accuracy_report(mlm, text, compare_with=None, seed=0, batch_size=64):
             lm_correct = np.asarray(lm.predict_on_batch(original[:, :-1])).argmax(-1) == original[:, 1:]
             hits_lm += int(lm_correct[selected[:, 1:]].sum())
             mask_hits_lm += int(lm_correct[masked[:, 1:]].sum())
-    report = {"heldout_masked_accuracy": hits_mlm / total, "heldout_num_masked": total,
-              "heldout_mask_token_accuracy": mask_hits_mlm / mask_total}
+    report = {
+        "heldout_masked_accuracy": hits_mlm / total,
+        "heldout_num_masked": total,
+        "heldout_mask_token_accuracy": mask_hits_mlm / mask_total,
+    }
     if lm is not None:
         report["left_context_lm_accuracy"] = hits_lm / total
         report["left_context_lm_mask_token_accuracy"] = mask_hits_lm / mask_total

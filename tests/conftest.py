@@ -35,12 +35,13 @@ def char_tokenizer(shakespeare_train):
     return CharTokenizer.fit(shakespeare_train)
 
 
-
 def make_tiny_lm(text, hidden_dim=16):
     from rs3l_keras import CharTokenizer, LanguageModel, RNNBackbone
 
     tok = CharTokenizer.fit(text)
-    lm = LanguageModel(RNNBackbone(tok.vocabulary_size, hidden_dim=hidden_dim, embedding_dim=8), tok, sequence_length=32)
+    lm = LanguageModel(
+        RNNBackbone(tok.vocabulary_size, hidden_dim=hidden_dim, embedding_dim=8), tok, sequence_length=32
+    )
     lm.compile()
     lm.fit(text, epochs=1, batch_size=8, steps_per_epoch=3, verbose=0)
     return lm
@@ -51,6 +52,10 @@ def tiny_preset(tmp_path, shakespeare_test):
     from rs3l_keras import save_pretrained
 
     lm = make_tiny_lm(shakespeare_test[:20_000])
-    path = save_pretrained(lm, tmp_path / "tiny-lm", metrics={"heldout_bits_per_char": np.float32(5.5)},
-                           metadata={"description": "test preset", "recipe": "pytest"})
+    path = save_pretrained(
+        lm,
+        tmp_path / "tiny-lm",
+        metrics={"heldout_bits_per_char": np.float32(5.5)},
+        metadata={"description": "test preset", "recipe": "pytest"},
+    )
     return lm, path

@@ -1,7 +1,7 @@
 """Shared checks every objective must pass (as KerasHub's `run_task_test`)."""
 
-import numpy as np
 import keras
+import numpy as np
 
 
 def run_config_round_trip(model):
@@ -25,8 +25,9 @@ def run_saving_round_trip(model, inputs, tmp_path):
         before, after = {"output": before}, {"output": after}
     assert before.keys() == after.keys()
     for key in before:
-        np.testing.assert_array_equal(keras.ops.convert_to_numpy(before[key]),
-                                      keras.ops.convert_to_numpy(after[key]), err_msg=key)
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(before[key]), keras.ops.convert_to_numpy(after[key]), err_msg=key
+        )
     return loaded
 
 
@@ -34,15 +35,22 @@ def run_learns(model, data, steps=40, batch_size=32, min_drop=1.0, **fit_kwargs)
     """Training on real data lowers the loss clearly: the mean of the last 5 batch losses
     is at least `min_drop` below the first batch's."""
     losses = []
-    callback = keras.callbacks.LambdaCallback(
-        on_train_batch_end=lambda batch, logs: losses.append(float(logs["loss"]))
-    )
+    callback = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: losses.append(float(logs["loss"])))
     extra = list(fit_kwargs.pop("callbacks", []))
-    model.fit(data, epochs=1, steps_per_epoch=steps, batch_size=batch_size, verbose=0,
-              callbacks=[callback, *extra], **fit_kwargs)
+    model.fit(
+        data,
+        epochs=1,
+        steps_per_epoch=steps,
+        batch_size=batch_size,
+        verbose=0,
+        callbacks=[callback, *extra],
+        **fit_kwargs,
+    )
     # Keras reports the running mean; recover per-batch losses from it.
     running = np.array(losses)
-    per_batch = running * np.arange(1, len(running) + 1) - np.concatenate([[0], running[:-1] * np.arange(1, len(running))])
+    per_batch = running * np.arange(1, len(running) + 1) - np.concatenate(
+        [[0], running[:-1] * np.arange(1, len(running))]
+    )
     first, last = per_batch[0], per_batch[-5:].mean()
     assert last < first - min_drop, f"loss did not fall clearly: first {first:.3f}, last-5 mean {last:.3f}"
     return first, last

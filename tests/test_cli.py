@@ -30,7 +30,9 @@ def test_list_and_info(capsys):
 
 def test_generate_and_evaluate_json(capsys, tiny_preset, tmp_path, shakespeare_test):
     _, path = tiny_preset
-    code, out, _ = run(capsys, "generate", str(path), "--prompt", "ROMEO.", "--max-length", "40", "--seed", "0", "--top-k", "5")
+    code, out, _ = run(
+        capsys, "generate", str(path), "--prompt", "ROMEO.", "--max-length", "40", "--seed", "0", "--top-k", "5"
+    )
     assert code == 0 and out.startswith("ROMEO.") and len(out.rstrip("\n")) >= 40
     text = tmp_path / "heldout.txt"
     text.write_text(shakespeare_test[:4000])
@@ -46,10 +48,28 @@ def test_pretrain_writes_a_loadable_preset(capsys, tmp_path, shakespeare_train, 
     train.write_text(shakespeare_train[:30_000])
     heldout.write_text(shakespeare_test[:3_000])
     out_dir = tmp_path / "my-preset"
-    code, out, err = run(capsys, "pretrain", "--text", str(train), "--validation-text", str(heldout),
-                         "--hidden-dim", "16", "--embedding-dim", "8", "--sequence-length", "32",
-                         "--batch-size", "32", "--epochs", "2", "--output", str(out_dir),
-                         "--plot", str(tmp_path / "figures"))
+    code, out, err = run(
+        capsys,
+        "pretrain",
+        "--text",
+        str(train),
+        "--validation-text",
+        str(heldout),
+        "--hidden-dim",
+        "16",
+        "--embedding-dim",
+        "8",
+        "--sequence-length",
+        "32",
+        "--batch-size",
+        "32",
+        "--epochs",
+        "2",
+        "--output",
+        str(out_dir),
+        "--plot",
+        str(tmp_path / "figures"),
+    )
     assert code == 0 and "metadata.json sha256" in out
     # where the checkpoints are, the exact command that resumes, the training curves
     ckpt = tmp_path / "my-preset.ckpt"
@@ -72,9 +92,15 @@ def test_pretrain_writes_a_loadable_preset(capsys, tmp_path, shakespeare_train, 
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["generate", "lstm-lm-small", "--prompt", "x", "--temperature", "0"], "expected a finite number > 0, received 0"),
+        (
+            ["generate", "lstm-lm-small", "--prompt", "x", "--temperature", "0"],
+            "expected a finite number > 0, received 0",
+        ),
         (["generate", "lstm-lm-small", "--prompt", "x", "--top-k", "-3"], "expected a positive integer, received -3"),
-        (["generate", "lstm-lm-small", "--prompt", "x", "--max-length", "ten"], "expected a positive integer, received 'ten'"),
+        (
+            ["generate", "lstm-lm-small", "--prompt", "x", "--max-length", "ten"],
+            "expected a positive integer, received 'ten'",
+        ),
         (["evaluate", "lstm-lm-small", "--text", "/no/such/file.txt"], "no such file"),
         (["pretrain", "--output", "x", "--dropout", "1.5"], r"expected a number in \[0, 1\), received 1.5"),
     ],
@@ -107,11 +133,34 @@ def test_pretrain_masked_lm_compares_with_a_language_model(capsys, tmp_path, sha
     train, heldout = tmp_path / "train.txt", tmp_path / "heldout.txt"
     train.write_text(shakespeare_train[:30_000])
     heldout.write_text(shakespeare_test[:4_000])
-    common = ["--text", str(train), "--validation-text", str(heldout), "--hidden-dim", "16",
-              "--embedding-dim", "8", "--sequence-length", "32", "--batch-size", "32", "--epochs", "1"]
+    common = [
+        "--text",
+        str(train),
+        "--validation-text",
+        str(heldout),
+        "--hidden-dim",
+        "16",
+        "--embedding-dim",
+        "8",
+        "--sequence-length",
+        "32",
+        "--batch-size",
+        "32",
+        "--epochs",
+        "1",
+    ]
     assert run(capsys, "pretrain", *common, "--output", str(tmp_path / "lm"))[0] == 0
-    code, out, err = run(capsys, "pretrain", "--objective", "masked-language-model", *common,
-                         "--compare-with", str(tmp_path / "lm"), "--output", str(tmp_path / "mlm"))
+    code, out, err = run(
+        capsys,
+        "pretrain",
+        "--objective",
+        "masked-language-model",
+        *common,
+        "--compare-with",
+        str(tmp_path / "lm"),
+        "--output",
+        str(tmp_path / "mlm"),
+    )
     assert code == 0, err
     meta = rs3l.preset_metadata(tmp_path / "mlm")
     assert meta["objective"] == "MaskedLanguageModel" and meta["backbone"]["bidirectional"]
@@ -120,20 +169,42 @@ def test_pretrain_masked_lm_compares_with_a_language_model(capsys, tmp_path, sha
     assert meta["headline_metric"] == "heldout_masked_accuracy"
 
 
-@pytest.mark.parametrize("objective, extra, headline", [
-    ("seq2seq", ["--attention", "bahdanau", "--eval-lines", "20"], "heldout_cer"),
-    ("sequence-vae", ["--latent-dim", "4", "--free-bits", "0.2", "--eval-lines", "50"], "heldout_nll_bound"),
-])
+@pytest.mark.parametrize(
+    "objective, extra, headline",
+    [
+        ("seq2seq", ["--attention", "bahdanau", "--eval-lines", "20"], "heldout_cer"),
+        ("sequence-vae", ["--latent-dim", "4", "--free-bits", "0.2", "--eval-lines", "50"], "heldout_nll_bound"),
+    ],
+)
 def test_pretrain_line_objectives(capsys, tmp_path, shakespeare_train, shakespeare_test, objective, extra, headline):
     import rs3l_keras as rs3l
 
     train, heldout = tmp_path / "train.txt", tmp_path / "heldout.txt"
     train.write_text(shakespeare_train[:8_000])
     heldout.write_text(shakespeare_test[:3_000])
-    code, out, err = run(capsys, "pretrain", "--objective", objective, "--text", str(train),
-                         "--validation-text", str(heldout), "--hidden-dim", "16", "--embedding-dim", "8",
-                         "--max-length", "40", "--batch-size", "32", "--epochs", "1", *extra,
-                         "--output", str(tmp_path / "preset"))
+    code, out, err = run(
+        capsys,
+        "pretrain",
+        "--objective",
+        objective,
+        "--text",
+        str(train),
+        "--validation-text",
+        str(heldout),
+        "--hidden-dim",
+        "16",
+        "--embedding-dim",
+        "8",
+        "--max-length",
+        "40",
+        "--batch-size",
+        "32",
+        "--epochs",
+        "1",
+        *extra,
+        "--output",
+        str(tmp_path / "preset"),
+    )
     assert code == 0, err
     meta = rs3l.preset_metadata(tmp_path / "preset")
     assert meta["headline_metric"] == headline and headline in meta["metrics"]
@@ -144,12 +215,15 @@ def test_pretrain_line_objectives(capsys, tmp_path, shakespeare_train, shakespea
     assert type(rs3l.load_pretrained(tmp_path / "preset")).__name__ in ("Seq2Seq", "SequenceVAE")
 
 
-@pytest.mark.parametrize("preset, files", [
-    ("lstm-forecaster-elecdemand", ["forecast.png"]),
-    ("lstm-autoencoder-ucr135", ["anomaly_scores.png", "anomaly_scores_zoom.png", "reconstructions.png"]),
-    ("gru-cpc-ucr", ["embeddings_pca_ItalyPowerDemand.png"]),
-    ("gru-gan-sines", ["samples_vs_real.png"]),
-])
+@pytest.mark.parametrize(
+    "preset, files",
+    [
+        ("lstm-forecaster-elecdemand", ["forecast.png"]),
+        ("lstm-autoencoder-ucr135", ["anomaly_scores.png", "anomaly_scores_zoom.png", "reconstructions.png"]),
+        ("gru-cpc-ucr", ["embeddings_pca_ItalyPowerDemand.png"]),
+        ("gru-gan-sines", ["samples_vs_real.png"]),
+    ],
+)
 def test_plot_draws_a_time_series_preset_on_its_data(capsys, tmp_path, preset, files):
     code, out, err = run(capsys, "plot", preset, "--plot", str(tmp_path / "figures"))
     assert code == 0, err
@@ -170,11 +244,14 @@ def test_pretrain_logdir_without_tensorboard_is_a_clear_error(capsys, tmp_path, 
     import importlib.util
 
     find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else find_spec(name, *a)
+    )
     text = tmp_path / "train.txt"
     text.write_text("To be, or not to be, that is the question.\n" * 50)
-    code, _, err = run(capsys, "pretrain", "--text", str(text), "--output", str(tmp_path / "p"),
-                       "--logdir", str(tmp_path / "tb"))
+    code, _, err = run(
+        capsys, "pretrain", "--text", str(text), "--output", str(tmp_path / "p"), "--logdir", str(tmp_path / "tb")
+    )
     assert code == 2 and "the tensorboard package is not installed: `pip install tensorboard`" in err
     assert not (tmp_path / "p").exists()
 
@@ -186,11 +263,21 @@ def test_pretrain_on_a_tfds_dataset_offline_is_a_clear_error(capsys, tmp_path, m
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known (network blocked by the test)")
 
     monkeypatch.setattr(socket, "getaddrinfo", no_network)  # offline, whatever machine runs the test
-    code, out, err = run(capsys, "pretrain", "--data", "tfds:tiny_shakespeare", "--tfds-data-dir", str(tmp_path / "tfds"),
-                         "--output", str(tmp_path / "p"))
+    code, out, err = run(
+        capsys,
+        "pretrain",
+        "--data",
+        "tfds:tiny_shakespeare",
+        "--tfds-data-dir",
+        str(tmp_path / "tfds"),
+        "--output",
+        str(tmp_path / "p"),
+    )
     assert code == 2 and "Traceback" not in err
-    assert ("rs3l pretrain: error: could not download TFDS dataset 'tiny_shakespeare' (offline?); use --data "
-            "shakespeare (offline) or --text FILE. Cause: HTTPSConnectionPool(host='raw.githubusercontent.com'") in err
+    assert (
+        "rs3l pretrain: error: could not download TFDS dataset 'tiny_shakespeare' (offline?); use --data "
+        "shakespeare (offline) or --text FILE. Cause: HTTPSConnectionPool(host='raw.githubusercontent.com'"
+    ) in err
     assert not (tmp_path / "p").exists() and not (tmp_path / "p.ckpt").exists()
     assert not (tmp_path / "tfds").exists()  # the half-downloaded dataset is removed
     with pytest.raises(SystemExit) as info:
@@ -206,9 +293,28 @@ def test_pretrain_on_a_tfds_dataset_through_the_download_path(capsys, tmp_path):
     from rs3l_keras import pretrain
     from rs3l_keras.data import shakespeare
 
-    code, out, err = run(capsys, "pretrain", "--data", "tfds:rs3l_shakespeare", "--tfds-data-dir", str(tmp_path / "tfds"),
-                         "--tfds-text-key", "play", "--hidden-dim", "8", "--embedding-dim", "4", "--sequence-length", "8",
-                         "--batch-size", "4", "--epochs", "1", "--output", str(tmp_path / "p"))
+    code, out, err = run(
+        capsys,
+        "pretrain",
+        "--data",
+        "tfds:rs3l_shakespeare",
+        "--tfds-data-dir",
+        str(tmp_path / "tfds"),
+        "--tfds-text-key",
+        "play",
+        "--hidden-dim",
+        "8",
+        "--embedding-dim",
+        "4",
+        "--sequence-length",
+        "8",
+        "--batch-size",
+        "4",
+        "--epochs",
+        "1",
+        "--output",
+        str(tmp_path / "p"),
+    )
     assert code == 0, err
     assert (tmp_path / "tfds" / "rs3l_shakespeare" / "1.0.0" / "dataset_info.json").is_file()
     meta = rs3l.preset_metadata(tmp_path / "p")

@@ -20,8 +20,17 @@ from rs3l_keras import cli, distribute
 from rs3l_keras.pretrain import pretrain_text_model
 
 CHARS = 12_000  # 374 windows of 32 chars: 12 global batches a epoch, the last of 22 (splits in 2)
-RUN = dict(objective="language-model", hidden_dim=32, embedding_dim=8, sequence_length=32, batch_size=32,
-           epochs=3, learning_rate=1e-2, seed=0, verbose=0)
+RUN = dict(
+    objective="language-model",
+    hidden_dim=32,
+    embedding_dim=8,
+    sequence_length=32,
+    batch_size=32,
+    epochs=3,
+    learning_rate=1e-2,
+    seed=0,
+    verbose=0,
+)
 TIMEOUT = 300
 
 # Runs pretrain_text_model with `distribute`, reporting per-epoch losses, the replica count
@@ -71,8 +80,9 @@ def _env(**extra):
 
 
 def _run(path, *args, **env):
-    done = subprocess.run([sys.executable, str(path), *args], env=_env(**env), capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    done = subprocess.run(
+        [sys.executable, str(path), *args], env=_env(**env), capture_output=True, text=True, timeout=TIMEOUT
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -92,9 +102,14 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 
 
 def test_mirrored_over_two_cpu_devices_matches_one_device(tmp_path):
-    path = _script(tmp_path, "mirrored.py", """
+    path = _script(
+        tmp_path,
+        "mirrored.py",
+        """
         print(json.dumps({"single": run(None), "mirrored": run("mirrored")}))
-    """, prelude=TWO_CPUS)
+    """,
+        prelude=TWO_CPUS,
+    )
     result = _run(path)
     single, mirrored = result["single"], result["mirrored"]
     assert single["replicas"] == 1 and mirrored["replicas"] == 2
@@ -110,26 +125,43 @@ def _free_port():
 
 def test_multiworker_on_two_processes_matches_one_worker(tmp_path, monkeypatch):
     shared = tmp_path / "shared"
-    path = _script(tmp_path, "worker.py", """
+    path = _script(
+        tmp_path,
+        "worker.py",
+        """
         out = sys.argv[1]
         print(json.dumps(run("multiworker", output=out + "/preset", checkpoint_dir=out + "/ckpt")))
-    """)
+    """,
+    )
     workers = [f"127.0.0.1:{_free_port()}" for _ in range(2)]
     scratch = tmp_path / "tmp"  # where non-chief workers put their throw-away checkpoints
     scratch.mkdir()
     # The single-worker reference trains in a third process (TensorFlow, like the workers).
-    reference = _script(tmp_path, "single.py", """
+    reference = _script(
+        tmp_path,
+        "single.py",
+        """
         print(json.dumps(run(None)))
-    """)
+    """,
+    )
     procs = []
     try:
-        procs.append(subprocess.Popen([sys.executable, str(reference)], stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True, env=_env()))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(reference)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+            )
+        )
         for index in range(2):
             config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-            procs.append(subprocess.Popen(
-                [sys.executable, str(path), str(shared)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, env=_env(TF_CONFIG=json.dumps(config), TMPDIR=str(scratch))))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, str(path), str(shared)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    env=_env(TF_CONFIG=json.dumps(config), TMPDIR=str(scratch)),
+                )
+            )
         results = []
         for proc in procs:
             out, err = proc.communicate(timeout=TIMEOUT)
@@ -200,16 +232,40 @@ def test_cli_pretrain_mirrored_end_to_end(tmp_path):
     held = tmp_path / "held.txt"
     held.write_text(shakespeare.load_text("test")[:3000], encoding="utf-8")
     path = tmp_path / "cli.py"
-    path.write_text(TWO_CPUS + textwrap.dedent("""
+    path.write_text(
+        TWO_CPUS
+        + textwrap.dedent("""
         import sys
         from rs3l_keras.cli import main
         sys.exit(main(sys.argv[1:]))
-    """))
-    argv = ["pretrain", "--text", str(corpus), "--validation-text", str(held), "--hidden-dim", "32",
-            "--embedding-dim", "8", "--sequence-length", "32", "--batch-size", "32", "--epochs", "2",
-            "--learning-rate", "0.01", "--output", str(tmp_path / "preset"), "--distribute", "mirrored"]
-    done = subprocess.run([sys.executable, str(path), *argv], env=_env(), capture_output=True, text=True,
-                          timeout=TIMEOUT)
+    """)
+    )
+    argv = [
+        "pretrain",
+        "--text",
+        str(corpus),
+        "--validation-text",
+        str(held),
+        "--hidden-dim",
+        "32",
+        "--embedding-dim",
+        "8",
+        "--sequence-length",
+        "32",
+        "--batch-size",
+        "32",
+        "--epochs",
+        "2",
+        "--learning-rate",
+        "0.01",
+        "--output",
+        str(tmp_path / "preset"),
+        "--distribute",
+        "mirrored",
+    ]
+    done = subprocess.run(
+        [sys.executable, str(path), *argv], env=_env(), capture_output=True, text=True, timeout=TIMEOUT
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     assert "Preset written to" in done.stdout
     meta = json.loads((tmp_path / "preset" / "metadata.json").read_text())
@@ -220,7 +276,8 @@ def test_cli_pretrain_mirrored_end_to_end(tmp_path):
 
     loaded = load_pretrained(str(tmp_path / "preset"))
     assert loaded.score_text(held.read_text())["bits_per_char"] == pytest.approx(
-        meta["metrics"]["heldout_bits_per_char"], rel=1e-5)
+        meta["metrics"]["heldout_bits_per_char"], rel=1e-5
+    )
 
 
 def test_backend_mismatch_and_unknown_strategy_are_clear_errors(capsys, tmp_path):
@@ -242,12 +299,15 @@ def test_backend_mismatch_and_unknown_strategy_are_clear_errors(capsys, tmp_path
     assert "invalid choice: 'horovod'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("config, chief", [
-    ({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 0}}, True),
-    ({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 1}}, False),
-    ({"cluster": {"chief": ["c:1"], "worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}, False),
-    ({"cluster": {"chief": ["c:1"], "worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}, True),
-])
+@pytest.mark.parametrize(
+    "config, chief",
+    [
+        ({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 0}}, True),
+        ({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 1}}, False),
+        ({"cluster": {"chief": ["c:1"], "worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}, False),
+        ({"cluster": {"chief": ["c:1"], "worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}, True),
+    ],
+)
 def test_the_chief_follows_the_tensorflow_convention(monkeypatch, config, chief):
     monkeypatch.setenv("TF_CONFIG", json.dumps(config))
     assert distribute.process_is_chief("multiworker") is chief
@@ -260,7 +320,9 @@ def test_no_distribution_is_a_single_replica():
     with distribute.distribution_context(None) as dist:
         assert dist.num_replicas == 1 and dist.is_chief and dist.strategy is None
     # on the other backends "multiworker" is refused before its arguments are read
-    expected = "`devices` is only used by" if keras.backend.backend() == "tensorflow" else "runs on the tensorflow backend"
+    expected = (
+        "`devices` is only used by" if keras.backend.backend() == "tensorflow" else "runs on the tensorflow backend"
+    )
     with pytest.raises(ValueError, match=expected):
         with distribute.distribution_context("multiworker", devices=["/cpu:0"]):
             pass

@@ -43,8 +43,13 @@ def test_notebook_runs(path, kernel_path, tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_PATH", kernel_path)
     nb = nbformat.read(path, as_version=4)
     env = {**os.environ, "RS3L_NOTEBOOK_SMALL": "1", "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    client = NotebookClient(nb, kernel_name=KERNEL, timeout=CELL_TIMEOUT, allow_errors=False,
-                            resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL,
+        timeout=CELL_TIMEOUT,
+        allow_errors=False,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
     start = time.perf_counter()
     client.execute(env=env)
     seconds = time.perf_counter() - start

@@ -35,8 +35,13 @@ def airline_run():
     four years before the forecast origin), and its 12-month forecast."""
     keras.utils.set_random_seed(0)
     y = series.load_airline()
-    model = rs3l.Forecaster(rs3l.RNNBackbone(input_dim=1, hidden_dim=8), horizon=12, context_length=24, season=12,
-                            instance_normalization="location")
+    model = rs3l.Forecaster(
+        rs3l.RNNBackbone(input_dim=1, hidden_dim=8),
+        horizon=12,
+        context_length=24,
+        season=12,
+        instance_normalization="location",
+    )
     model.compile()
     history = model.fit(y[:-12], validation_data=y[-60:-12], epochs=4, batch_size=16, verbose=0)
     return y[:, 0], history, model.forecast(y[:-12], interval=0.9)
@@ -62,8 +67,16 @@ def test_training_curves_from_a_real_fit(tmp_path, airline_run):
 
 def test_forecast_continues_the_time_axis(tmp_path, airline_run):
     y, _, out = airline_run
-    figure = plot.forecast(y[-48:-12], out["mean"], truth=y[-12:], lower=out["lower"], upper=out["upper"],
-                           start=len(y) - 48, path=tmp_path / "forecast.png", title="airline, 12 months ahead")
+    figure = plot.forecast(
+        y[-48:-12],
+        out["mean"],
+        truth=y[-12:],
+        lower=out["lower"],
+        upper=out["upper"],
+        start=len(y) - 48,
+        path=tmp_path / "forecast.png",
+        title="airline, 12 months ahead",
+    )
     check_png(tmp_path / "forecast.png", figure)
     lines = {line.get_label(): line for line in figure.axes[0].get_lines()}
     np.testing.assert_array_equal(lines["history"].get_xdata(), np.arange(len(y) - 48, len(y) - 12))
@@ -82,8 +95,9 @@ def test_anomaly_scores_and_reconstructions_of_the_ucr135_preset(tmp_path):
     full, labels = series.load_kdd_tsad_135("test")
     scores = model.anomaly_scores(full)
     threshold = float(model.threshold.numpy())
-    figure = plot.anomaly_scores(full, scores, threshold=threshold, anomalies=labels.astype(bool),
-                                 path=tmp_path / "scores.png", title="UCR 135")
+    figure = plot.anomaly_scores(
+        full, scores, threshold=threshold, anomalies=labels.astype(bool), path=tmp_path / "scores.png", title="UCR 135"
+    )
     check_png(tmp_path / "scores.png", figure)
     anomalous = np.flatnonzero(labels)
     first, last = int(anomalous[0]), int(anomalous[-1]) + 1
@@ -93,12 +107,13 @@ def test_anomaly_scores_and_reconstructions_of_the_ucr135_preset(tmp_path):
     # a zoom: ranges index into the slice, `start` keeps the original step numbers on the axis
     lo, hi = first - 200, last + 200
     unscored = np.where(np.arange(hi - lo) < 16, np.nan, scores[lo:hi])  # NaN where not scored
-    zoom = plot.anomaly_scores(full[lo:hi], unscored, threshold=threshold, anomalies=[(first - lo, last - lo)],
-                               start=lo)
+    zoom = plot.anomaly_scores(
+        full[lo:hi], unscored, threshold=threshold, anomalies=[(first - lo, last - lo)], start=lo
+    )
     assert zoom.axes[0].get_lines()[0].get_xdata()[0] == lo
     check_png(plot.save(zoom, tmp_path / "zoom.png"), zoom)
     # reconstructions of windows around the anomaly and of normal windows
-    windows = np.stack([full[s:s + 32] for s in (first - 16, 0, 500, 1000)])
+    windows = np.stack([full[s : s + 32] for s in (first - 16, 0, 500, 1000)])
     rec = model.reconstruct(windows)
     figure = plot.reconstructions(windows, rec, n=4, path=tmp_path / "rec.png")
     check_png(tmp_path / "rec.png", figure)
@@ -165,43 +180,87 @@ def test_plotting_leaves_pyplot_alone():
     assert matplotlib.get_backend() == backend and plt.get_fignums() == figures
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: plot.anomaly_scores(np.zeros(100), np.zeros(90)), ValueError,
-     "`scores` has length 90 but `series` has length 100"),
-    (lambda: plot.anomaly_scores(np.zeros(10), np.zeros(10), anomalies=[(5, 12)]), ValueError,
-     r"`anomalies[0]` = (5, 12) is outside the series: expected 0 <= start < end <= 10"),
-    (lambda: plot.anomaly_scores(np.zeros(10), np.zeros(10), anomalies=np.zeros(9, bool)), ValueError,
-     "`anomalies` mask has length 9 but `series` has length 10"),
-    (lambda: plot.anomaly_scores(np.zeros(10), np.zeros(10), threshold=float("nan")), ValueError,
-     "`threshold` must be a finite float or None, received nan"),
-    (lambda: plot.forecast(np.zeros(10), np.zeros(4), truth=np.zeros(5)), ValueError,
-     "`truth` has length 5 but `prediction` has length 4"),
-    (lambda: plot.forecast(np.zeros(10), np.zeros(4), lower=np.zeros(4)), ValueError,
-     "`lower` and `upper` must be given together"),
-    (lambda: plot.forecast(np.zeros(10), np.zeros((4, 2))), ValueError,
-     "`prediction` must have shape (t,) or (t, 1), received shape (4, 2)"),
-    (lambda: plot.forecast(np.zeros(10), [1.0, float("inf")]), ValueError, "`prediction` has inf at index 1"),
-    (lambda: plot.training_curves({"loss": [1.0, 0.5], "val_loss": [1.0]}), ValueError,
-     "`history['val_loss']` has 1 epochs but other metrics have 2"),
-    (lambda: plot.training_curves({"loss": [1.0]}, metrics=["accuracy"]), ValueError,
-     "`metrics` ['accuracy'] names no logged metric"),
-    (lambda: plot.training_curves("loss"), TypeError, "`history` must be a keras History"),
-    (lambda: plot.embeddings_pca(np.zeros((1, 4))), ValueError, "received shape (1, 4)"),
-    (lambda: plot.embeddings_pca(np.ones((5, 3)), labels=[0, 1]), ValueError,
-     "`labels` must hold one label per embedding (5)"),
-    (lambda: plot.reconstructions(np.zeros((3, 20)), np.zeros((3, 21))), ValueError,
-     "`reconstructed[0]` has shape (21, 1) but `series[0]` has shape (20, 1)"),
-    (lambda: plot.reconstructions(np.zeros((3, 20)), np.zeros((3, 20)), n=0), ValueError,
-     "`n` must be a positive int, received 0"),
-    (lambda: plot.samples_vs_real(np.zeros((3, 20, 2)), np.zeros((3, 20, 2)), channel=2), ValueError,
-     "`channel` must be an int in [0, 2), received 2"),
-    (lambda: plot.samples_vs_real(np.zeros((3, 20, 2)), np.zeros((3, 20, 3))), ValueError,
-     "one channel count, received [2, 3]"),
-    (lambda: plot.label_efficiency({"runs": []}), ValueError, "non-empty 'runs' list"),
-    (lambda: plot.save(plot.forecast([1.0], [2.0]), "figure.jpg"), ValueError,
-     "`path` must name a .png file"),
-    (lambda: plot.save("not a figure", "f.png"), TypeError, "`figure` must be a matplotlib Figure, received str"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: plot.anomaly_scores(np.zeros(100), np.zeros(90)),
+            ValueError,
+            "`scores` has length 90 but `series` has length 100",
+        ),
+        (
+            lambda: plot.anomaly_scores(np.zeros(10), np.zeros(10), anomalies=[(5, 12)]),
+            ValueError,
+            r"`anomalies[0]` = (5, 12) is outside the series: expected 0 <= start < end <= 10",
+        ),
+        (
+            lambda: plot.anomaly_scores(np.zeros(10), np.zeros(10), anomalies=np.zeros(9, bool)),
+            ValueError,
+            "`anomalies` mask has length 9 but `series` has length 10",
+        ),
+        (
+            lambda: plot.anomaly_scores(np.zeros(10), np.zeros(10), threshold=float("nan")),
+            ValueError,
+            "`threshold` must be a finite float or None, received nan",
+        ),
+        (
+            lambda: plot.forecast(np.zeros(10), np.zeros(4), truth=np.zeros(5)),
+            ValueError,
+            "`truth` has length 5 but `prediction` has length 4",
+        ),
+        (
+            lambda: plot.forecast(np.zeros(10), np.zeros(4), lower=np.zeros(4)),
+            ValueError,
+            "`lower` and `upper` must be given together",
+        ),
+        (
+            lambda: plot.forecast(np.zeros(10), np.zeros((4, 2))),
+            ValueError,
+            "`prediction` must have shape (t,) or (t, 1), received shape (4, 2)",
+        ),
+        (lambda: plot.forecast(np.zeros(10), [1.0, float("inf")]), ValueError, "`prediction` has inf at index 1"),
+        (
+            lambda: plot.training_curves({"loss": [1.0, 0.5], "val_loss": [1.0]}),
+            ValueError,
+            "`history['val_loss']` has 1 epochs but other metrics have 2",
+        ),
+        (
+            lambda: plot.training_curves({"loss": [1.0]}, metrics=["accuracy"]),
+            ValueError,
+            "`metrics` ['accuracy'] names no logged metric",
+        ),
+        (lambda: plot.training_curves("loss"), TypeError, "`history` must be a keras History"),
+        (lambda: plot.embeddings_pca(np.zeros((1, 4))), ValueError, "received shape (1, 4)"),
+        (
+            lambda: plot.embeddings_pca(np.ones((5, 3)), labels=[0, 1]),
+            ValueError,
+            "`labels` must hold one label per embedding (5)",
+        ),
+        (
+            lambda: plot.reconstructions(np.zeros((3, 20)), np.zeros((3, 21))),
+            ValueError,
+            "`reconstructed[0]` has shape (21, 1) but `series[0]` has shape (20, 1)",
+        ),
+        (
+            lambda: plot.reconstructions(np.zeros((3, 20)), np.zeros((3, 20)), n=0),
+            ValueError,
+            "`n` must be a positive int, received 0",
+        ),
+        (
+            lambda: plot.samples_vs_real(np.zeros((3, 20, 2)), np.zeros((3, 20, 2)), channel=2),
+            ValueError,
+            "`channel` must be an int in [0, 2), received 2",
+        ),
+        (
+            lambda: plot.samples_vs_real(np.zeros((3, 20, 2)), np.zeros((3, 20, 3))),
+            ValueError,
+            "one channel count, received [2, 3]",
+        ),
+        (lambda: plot.label_efficiency({"runs": []}), ValueError, "non-empty 'runs' list"),
+        (lambda: plot.save(plot.forecast([1.0], [2.0]), "figure.jpg"), ValueError, "`path` must name a .png file"),
+        (lambda: plot.save("not a figure", "f.png"), TypeError, "`figure` must be a matplotlib Figure, received str"),
+    ],
+)
 def test_bad_input_is_refused_with_a_clear_message(call, error, message):
     with pytest.raises(error) as info:
         call()

@@ -94,8 +94,9 @@ def pack_lstm_weights(cells):
     linear, biases = [], []
     with AutocastScope(None):  # the float32 values, not a mixed policy's bfloat16 casts
         for cell in cells:
-            kernel, recurrent, bias = (jnp.asarray(v.value, "float32")
-                                       for v in (cell.kernel, cell.recurrent_kernel, cell.bias))
+            kernel, recurrent, bias = (
+                jnp.asarray(v.value, "float32") for v in (cell.kernel, cell.recurrent_kernel, cell.bias)
+            )
             linear += [kernel.T.ravel(), recurrent.T.ravel()]
             biases += [bias, jnp.zeros_like(bias)]
     return jnp.concatenate(linear + biases)
@@ -116,8 +117,15 @@ def fused_lstm(inputs, cells, lstm_fn=None):
     hidden = cells[0].units
     zeros = jnp.zeros((len(cells), batch, hidden), "float32")
     outputs, _, _ = lstm_fn(
-        x, zeros, zeros, pack_lstm_weights(cells), jnp.full((batch,), time, "int32"),
-        input_size=x.shape[-1], hidden_size=hidden, num_layers=len(cells), dropout=0.0,
+        x,
+        zeros,
+        zeros,
+        pack_lstm_weights(cells),
+        jnp.full((batch,), time, "int32"),
+        input_size=x.shape[-1],
+        hidden_size=hidden,
+        num_layers=len(cells),
+        dropout=0.0,
         bidirectional=False,
     )
     return outputs
@@ -134,6 +142,7 @@ def torch_rnn_params(cell, kind):
     kernel, recurrent = cell.kernel.value, cell.recurrent_kernel.value
     bias = cell.bias.value
     if kind == "gru":  # Keras z, r, h → PyTorch r, z, n; bias rows: input, recurrent
+
         def reorder(w):
             z, r, h = torch.chunk(w, 3, dim=-1)
             return torch.cat([r, z, h], dim=-1)
@@ -208,9 +217,15 @@ class _TorchKernelLayer:
     the class names stay Keras' (saved weights are laid out by class name)."""
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        if (os.environ.get("RS3L_FUSED_RNN", "1") != "0" and keras.backend.backend() == "torch"
-                and mask is None and not self.go_backwards and not self.cell.dropout
-                and not self.cell.recurrent_dropout and getattr(self.cell, "reset_after", True)):
+        if (
+            os.environ.get("RS3L_FUSED_RNN", "1") != "0"
+            and keras.backend.backend() == "torch"
+            and mask is None
+            and not self.go_backwards
+            and not self.cell.dropout
+            and not self.cell.recurrent_dropout
+            and getattr(self.cell, "reset_after", True)
+        ):
             return torch_fused_layer(self, sequences, list(initial_state))
         return super().inner_loop(sequences, initial_state, mask, training=training)
 

@@ -70,9 +70,13 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
                 "Give exactly one of `vocabulary_size` (token input) or `input_dim` (feature "
                 f"input), received vocabulary_size={vocabulary_size!r}, input_dim={input_dim!r}."
             )
-        for name, value in (("vocabulary_size", vocabulary_size), ("input_dim", input_dim),
-                            ("num_layers", num_layers), ("hidden_dim", hidden_dim),
-                            ("embedding_dim", embedding_dim)):
+        for name, value in (
+            ("vocabulary_size", vocabulary_size),
+            ("input_dim", input_dim),
+            ("num_layers", num_layers),
+            ("hidden_dim", hidden_dim),
+            ("embedding_dim", embedding_dim),
+        ):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
                 raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
         if cell not in CELLS:

@@ -59,8 +59,10 @@ class Augmentation:
         rng = _rng(rng)
         x = np.asarray(x)
         if x.ndim not in (2, 3) or x.dtype.kind != "f":
-            raise ValueError(f"`x` must be a float array (n, time, channels) or (time, channels), "
-                             f"received dtype {x.dtype} and shape {x.shape}.")
+            raise ValueError(
+                f"`x` must be a float array (n, time, channels) or (time, channels), "
+                f"received dtype {x.dtype} and shape {x.shape}."
+            )
         single = x.ndim == 2
         batch = x[None] if single else x
         out = np.full_like(batch, np.nan)
@@ -70,7 +72,7 @@ class Augmentation:
             if start == batch.shape[1]:
                 continue  # all padding: nothing to augment
             new = np.asarray(self.transform(row[start:], rng), batch.dtype)
-            out[i, batch.shape[1] - len(new):] = new
+            out[i, batch.shape[1] - len(new) :] = new
         return out[0] if single else out
 
     def transform(self, series, rng):
@@ -142,7 +144,7 @@ class Cropping(Augmentation):
         length = int(round(n * rng.uniform(self.min_ratio, self.max_ratio)))
         length = min(n, max(length, self.min_length))
         start = int(rng.integers(0, n - length + 1))
-        return series[start:start + length]
+        return series[start : start + length]
 
 
 class TimeMasking(Augmentation):
@@ -163,7 +165,7 @@ class TimeMasking(Augmentation):
             return series
         start = int(rng.integers(0, n - width + 1))
         out = series.copy()
-        out[start:start + width] = series.mean(axis=0, keepdims=True)
+        out[start : start + width] = series.mean(axis=0, keepdims=True)
         return out
 
 
@@ -231,13 +233,15 @@ class Compose(Augmentation):
 def default_views():
     """The view recipe of `ContrastiveEncoder`: crop, permute (sometimes), scale, jitter,
     mask (sometimes)."""
-    return Compose([
-        Cropping(0.5, 1.0),
-        RandomApply(Permutation(4), 0.3),
-        Scaling(0.2),
-        Jitter(0.05),
-        RandomApply(TimeMasking(0.15), 0.5),
-    ])
+    return Compose(
+        [
+            Cropping(0.5, 1.0),
+            RandomApply(Permutation(4), 0.3),
+            Scaling(0.2),
+            Jitter(0.05),
+            RandomApply(TimeMasking(0.15), 0.5),
+        ]
+    )
 
 
 def trim_padding(batch):

@@ -22,7 +22,11 @@ def bert_corrupt(ids, key, vocabulary_size, mask_rate=0.15, mask_token_rate=0.8,
     select = tf.random.stateless_uniform(shape, seed=key)
     action = tf.random.stateless_uniform(shape, seed=key + tf.constant([0, 1], tf.int64))
     random_ids = tf.random.stateless_uniform(
-        shape, seed=key + tf.constant([0, 2], tf.int64), minval=len(SPECIAL_TOKENS), maxval=vocabulary_size, dtype=tf.int32
+        shape,
+        seed=key + tf.constant([0, 2], tf.int64),
+        minval=len(SPECIAL_TOKENS),
+        maxval=vocabulary_size,
+        dtype=tf.int32,
     )
     selected = (select < mask_rate) & (ids >= len(SPECIAL_TOKENS))
     to_mask = selected & (action < mask_token_rate)
@@ -31,8 +35,7 @@ def bert_corrupt(ids, key, vocabulary_size, mask_rate=0.15, mask_token_rate=0.8,
     return corrupted, ids, tf.cast(selected, tf.float32)
 
 
-def mlm_dataset(x, tokenizer, sequence_length, batch_size=64, shuffle=True, seed=None, epoch=None,
-                mask_rate=0.15):
+def mlm_dataset(x, tokenizer, sequence_length, batch_size=64, shuffle=True, seed=None, epoch=None, mask_rate=0.15):
     """Text or token ids → batches of `(corrupted_ids, original_ids, selected_weights)`.
 
     Evaluation (`shuffle=False`) uses a fixed corruption for a given seed, so held-out masked
@@ -43,7 +46,9 @@ def mlm_dataset(x, tokenizer, sequence_length, batch_size=64, shuffle=True, seed
     windowing._check_positive_int(batch_size, "batch_size")
     if not 0 < mask_rate < 1:
         raise ValueError(f"`mask_rate` must be in (0, 1), received {mask_rate!r}.")
-    if isinstance(x, (str, bytes)) or (isinstance(x, (list, tuple)) and x and all(isinstance(t, (str, bytes)) for t in x)):
+    if isinstance(x, (str, bytes)) or (
+        isinstance(x, (list, tuple)) and x and all(isinstance(t, (str, bytes)) for t in x)
+    ):
         if tokenizer is None:
             raise ValueError("String inputs need a model with a tokenizer, but `tokenizer` is None.")
         rows = windowing.windows(windowing.encode_stream(x, tokenizer), sequence_length)

@@ -61,8 +61,7 @@ def check_noise_task(task):
 NUM_SPECIAL = len(SPECIAL_TOKENS)
 
 
-def seq2seq_dataset(sources, targets, batch_size=64, shuffle=True, seed=None, epoch=None,
-                    denoise=False, noise=None):
+def seq2seq_dataset(sources, targets, batch_size=64, shuffle=True, seed=None, epoch=None, denoise=False, noise=None):
     """Batches of `({"encoder_token_ids", "decoder_token_ids"}, target_ids)`, right-padded.
 
     Args:

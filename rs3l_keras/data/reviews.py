@@ -5,8 +5,6 @@
 Source: McAuley & Leskovec (2013), via the R package modeldata (MIT).
 """
 
-import numpy as np
-
 LICENSE = "modeldata (R package, MIT); reviews from McAuley & Leskovec (2013), SNAP Amazon fine foods"
 CLASS_NAMES = ("other", "great")
 

@@ -34,20 +34,23 @@ def as_series_list(x, name="x", channels=None, allow_nan=False, min_length=1):
         ValueError / TypeError naming `name`, the value received and what was expected.
     """
     if isinstance(x, str) or x is None:
-        raise TypeError(f"`{name}` must be a float array (n, time, channels) or a list of "
-                        f"(time, channels) arrays, received {type(x).__name__}.")
+        raise TypeError(
+            f"`{name}` must be a float array (n, time, channels) or a list of "
+            f"(time, channels) arrays, received {type(x).__name__}."
+        )
     if isinstance(x, np.ndarray) or hasattr(x, "__array__") and not isinstance(x, (list, tuple)):
         array = np.asarray(x)
         if array.ndim != 3:
             hint = " (for univariate series add a channel axis: x[..., None])" if array.ndim == 2 else ""
-            raise ValueError(f"`{name}` must have rank 3 (n, time, channels), received shape "
-                             f"{array.shape}{hint}.")
+            raise ValueError(f"`{name}` must have rank 3 (n, time, channels), received shape {array.shape}{hint}.")
         items = list(array)
     elif isinstance(x, (list, tuple)):
         items = list(x)
     else:
-        raise TypeError(f"`{name}` must be a float array (n, time, channels) or a list of "
-                        f"(time, channels) arrays, received {type(x).__name__}.")
+        raise TypeError(
+            f"`{name}` must be a float array (n, time, channels) or a list of "
+            f"(time, channels) arrays, received {type(x).__name__}."
+        )
     if not items:
         raise ValueError(f"`{name}` is empty (0 series): expected at least one series.")
     out = []
@@ -67,8 +70,10 @@ def as_series_list(x, name="x", channels=None, allow_nan=False, min_length=1):
         bad = np.isinf(item) if allow_nan else ~np.isfinite(item)
         if bad.any():
             t, c = np.argwhere(bad)[0]
-            raise ValueError(f"`{name}[{i}]` has a non-finite value {item[t, c]} at time {t}, channel {c}: "
-                             "expected finite numbers (interpolate or drop missing values first).")
+            raise ValueError(
+                f"`{name}[{i}]` has a non-finite value {item[t, c]} at time {t}, channel {c}: "
+                "expected finite numbers (interpolate or drop missing values first)."
+            )
         out.append(item)
     widths = {s.shape[1] for s in out}
     if len(widths) > 1:
@@ -85,7 +90,7 @@ def pad_series(series, length=None):
     batch = np.full((len(series), length, series[0].shape[1]), np.nan, "float32")
     for row, s in zip(batch, series):
         s = s[-length:]
-        row[length - len(s):] = s
+        row[length - len(s) :] = s
     return batch
 
 

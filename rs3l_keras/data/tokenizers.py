@@ -25,10 +25,7 @@ def _as_text(text, argument="text"):
         return text
     if isinstance(text, (bytes, bytearray, np.bytes_)):
         return bytes(text).decode("utf-8", errors="replace")
-    raise TypeError(
-        f"`{argument}` must be a str (or UTF-8 bytes), received {type(text).__name__}: "
-        f"{text!r:.80}"
-    )
+    raise TypeError(f"`{argument}` must be a str (or UTF-8 bytes), received {type(text).__name__}: {text!r:.80}")
 
 
 class Tokenizer(abc.ABC):
@@ -47,16 +44,11 @@ class Tokenizer(abc.ABC):
 
     def __init__(self, vocabulary, lowercase=False):
         if isinstance(vocabulary, str) or not isinstance(vocabulary, (list, tuple)):
-            raise TypeError(
-                "`vocabulary` must be a list of str tokens, received "
-                f"{type(vocabulary).__name__}."
-            )
+            raise TypeError(f"`vocabulary` must be a list of str tokens, received {type(vocabulary).__name__}.")
         vocabulary = list(vocabulary)
         bad = [t for t in vocabulary if not isinstance(t, str) or t == ""]
         if bad:
-            raise ValueError(
-                f"`vocabulary` must contain non-empty str tokens only, received {bad[:5]!r}."
-            )
+            raise ValueError(f"`vocabulary` must contain non-empty str tokens only, received {bad[:5]!r}.")
         if tuple(vocabulary[: len(SPECIAL_TOKENS)]) != SPECIAL_TOKENS:
             vocabulary = list(SPECIAL_TOKENS) + [t for t in vocabulary if t not in SPECIAL_TOKENS]
         duplicates = [t for t, n in collections.Counter(vocabulary).items() if n > 1]
@@ -85,8 +77,7 @@ class Tokenizer(abc.ABC):
             counts.update(probe.split(_as_text(text, "texts")))
         if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens <= len(SPECIAL_TOKENS)):
             raise ValueError(
-                f"`max_tokens` must be an int > {len(SPECIAL_TOKENS)} (the special tokens), "
-                f"received {max_tokens!r}."
+                f"`max_tokens` must be an int > {len(SPECIAL_TOKENS)} (the special tokens), received {max_tokens!r}."
             )
         symbols = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
         if max_tokens is not None:
@@ -111,9 +102,7 @@ class Tokenizer(abc.ABC):
     def encode(self, text):
         """Text → int32 ids of shape (num_tokens,). Unknown symbols → `<unk>`."""
         text = _as_text(text)
-        return np.fromiter(
-            (self._index.get(t, UNK_ID) for t in self.split(text)), dtype=np.int32
-        )
+        return np.fromiter((self._index.get(t, UNK_ID) for t in self.split(text)), dtype=np.int32)
 
     def decode(self, ids):
         """Ids → text. Padding, `<bos>` and `<eos>` are dropped; an id outside the
@@ -123,8 +112,7 @@ class Tokenizer(abc.ABC):
             raise ValueError(f"`ids` must be 1-D, received shape {ids.shape}.")
         if ids.size and (ids.min() < 0 or ids.max() >= self.vocabulary_size):
             raise ValueError(
-                f"`ids` must lie in [0, {self.vocabulary_size}), received values in "
-                f"[{ids.min()}, {ids.max()}]."
+                f"`ids` must lie in [0, {self.vocabulary_size}), received values in [{ids.min()}, {ids.max()}]."
             )
         skip = (PAD_ID, BOS_ID, EOS_ID)
         return self.join([self.vocabulary[i] for i in ids.tolist() if i not in skip])
@@ -137,7 +125,9 @@ class Tokenizer(abc.ABC):
         import tensorflow as tf
 
         ids = tf.numpy_function(
-            lambda t: self.encode(t.item() if hasattr(t, "item") else t), [text], tf.int32,
+            lambda t: self.encode(t.item() if hasattr(t, "item") else t),
+            [text],
+            tf.int32,
             stateful=False,
         )
         ids.set_shape([None])

@@ -17,9 +17,7 @@ def check_token_ids(ids, vocabulary_size, argument="token_ids"):
     """Raises a ValueError unless `ids` is an integer array with values in [0, vocabulary_size)."""
     ids = np.asarray(ids)
     if ids.dtype.kind not in "iu":
-        raise ValueError(
-            f"`{argument}` must hold integer token ids, received dtype {ids.dtype}."
-        )
+        raise ValueError(f"`{argument}` must hold integer token ids, received dtype {ids.dtype}.")
     if ids.size and (ids.min() < 0 or ids.max() >= vocabulary_size):
         raise ValueError(
             f"`{argument}` must lie in [0, {vocabulary_size}) (the vocabulary size), received "
@@ -80,7 +78,6 @@ def scoring_windows(ids, window, context):
     stride = window - context
     num_targets = ids.size - 1
     starts = np.arange(0, max(num_targets - context, 1), stride)
-    n = len(starts)
     padded = np.full(starts[-1] + window + 1, PAD_ID, dtype=np.int32)
     padded[: ids.size] = ids
     index = starts[:, None] + np.arange(window + 1)[None, :]
@@ -118,7 +115,8 @@ def shuffled_batches(rows, batch_size, seed=None, epoch=None, drop_remainder=Fal
     num_batches = n // batch_size if drop_remainder else -(-n // batch_size)
     ds = tf.data.Dataset.from_tensors(0).flat_map(permutation)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder).map(
-        lambda i: tf.nest.map_structure(lambda t: tf.gather(t, i), table))
+        lambda i: tf.nest.map_structure(lambda t: tf.gather(t, i), table)
+    )
     return ds.apply(tf.data.experimental.assert_cardinality(num_batches))
 
 
@@ -195,9 +193,7 @@ def lm_dataset(
                 raise ValueError(f"Rows of `x` need at least 2 tokens, received shape {arr.shape}.")
             windows = arr.astype(np.int32)
         else:
-            raise ValueError(
-                f"`x` must be text, a 1-D token stream or 2-D token rows, received shape {arr.shape}."
-            )
+            raise ValueError(f"`x` must be text, a 1-D token stream or 2-D token rows, received shape {arr.shape}.")
     if shuffle:
         ds = shuffled_batches(windows, batch_size, seed, epoch, drop_remainder)
     else:

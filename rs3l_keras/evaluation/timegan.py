@@ -29,8 +29,10 @@ def _stack(x, name, channels=None):
     series = series_data.as_series_list(x, name=name, channels=channels)
     lengths = {len(s) for s in series}
     if len(lengths) > 1:
-        raise ValueError(f"`{name}` holds series of lengths {sorted(lengths)[:5]}: the TimeGAN scores need "
-                         "one common length (cut or resample them first).")
+        raise ValueError(
+            f"`{name}` holds series of lengths {sorted(lengths)[:5]}: the TimeGAN scores need "
+            "one common length (cut or resample them first)."
+        )
     return np.stack(series)
 
 
@@ -60,8 +62,7 @@ def _hidden(hidden_dim, channels):
     return hidden_dim
 
 
-def discriminative_score(real, synthetic, hidden_dim=None, num_layers=1, iterations=2000, batch_size=128,
-                         seed=0):
+def discriminative_score(real, synthetic, hidden_dim=None, num_layers=1, iterations=2000, batch_size=128, seed=0):
     """|accuracy − 0.5| of a post-hoc GRU classifier of real vs synthetic on held-out data.
 
     Args:
@@ -85,12 +86,16 @@ def discriminative_score(real, synthetic, hidden_dim=None, num_layers=1, iterati
     real = _stack(real, "real")
     synthetic = _stack(synthetic, "synthetic", channels=real.shape[2])
     if synthetic.shape[1] != real.shape[1]:
-        raise ValueError(f"`synthetic` has length {synthetic.shape[1]} but `real` has {real.shape[1]}: they must match.")
+        raise ValueError(
+            f"`synthetic` has length {synthetic.shape[1]} but `real` has {real.shape[1]}: they must match."
+        )
     for name, value in (("num_layers", num_layers), ("iterations", iterations), ("batch_size", batch_size)):
         check_positive_int(value, name)
     if len(real) < 5 or len(synthetic) < 5:
-        raise ValueError(f"Need at least 5 series of each kind for an 80/20 split, received "
-                         f"{len(real)} real and {len(synthetic)} synthetic.")
+        raise ValueError(
+            f"Need at least 5 series of each kind for an 80/20 split, received "
+            f"{len(real)} real and {len(synthetic)} synthetic."
+        )
     rng = np.random.default_rng(seed)
     keras.utils.set_random_seed(seed)
 
@@ -106,15 +111,18 @@ def discriminative_score(real, synthetic, hidden_dim=None, num_layers=1, iterati
     inputs = keras.Input((real.shape[1], real.shape[2]))
     state = _gru(inputs, _hidden(hidden_dim, real.shape[2]), num_layers, False, "discriminator")
     classifier = keras.Model(inputs, keras.layers.Dense(1, name="logit")(state))
-    classifier.compile(optimizer=keras.optimizers.Adam(),
-                       loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    classifier.compile(optimizer=keras.optimizers.Adam(), loss=keras.losses.BinaryCrossentropy(from_logits=True))
     classifier.fit(_batches([x_train, y_train], batch_size, iterations, rng), epochs=1, verbose=0, shuffle=False)
 
     real_hits = classifier.predict(real_test, batch_size=1024, verbose=0)[:, 0] > 0
     fake_hits = classifier.predict(fake_test, batch_size=1024, verbose=0)[:, 0] <= 0
     accuracy = float(np.concatenate([real_hits, fake_hits]).mean())
-    return {"score": abs(accuracy - 0.5), "accuracy": accuracy,
-            "real_accuracy": float(real_hits.mean()), "synthetic_accuracy": float(fake_hits.mean())}
+    return {
+        "score": abs(accuracy - 0.5),
+        "accuracy": accuracy,
+        "real_accuracy": float(real_hits.mean()),
+        "synthetic_accuracy": float(fake_hits.mean()),
+    }
 
 
 def predictive_score(train, test, hidden_dim=None, num_layers=1, iterations=5000, batch_size=128, seed=0):
@@ -137,8 +145,10 @@ def predictive_score(train, test, hidden_dim=None, num_layers=1, iterations=5000
     train = _stack(train, "train")
     test = _stack(test, "test", channels=train.shape[2])
     if train.shape[2] < 2:
-        raise ValueError(f"`train` has {train.shape[2]} channel: the predictive score needs at least 2 "
-                         "(channels 1..C-1 predict channel C).")
+        raise ValueError(
+            f"`train` has {train.shape[2]} channel: the predictive score needs at least 2 "
+            "(channels 1..C-1 predict channel C)."
+        )
     if min(train.shape[1], test.shape[1]) < 2:
         raise ValueError("The predictive score needs series of at least 2 time steps.")
     for name, value in (("num_layers", num_layers), ("iterations", iterations), ("batch_size", batch_size)):

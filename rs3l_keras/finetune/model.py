@@ -76,9 +76,23 @@ class FineTunedModel(Objective):
     layer (embedding or normaliser).
     """
 
-    def __init__(self, backbone, head="classification", num_classes=None, output_dim=None, horizon=None,
-                 pooling="last", dropout=0.1, tokenizer=None, normalizer=None, target_channels=None,
-                 max_length=512, step_encoder=None, head_norm="auto", **kwargs):
+    def __init__(
+        self,
+        backbone,
+        head="classification",
+        num_classes=None,
+        output_dim=None,
+        horizon=None,
+        pooling="last",
+        dropout=0.1,
+        tokenizer=None,
+        normalizer=None,
+        target_channels=None,
+        max_length=512,
+        step_encoder=None,
+        head_norm="auto",
+        **kwargs,
+    ):
         if not isinstance(backbone, RNNBackbone):
             raise TypeError(f"`backbone` must be an RNNBackbone, received {type(backbone).__name__}.")
         if head not in HEADS:
@@ -93,30 +107,41 @@ class FineTunedModel(Objective):
             raise ValueError(f"`head_norm` must be 'auto', True or False, received {head_norm!r}.")
         if head in ("classification", "tagging"):
             if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-                raise ValueError(f"`num_classes` must be an int ≥ 2 for head={head!r} (a softmax or sigmoid "
-                                 f"needs two classes at least), received {num_classes!r}.")
+                raise ValueError(
+                    f"`num_classes` must be an int ≥ 2 for head={head!r} (a softmax or sigmoid "
+                    f"needs two classes at least), received {num_classes!r}."
+                )
         elif num_classes is not None:
-            raise ValueError(f"`num_classes` applies to classification and tagging heads, received "
-                             f"num_classes={num_classes!r} with head={head!r}.")
+            raise ValueError(
+                f"`num_classes` applies to classification and tagging heads, received "
+                f"num_classes={num_classes!r} with head={head!r}."
+            )
         if head == "regression":
             output_dim = 1 if output_dim is None else output_dim
             check_positive_int(output_dim, "output_dim")
         elif output_dim is not None:
-            raise ValueError(f"`output_dim` applies to the regression head, received output_dim={output_dim!r} "
-                             f"with head={head!r}.")
+            raise ValueError(
+                f"`output_dim` applies to the regression head, received output_dim={output_dim!r} with head={head!r}."
+            )
         if head == "forecast":
             if is_text:
-                raise ValueError("head='forecast' needs a time-series backbone (input_dim set); this backbone "
-                                 f"reads token ids (vocabulary_size={backbone.vocabulary_size}).")
+                raise ValueError(
+                    "head='forecast' needs a time-series backbone (input_dim set); this backbone "
+                    f"reads token ids (vocabulary_size={backbone.vocabulary_size})."
+                )
             check_positive_int(horizon, "horizon")
             channels = normalizer.channels if normalizer is not None else backbone.input_dim
             target_channels = list(range(channels)) if target_channels is None else list(target_channels)
-            if not target_channels or any(isinstance(c, bool) or not isinstance(c, int)
-                                          or not 0 <= c < channels for c in target_channels):
-                raise ValueError(f"`target_channels` must be channel indices in [0, {channels}), "
-                                 f"received {target_channels!r}.")
+            if not target_channels or any(
+                isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < channels for c in target_channels
+            ):
+                raise ValueError(
+                    f"`target_channels` must be channel indices in [0, {channels}), received {target_channels!r}."
+                )
         elif horizon is not None:
-            raise ValueError(f"`horizon` applies to the forecast head, received horizon={horizon!r} with head={head!r}.")
+            raise ValueError(
+                f"`horizon` applies to the forecast head, received horizon={horizon!r} with head={head!r}."
+            )
         if is_text and normalizer is not None:
             raise ValueError("A text backbone takes no `normalizer`.")
         if is_text and step_encoder is not None:
@@ -187,21 +212,24 @@ class FineTunedModel(Objective):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "normalizer": None if self.normalizer is None else keras.saving.serialize_keras_object(self.normalizer),
-            "step_encoder": (None if self.step_encoder is None
-                             else keras.saving.serialize_keras_object(self.step_encoder)),
-            "head": self.head,
-            "num_classes": self.num_classes,
-            "output_dim": self.output_dim,
-            "horizon": self.horizon,
-            "pooling": self.pooling,
-            "dropout": self.dropout,
-            "target_channels": self.target_channels,
-            "max_length": self.max_length,
-            "head_norm": self.head_norm,
-        })
+        config.update(
+            {
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "normalizer": None if self.normalizer is None else keras.saving.serialize_keras_object(self.normalizer),
+                "step_encoder": (
+                    None if self.step_encoder is None else keras.saving.serialize_keras_object(self.step_encoder)
+                ),
+                "head": self.head,
+                "num_classes": self.num_classes,
+                "output_dim": self.output_dim,
+                "horizon": self.horizon,
+                "pooling": self.pooling,
+                "dropout": self.dropout,
+                "target_channels": self.target_channels,
+                "max_length": self.max_length,
+                "head_norm": self.head_norm,
+            }
+        )
         return config
 
     @classmethod
@@ -279,7 +307,9 @@ class FineTunedModel(Objective):
 
             ids = np.asarray(x)
             if ids.ndim != 2:
-                raise ValueError(f"`{name}` must be a list of str or (batch, time) token ids, received shape {ids.shape}.")
+                raise ValueError(
+                    f"`{name}` must be a list of str or (batch, time) token ids, received shape {ids.shape}."
+                )
             check_token_ids(ids, self.backbone.vocabulary_size, name)
             return ids.astype("int32")
         return series_data.pad_series(series_data.as_series_list(x, name=name, channels=self.input_dim))
@@ -297,7 +327,9 @@ class FineTunedModel(Objective):
                 labels = np.asarray(labels)[:width]
                 length = int((inputs[i] != PAD_ID).sum())
                 if len(labels) < length and len(labels) != length:
-                    raise ValueError(f"`{name}[{i}]` has {len(labels)} labels for {length} tokens: expected one per token.")
+                    raise ValueError(
+                        f"`{name}[{i}]` has {len(labels)} labels for {length} tokens: expected one per token."
+                    )
                 out[i, : len(labels)] = labels
             values = out[out != IGNORE_LABEL]
         else:
@@ -306,10 +338,18 @@ class FineTunedModel(Objective):
                 raise ValueError(f"`{name}` has {len(out)} targets for {n} inputs: expected one per input.")
             values = out
         if self.head in ("classification", "tagging"):
-            if values.dtype.kind not in "iub" or (values.size and (values.min() < 0 or values.max() >= self.num_classes)):
-                bad = values[(values < 0) | (values >= self.num_classes)][:1] if values.dtype.kind in "iub" else values[:1]
-                raise ValueError(f"`{name}` must hold integer class ids in [0, {self.num_classes}), received "
-                                 f"{bad.tolist()} (dtype {values.dtype}).")
+            if values.dtype.kind not in "iub" or (
+                values.size and (values.min() < 0 or values.max() >= self.num_classes)
+            ):
+                bad = (
+                    values[(values < 0) | (values >= self.num_classes)][:1]
+                    if values.dtype.kind in "iub"
+                    else values[:1]
+                )
+                raise ValueError(
+                    f"`{name}` must hold integer class ids in [0, {self.num_classes}), received "
+                    f"{bad.tolist()} (dtype {values.dtype})."
+                )
             return out.astype("float32" if self.head == "classification" and self.num_classes == 2 else "int32")
         out = out.astype("float32")
         if not np.isfinite(out).all():
@@ -317,7 +357,9 @@ class FineTunedModel(Objective):
         if self.head == "regression":
             out = out.reshape(n, -1)
             if out.shape[1] != self.output_dim:
-                raise ValueError(f"`{name}` has {out.shape[1]} values per input: expected output_dim={self.output_dim}.")
+                raise ValueError(
+                    f"`{name}` has {out.shape[1]} values per input: expected output_dim={self.output_dim}."
+                )
         if self.head == "forecast":
             expected = (n, self.horizon, len(self.target_channels))
             out = out.reshape(n, self.horizon, -1) if out.ndim == 2 and len(self.target_channels) == 1 else out
@@ -346,6 +388,7 @@ class FineTunedModel(Objective):
         else:
             data = tf.data.Dataset.from_tensor_slices((inputs, targets)).batch(batch_size)
         if self.is_text:  # cut each batch to its longest text: no steps spent on padding only
+
             def trim(ids, labels):
                 width = tf.maximum(1, tf.reduce_max(tf.reduce_sum(tf.cast(ids != PAD_ID, tf.int32), axis=1)))
                 return ids[:, :width], (labels[:, :width] if self.head == "tagging" else labels)
@@ -375,8 +418,10 @@ class FineTunedModel(Objective):
         if self.is_text:
             return keras.Model.predict(self, self.prepare_inputs(x), batch_size=batch_size, **kwargs)
         series = series_data.as_series_list(x, name="x", channels=self.input_dim)
-        parts = {length: keras.Model.predict(self, np.stack([series[i] for i in idx]), batch_size=batch_size, **kwargs)
-                 for length, idx in series_data.length_buckets(series).items()}
+        parts = {
+            length: keras.Model.predict(self, np.stack([series[i] for i in idx]), batch_size=batch_size, **kwargs)
+            for length, idx in series_data.length_buckets(series).items()
+        }
         first = next(iter(parts.values()))
         out = np.empty((len(series), *first.shape[1:]), first.dtype)
         for length, idx in series_data.length_buckets(series).items():
@@ -416,8 +461,10 @@ def _source_parts(source):
         return source, None, None, None
     backbone = getattr(source, "backbone", None)
     if not isinstance(backbone, RNNBackbone):
-        raise TypeError(f"`model` must be a preset name or path, an rs3l_keras objective or an RNNBackbone, "
-                        f"received {type(source).__name__}.")
+        raise TypeError(
+            f"`model` must be a preset name or path, an rs3l_keras objective or an RNNBackbone, "
+            f"received {type(source).__name__}."
+        )
     step_encoder = getattr(source, "step_encoder", None)
     if isinstance(step_encoder, (list, tuple)):  # e.g. CPC's per-step encoder: a list of layers
         step_encoder = keras.Sequential(list(step_encoder), name="step_encoder") if step_encoder else None
@@ -436,9 +483,22 @@ def _clone(layer, input_shape=None):
     return copy
 
 
-def finetune(model, head="classification", num_classes=None, output_dim=None, horizon=None, pooling="last",
-             freeze=None, dropout=0.1, target_channels=None, max_length=512, compile=True, tokenizer=None,
-             head_norm="auto", **kwargs):
+def finetune(
+    model,
+    head="classification",
+    num_classes=None,
+    output_dim=None,
+    horizon=None,
+    pooling="last",
+    freeze=None,
+    dropout=0.1,
+    target_channels=None,
+    max_length=512,
+    compile=True,
+    tokenizer=None,
+    head_norm="auto",
+    **kwargs,
+):
     """Builds a downstream model around a pretrained backbone.
 
     The pretext head is dropped; the backbone (and its tokenizer or normaliser) is copied
@@ -476,8 +536,10 @@ def finetune(model, head="classification", num_classes=None, output_dim=None, ho
         raise ValueError(f"`freeze` must be None or 'backbone', received {freeze!r}.")
     backbone, source_tokenizer, normalizer, step_encoder = _source_parts(model)
     if tokenizer is not None and source_tokenizer is not None and tokenizer != source_tokenizer:
-        raise ValueError("`tokenizer` differs from the one that came with `model`: the backbone's embedding "
-                         "was trained with its own vocabulary.")
+        raise ValueError(
+            "`tokenizer` differs from the one that came with `model`: the backbone's embedding "
+            "was trained with its own vocabulary."
+        )
     tokenizer = tokenizer or source_tokenizer
     backbone = _clone(backbone)
     if normalizer is not None:
@@ -486,10 +548,22 @@ def finetune(model, head="classification", num_classes=None, output_dim=None, ho
         step_encoder = _clone(step_encoder, (None, None, normalizer.channels))
     if backbone.vocabulary_size is not None:
         normalizer = None
-    result = FineTunedModel(backbone, head=head, num_classes=num_classes, output_dim=output_dim, horizon=horizon,
-                            pooling=pooling, dropout=dropout, tokenizer=tokenizer, normalizer=normalizer,
-                            target_channels=target_channels, max_length=max_length, step_encoder=step_encoder,
-                            head_norm=head_norm, **kwargs)
+    result = FineTunedModel(
+        backbone,
+        head=head,
+        num_classes=num_classes,
+        output_dim=output_dim,
+        horizon=horizon,
+        pooling=pooling,
+        dropout=dropout,
+        tokenizer=tokenizer,
+        normalizer=normalizer,
+        target_channels=target_channels,
+        max_length=max_length,
+        step_encoder=step_encoder,
+        head_norm=head_norm,
+        **kwargs,
+    )
     if freeze == "backbone":
         result.freeze_backbone()
     if compile:

@@ -19,8 +19,9 @@ def _resolve(model):
 
         return load_pretrained(model)
     if getattr(model, "backbone", None) is None:
-        raise TypeError(f"`model` must be an rs3l_keras model with a backbone or a preset name, "
-                        f"received {type(model).__name__}.")
+        raise TypeError(
+            f"`model` must be an rs3l_keras model with a backbone or a preset name, received {type(model).__name__}."
+        )
     return model
 
 
@@ -83,7 +84,7 @@ def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
         # Sort by length so each batch is padded little (results are put back in order).
         order = np.argsort([len(t) for t in x], kind="stable")
         for start in progress.track(range(0, len(x), batch_size), "Embedding", verbose=verbose):
-            ids = model.encode_batch([x[i] for i in order[start:start + batch_size]])
+            ids = model.encode_batch([x[i] for i in order[start : start + batch_size]])
             out = backbone.predict_on_batch(ids)
             seq = np.asarray(out["sequence_output"])
             chunks.append(_pool(seq, np.asarray(out["pooled_output"]), ids != 0, pooling))
@@ -92,14 +93,18 @@ def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
         result[order] = vectors
         return result
     if not hasattr(model, "encoder_model"):
-        raise TypeError(f"{type(model).__name__} has no series encoder (`encoder_model`): expected a "
-                        "time-series model.")
+        raise TypeError(
+            f"{type(model).__name__} has no series encoder (`encoder_model`): expected a time-series model."
+        )
     series = series_data.as_series_list(x, name="x", channels=model.input_dim)
     encoder = model.encoder_model()
     result = None
     # Equal-length groups: no padding, so a series' vector never depends on its batch.
-    batches = [idx[start:start + batch_size] for idx in series_data.length_buckets(series).values()
-               for start in range(0, len(idx), batch_size)]
+    batches = [
+        idx[start : start + batch_size]
+        for idx in series_data.length_buckets(series).values()
+        for start in range(0, len(idx), batch_size)
+    ]
     for rows in progress.track(batches, "Embedding", verbose=verbose):
         out = encoder.predict_on_batch(np.stack([series[i] for i in rows]))
         seq = np.asarray(out["sequence_output"])
@@ -126,8 +131,10 @@ def _check_split(data, name):
     x, y = data
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(f"`{name}` labels must be a 1-D array with one label per input: received "
-                         f"{len(x)} inputs and labels of shape {y.shape}.")
+        raise ValueError(
+            f"`{name}` labels must be a 1-D array with one label per input: received "
+            f"{len(x)} inputs and labels of shape {y.shape}."
+        )
     return x, y
 
 

@@ -41,8 +41,7 @@ class SlantedTriangular(keras.optimizers.schedules.LearningRateSchedule):
         return self.max_lr * (1.0 + p * (self.ratio - 1.0)) / self.ratio
 
     def get_config(self):
-        return {"max_lr": self.max_lr, "total_steps": self.total_steps, "cut_frac": self.cut_frac,
-                "ratio": self.ratio}
+        return {"max_lr": self.max_lr, "total_steps": self.total_steps, "cut_frac": self.cut_frac, "ratio": self.ratio}
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -71,8 +70,7 @@ class DiscriminativeAdam(keras.optimizers.Adam):
         if self.built:
             return
         super().build(var_list)
-        self.group_scale = self.add_variable(shape=(max(1, len(self.groups)),), initializer="ones",
-                                             name="group_scale")
+        self.group_scale = self.add_variable(shape=(max(1, len(self.groups)),), initializer="ones", name="group_scale")
         self._factor_of_index = {}
         for variable in var_list:
             group = self._group_of_path.get(variable.path)
@@ -81,7 +79,7 @@ class DiscriminativeAdam(keras.optimizers.Adam):
     def update_step(self, gradient, variable, learning_rate):
         group = self._factor_of_index.get(self._get_variable_index(variable))
         if group is not None:
-            learning_rate = learning_rate * (self.decay ** -group) * self.group_scale[group]
+            learning_rate = learning_rate * (self.decay**-group) * self.group_scale[group]
         return super().update_step(gradient, variable, learning_rate)
 
     def get_config(self):
@@ -131,8 +129,10 @@ class GradualUnfreezing(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         optimizer = self.model.optimizer
         if not isinstance(optimizer, DiscriminativeAdam):
-            raise TypeError("GradualUnfreezing needs a DiscriminativeAdam optimizer (use "
-                            f"rs3l.discriminative_optimizer(model)); received {type(optimizer).__name__}.")
+            raise TypeError(
+                "GradualUnfreezing needs a DiscriminativeAdam optimizer (use "
+                f"rs3l.discriminative_optimizer(model)); received {type(optimizer).__name__}."
+            )
         if not optimizer.built:
             optimizer.build(self.model.trainable_variables)
         count = len(optimizer.groups)

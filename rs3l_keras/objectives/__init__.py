@@ -9,4 +9,16 @@ from rs3l_keras.objectives.seq2seq import Seq2Seq
 from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder
 from rs3l_keras.objectives.sequence_vae import KLAnnealing, SequenceVAE
 
-__all__ = ["CPC", "ContrastiveEncoder", "Forecaster", "KLAnnealing", "LanguageModel", "MaskedLanguageModel", "Objective", "RecurrentGAN", "Seq2Seq", "SequenceAutoencoder", "SequenceVAE"]
+__all__ = [
+    "CPC",
+    "ContrastiveEncoder",
+    "Forecaster",
+    "KLAnnealing",
+    "LanguageModel",
+    "MaskedLanguageModel",
+    "Objective",
+    "RecurrentGAN",
+    "Seq2Seq",
+    "SequenceAutoencoder",
+    "SequenceVAE",
+]

@@ -80,8 +80,16 @@ class ContrastiveEncoder(SeriesObjective):
     (3, 4)
     """
 
-    def __init__(self, backbone, projection_dim=64, projection_hidden_dim=None, temperature=0.1,
-                 pooling="last", augmentation=None, **kwargs):
+    def __init__(
+        self,
+        backbone,
+        projection_dim=64,
+        projection_hidden_dim=None,
+        temperature=0.1,
+        pooling="last",
+        augmentation=None,
+        **kwargs,
+    ):
         check_feature_backbone(backbone)
         check_positive_int(projection_dim, "projection_dim")
         if projection_hidden_dim is not None:
@@ -90,8 +98,10 @@ class ContrastiveEncoder(SeriesObjective):
             raise ValueError(f"`temperature` must be a number > 0, received {temperature!r}.")
         check_pooling(pooling)
         if augmentation is not None and not isinstance(augmentation, augment.Augmentation):
-            raise TypeError(f"`augmentation` must be an rs3l_keras.data.augment.Augmentation, "
-                            f"received {type(augmentation).__name__}.")
+            raise TypeError(
+                f"`augmentation` must be an rs3l_keras.data.augment.Augmentation, "
+                f"received {type(augmentation).__name__}."
+            )
         projection_hidden_dim = projection_hidden_dim or backbone.output_dim
 
         # === Layers ===
@@ -117,13 +127,15 @@ class ContrastiveEncoder(SeriesObjective):
     def get_config(self):
         config = super().get_config()
         config.pop("tokenizer", None)
-        config.update({
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "projection_dim": self.projection_dim,
-            "projection_hidden_dim": self.projection_hidden_dim,
-            "temperature": self.temperature,
-            "pooling": self.pooling,
-        })
+        config.update(
+            {
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "projection_dim": self.projection_dim,
+                "projection_hidden_dim": self.projection_hidden_dim,
+                "temperature": self.temperature,
+                "pooling": self.pooling,
+            }
+        )
         return config
 
     def compile(self, optimizer="auto", **kwargs):
@@ -154,16 +166,22 @@ class ContrastiveEncoder(SeriesObjective):
         passes through as it is (it must already hold stacked view pairs)."""
         import tensorflow as tf
 
-        check_self_supervised_inputs(self, x, y, "series: an array (n, time, channels), a list of "
-                                                 "(time, channels) arrays or a tf.data.Dataset")
+        check_self_supervised_inputs(
+            self, x, y, "series: an array (n, time, channels), a list of (time, channels) arrays or a tf.data.Dataset"
+        )
         if isinstance(x, tf.data.Dataset):
             return x
         padded = series_data.pad_series(self.series_list(x, min_length=2))
         if len(padded) < 2:
             raise ValueError(f"`x` holds {len(padded)} series: NT-Xent needs at least 2 per batch.")
-        return augment.augmented_batches(padded, batch_size or 32, self._two_views,
-                                         seed=0 if seed is None and not shuffle else seed,
-                                         epoch=epoch, shuffle=shuffle)
+        return augment.augmented_batches(
+            padded,
+            batch_size or 32,
+            self._two_views,
+            seed=0 if seed is None and not shuffle else seed,
+            epoch=epoch,
+            shuffle=shuffle,
+        )
 
     def predict(self, x, batch_size=None, **kwargs):
         """Outputs for raw series (an array or a list of unequal-length arrays, padded here)."""

@@ -27,7 +27,7 @@ def cpc_logits(predictions, latents, observed):
         −1e9. `valid` (B, T') marks anchors whose context step t and target t + k are both
         observed (padded steps are never anchors nor positives).
     """
-    b, t_all = ops.shape(latents)[0], ops.shape(latents)[1]
+    t_all = ops.shape(latents)[1]
     t_pred = ops.shape(predictions)[1]
     k = t_all - t_pred
     targets = latents[:, k:]  # (B, T', D) z_{t+k}
@@ -87,8 +87,9 @@ class CPC(SeriesObjective):
     (3, 16)
     """
 
-    def __init__(self, backbone, channels=1, prediction_steps=4, kernel_size=3, encoder_layers=2,
-                 max_length=None, **kwargs):
+    def __init__(
+        self, backbone, channels=1, prediction_steps=4, kernel_size=3, encoder_layers=2, max_length=None, **kwargs
+    ):
         check_feature_backbone(backbone, bidirectional=False)
         check_positive_int(channels, "channels")
         check_positive_int(prediction_steps, "prediction_steps")
@@ -97,20 +98,28 @@ class CPC(SeriesObjective):
         if max_length is not None:
             check_positive_int(max_length, "max_length")
             if max_length <= prediction_steps:
-                raise ValueError(f"`max_length` must be greater than prediction_steps={prediction_steps}, "
-                                 f"received {max_length}.")
+                raise ValueError(
+                    f"`max_length` must be greater than prediction_steps={prediction_steps}, received {max_length}."
+                )
         latent_dim = backbone.input_dim
 
         # === Layers ===
         self.backbone = backbone
         self.normalizer = series_data.SeriesNormalization(channels, name="normalizer")
         self.step_encoder = [
-            keras.layers.Conv1D(latent_dim, kernel_size, padding="causal",
-                                activation="relu" if i < encoder_layers - 1 else None, name=f"step_encoder_{i}")
+            keras.layers.Conv1D(
+                latent_dim,
+                kernel_size,
+                padding="causal",
+                activation="relu" if i < encoder_layers - 1 else None,
+                name=f"step_encoder_{i}",
+            )
             for i in range(encoder_layers)
         ]
-        self.predictors = [keras.layers.Dense(latent_dim, use_bias=False, dtype="float32", name=f"predictor_{k + 1}")
-                           for k in range(prediction_steps)]
+        self.predictors = [
+            keras.layers.Dense(latent_dim, use_bias=False, dtype="float32", name=f"predictor_{k + 1}")
+            for k in range(prediction_steps)
+        ]
 
         # === Functional graph ===
         inputs = keras.Input(shape=(None, channels), dtype="float32", name="features")
@@ -118,10 +127,16 @@ class CPC(SeriesObjective):
         outputs = backbone(latents)
         context = outputs["sequence_output"]  # (B, T, H)
         predictions = ops.stack([p(ops.cast(context, "float32")) for p in self.predictors], axis=2)  # (B, T, K, D)
-        super().__init__(inputs=inputs, outputs={
-            "latents": ops.cast(latents, "float32"), "context": context,
-            "embedding": outputs["pooled_output"], "predictions": predictions,
-        }, **kwargs)
+        super().__init__(
+            inputs=inputs,
+            outputs={
+                "latents": ops.cast(latents, "float32"),
+                "context": context,
+                "embedding": outputs["pooled_output"],
+                "predictions": predictions,
+            },
+            **kwargs,
+        )
 
         # === Config ===
         self.channels = channels
@@ -143,14 +158,16 @@ class CPC(SeriesObjective):
     def get_config(self):
         config = super().get_config()
         config.pop("tokenizer", None)
-        config.update({
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "channels": self.channels,
-            "prediction_steps": self.prediction_steps,
-            "kernel_size": self.kernel_size,
-            "encoder_layers": self.encoder_layers,
-            "max_length": self.max_length,
-        })
+        config.update(
+            {
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "channels": self.channels,
+                "prediction_steps": self.prediction_steps,
+                "kernel_size": self.kernel_size,
+                "encoder_layers": self.encoder_layers,
+                "max_length": self.max_length,
+            }
+        )
         return config
 
     @property
@@ -199,14 +216,20 @@ class CPC(SeriesObjective):
         windows of `max_length` if set). A `tf.data.Dataset` passes through as it is."""
         import tensorflow as tf
 
-        check_self_supervised_inputs(self, x, y, "series: an array (n, time, channels), a list of "
-                                                 "(time, channels) arrays or a tf.data.Dataset")
+        check_self_supervised_inputs(
+            self, x, y, "series: an array (n, time, channels), a list of (time, channels) arrays or a tf.data.Dataset"
+        )
         if isinstance(x, tf.data.Dataset):
             return x
         padded = series_data.pad_series(self.series_list(x, min_length=self.prediction_steps + 1))
-        return augment.augmented_batches(padded, batch_size or 32, self._window,
-                                         seed=0 if seed is None and not shuffle else seed,
-                                         epoch=epoch, shuffle=shuffle)
+        return augment.augmented_batches(
+            padded,
+            batch_size or 32,
+            self._window,
+            seed=0 if seed is None and not shuffle else seed,
+            epoch=epoch,
+            shuffle=shuffle,
+        )
 
     def predict(self, x, batch_size=None, **kwargs):
         """Outputs for raw series (an array or a list of unequal-length arrays, padded here)."""
@@ -223,9 +246,9 @@ def _random_windows(batch, length, rng):
     out = np.full((len(batch), length, batch.shape[2]), np.nan, batch.dtype)
     lengths = series_data.lengths_of(batch)
     for i, (row, n) in enumerate(zip(batch, lengths)):
-        observed = row[len(row) - n:]
+        observed = row[len(row) - n :]
         if n > length:
             start = int(rng.integers(0, n - length + 1))
-            observed = observed[start:start + length]
-        out[i, length - len(observed):] = observed
+            observed = observed[start : start + length]
+        out[i, length - len(observed) :] = observed
     return out

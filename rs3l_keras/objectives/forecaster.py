@@ -127,9 +127,21 @@ class Forecaster(SeriesObjective):
     ((12, 1), True)
     """
 
-    def __init__(self, backbone, horizon, context_length=96, target_channels=(0,), covariate_channels=None,
-                 season=None, distribution="gaussian", loss="auto", decoder_dim=None,
-                 instance_normalization="standard", window_stride=1, **kwargs):
+    def __init__(
+        self,
+        backbone,
+        horizon,
+        context_length=96,
+        target_channels=(0,),
+        covariate_channels=None,
+        season=None,
+        distribution="gaussian",
+        loss="auto",
+        decoder_dim=None,
+        instance_normalization="standard",
+        window_stride=1,
+        **kwargs,
+    ):
         check_feature_backbone(backbone)
         check_positive_int(horizon, "horizon")
         check_positive_int(context_length, "context_length")
@@ -139,15 +151,19 @@ class Forecaster(SeriesObjective):
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"`distribution` must be one of {list(DISTRIBUTIONS)}, received {distribution!r}.")
         if instance_normalization not in INSTANCE_NORMALIZATIONS:
-            raise ValueError(f"`instance_normalization` must be one of {list(INSTANCE_NORMALIZATIONS)}, "
-                             f"received {instance_normalization!r}.")
+            raise ValueError(
+                f"`instance_normalization` must be one of {list(INSTANCE_NORMALIZATIONS)}, "
+                f"received {instance_normalization!r}."
+            )
         if loss not in LOSSES:
             raise ValueError(f"`loss` must be one of {list(LOSSES)}, received {loss!r}.")
         if loss == "auto":
             loss = "gaussian_nll" if distribution == "gaussian" else "mse"
         if (loss == "gaussian_nll") != (distribution == "gaussian"):
-            raise ValueError(f"`loss={loss!r}` does not fit `distribution={distribution!r}`: the Gaussian "
-                             "head trains with 'gaussian_nll', point forecasts with 'mse' or 'mae'.")
+            raise ValueError(
+                f"`loss={loss!r}` does not fit `distribution={distribution!r}`: the Gaussian "
+                "head trains with 'gaussian_nll', point forecasts with 'mse' or 'mae'."
+            )
         channels = backbone.input_dim
         target_channels = _channel_list(target_channels, "target_channels", channels)
         if not target_channels:
@@ -156,8 +172,10 @@ class Forecaster(SeriesObjective):
             covariate_channels = [c for c in range(channels) if c not in target_channels]
         covariate_channels = _channel_list(covariate_channels, "covariate_channels", channels)
         if set(target_channels) & set(covariate_channels):
-            raise ValueError(f"`target_channels` {target_channels} and `covariate_channels` "
-                             f"{covariate_channels} overlap: a channel is either forecast or given.")
+            raise ValueError(
+                f"`target_channels` {target_channels} and `covariate_channels` "
+                f"{covariate_channels} overlap: a channel is either forecast or given."
+            )
         decoder_dim = decoder_dim or backbone.output_dim
         check_positive_int(decoder_dim, "decoder_dim")
         num_states = 2 if backbone.cell == "lstm" else 1
@@ -168,8 +186,9 @@ class Forecaster(SeriesObjective):
         self.normalizer = series_data.SeriesNormalization(channels, name="normalizer")
         self.window_scaling = WindowScaling(scale=instance_normalization == "standard", name="window_scaling")
         self.seasonal_naive = SeasonalNaive(season, name="seasonal_naive")
-        self.bridges = [keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}")
-                        for i in range(num_states)]
+        self.bridges = [
+            keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(num_states)
+        ]
         self.decoder_rnn = CELLS[backbone.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
         self.mean_head = keras.layers.Dense(num_targets, dtype="float32", name="mean_head")
         self.scale_head = None
@@ -193,9 +212,12 @@ class Forecaster(SeriesObjective):
         steps = ops.zeros_like(lag[:, :, :1]) + ops.expand_dims(pooled, 1)  # (B, H, E)
         decoder_inputs = [lag, steps]
         if covariate_channels:
-            decoder_inputs.insert(1, ops.take(self.normalizer(future), np.asarray(covariate_channels, "int32"), axis=-1))
-        hidden = self.decoder_rnn(ops.concatenate(decoder_inputs, axis=-1),
-                                  initial_state=[bridge(pooled) for bridge in self.bridges])  # (B, H, D)
+            decoder_inputs.insert(
+                1, ops.take(self.normalizer(future), np.asarray(covariate_channels, "int32"), axis=-1)
+            )
+        hidden = self.decoder_rnn(
+            ops.concatenate(decoder_inputs, axis=-1), initial_state=[bridge(pooled) for bridge in self.bridges]
+        )  # (B, H, D)
         mean = lag + self.mean_head(hidden)
         outputs = {}
         if distribution == "gaussian":
@@ -220,19 +242,21 @@ class Forecaster(SeriesObjective):
     def get_config(self):
         config = super().get_config()
         config.pop("tokenizer", None)
-        config.update({
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "horizon": self.horizon,
-            "context_length": self.context_length,
-            "target_channels": list(self.target_channels),
-            "covariate_channels": list(self.covariate_channels),
-            "season": self.season,
-            "distribution": self.distribution,
-            "loss": self.loss_name,
-            "decoder_dim": self.decoder_dim,
-            "instance_normalization": self.instance_normalization,
-            "window_stride": self.window_stride,
-        })
+        config.update(
+            {
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "horizon": self.horizon,
+                "context_length": self.context_length,
+                "target_channels": list(self.target_channels),
+                "covariate_channels": list(self.covariate_channels),
+                "season": self.season,
+                "distribution": self.distribution,
+                "loss": self.loss_name,
+                "decoder_dim": self.decoder_dim,
+                "instance_normalization": self.instance_normalization,
+                "window_stride": self.window_stride,
+            }
+        )
         return config
 
     @property
@@ -286,7 +310,9 @@ class Forecaster(SeriesObjective):
 
         from rs3l_keras.data import windowing
 
-        check_self_supervised_inputs(self, x, y, "a long series (time, channels), a list of series or a tf.data.Dataset")
+        check_self_supervised_inputs(
+            self, x, y, "a long series (time, channels), a list of series or a tf.data.Dataset"
+        )
         if isinstance(x, tf.data.Dataset):
             return x
         self._check_adapted("make_dataset")
@@ -294,11 +320,18 @@ class Forecaster(SeriesObjective):
         span = self.context_length + self.horizon
         longest = max(len(s) for s in series)
         if longest < span:
-            raise ValueError(f"The longest series in `x` has {longest} steps: training windows need "
-                             f"context_length + horizon = {self.context_length} + {self.horizon} = {span}.")
+            raise ValueError(
+                f"The longest series in `x` has {longest} steps: training windows need "
+                f"context_length + horizon = {self.context_length} + {self.horizon} = {span}."
+            )
         offsets = np.cumsum([0] + [len(s) for s in series])
-        starts = np.concatenate([offset + np.arange(0, len(s) - span + 1, self.window_stride)
-                                 for offset, s in zip(offsets, series) if len(s) >= span]).astype("int64")
+        starts = np.concatenate(
+            [
+                offset + np.arange(0, len(s) - span + 1, self.window_stride)
+                for offset, s in zip(offsets, series)
+                if len(s) >= span
+            ]
+        ).astype("int64")
         table = tf.constant(np.concatenate(series))
         targets = list(self.target_channels)
         target_mean = self.normalizer.numpy_mean[targets]
@@ -322,12 +355,15 @@ class Forecaster(SeriesObjective):
 
     def _check_adapted(self, method):
         if not self.normalizer.is_adapted:
-            raise ValueError(f"This Forecaster's normaliser is not fitted: call `fit` on arrays or "
-                             f"`adapt(train_series)` before `{method}`.")
+            raise ValueError(
+                f"This Forecaster's normaliser is not fitted: call `fit` on arrays or "
+                f"`adapt(train_series)` before `{method}`."
+            )
 
     # -- forecasting ----------------------------------------------------------------------
-    def forecast(self, history, horizon=None, covariates=None, interval=0.9, quantiles=None,
-                 context_length=None, batch_size=64):
+    def forecast(
+        self, history, horizon=None, covariates=None, interval=0.9, quantiles=None, context_length=None, batch_size=64
+    ):
         """Forecasts the target channels after each history, in the original units.
 
         Args:
@@ -354,28 +390,33 @@ class Forecaster(SeriesObjective):
         single = isinstance(history, np.ndarray) and history.ndim in (1, 2)
         series = self.series_list(history, name="history")
         if self.season and min(len(s) for s in series) < self.season:
-            raise ValueError(f"`history` has a series of {min(len(s) for s in series)} steps: at least one "
-                             f"season ({self.season} steps) is needed for the seasonal-naive input.")
+            raise ValueError(
+                f"`history` has a series of {min(len(s) for s in series)} steps: at least one "
+                f"season ({self.season} steps) is needed for the seasonal-naive input."
+            )
         if covariates is not None and not self.covariate_channels:
-            raise ValueError("`covariates` given, but this model has no covariate channels "
-                             "(`covariate_channels=[]`).")
+            raise ValueError("`covariates` given, but this model has no covariate channels (`covariate_channels=[]`).")
         future_covariates = None
         if self.covariate_channels:
             if covariates is None:
-                raise ValueError(f"`covariates` is required: this model reads channels {self.covariate_channels} "
-                                 "over the horizon (known future values).")
+                raise ValueError(
+                    f"`covariates` is required: this model reads channels {self.covariate_channels} "
+                    "over the horizon (known future values)."
+                )
             if single and isinstance(covariates, np.ndarray) and covariates.ndim in (1, 2):
                 covariates = [covariates]
-            future_covariates = series_data.as_series_list(covariates, name="covariates",
-                                                           channels=len(self.covariate_channels))
+            future_covariates = series_data.as_series_list(
+                covariates, name="covariates", channels=len(self.covariate_channels)
+            )
             if len(future_covariates) != len(series):
                 raise ValueError(f"`covariates` has {len(future_covariates)} series for {len(series)} histories.")
             lengths = {len(c) for c in future_covariates}
             if horizon is None:
                 horizon = lengths.pop() if len(lengths) == 1 else None
             if horizon is None or any(len(c) < horizon for c in future_covariates):
-                raise ValueError(f"`covariates` must cover the horizon: received lengths {sorted(lengths)} "
-                                 f"for horizon={horizon!r}.")
+                raise ValueError(
+                    f"`covariates` must cover the horizon: received lengths {sorted(lengths)} for horizon={horizon!r}."
+                )
         horizon = self.horizon if horizon is None else horizon
         check_positive_int(horizon, "horizon")
         context_length = context_length or self.context_length
@@ -391,8 +432,8 @@ class Forecaster(SeriesObjective):
 
         mean, sigma = [], []
         for begin in range(0, len(series), batch_size):
-            chunk = series[begin:begin + batch_size]
-            chunk_covariates = None if future_covariates is None else future_covariates[begin:begin + batch_size]
+            chunk = series[begin : begin + batch_size]
+            chunk_covariates = None if future_covariates is None else future_covariates[begin : begin + batch_size]
             m, s = self._forecast_batch(chunk, chunk_covariates, horizon, context_length)
             mean.append(m)
             sigma.append(s)
@@ -418,7 +459,7 @@ class Forecaster(SeriesObjective):
             past = series_data.pad_series(series)
             future = np.full((len(series), steps, self.input_dim), np.nan, "float32")
             if covariates is not None:
-                future[:, :, self.covariate_channels] = np.stack([c[done:done + steps] for c in covariates])
+                future[:, :, self.covariate_channels] = np.stack([c[done : done + steps] for c in covariates])
             out = self.predict_on_batch({"history": past, "future": future})
             mean = ops.convert_to_numpy(out["mean"])
             means.append(mean)
@@ -426,8 +467,10 @@ class Forecaster(SeriesObjective):
             done += steps
             if done < horizon:  # the block's mean becomes history, in raw units
                 block = future.copy()
-                block[:, :, self.target_channels] = (mean * self.normalizer.numpy_std[self.target_channels]
-                                                     + self.normalizer.numpy_mean[self.target_channels])
+                block[:, :, self.target_channels] = (
+                    mean * self.normalizer.numpy_std[self.target_channels]
+                    + self.normalizer.numpy_mean[self.target_channels]
+                )
                 series = [np.concatenate([s, b])[-context_length:] for s, b in zip(series, block)]
         scale = None if scales[0] is None else np.concatenate(scales, axis=1)
         return np.concatenate(means, axis=1), scale
@@ -437,10 +480,13 @@ def _channel_list(channels, name, input_dim):
     if isinstance(channels, (int, np.integer)) and not isinstance(channels, bool):
         channels = [channels]
     if not isinstance(channels, (list, tuple)) or not all(
-            isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in channels):
+        isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in channels
+    ):
         raise ValueError(f"`{name}` must be a list of channel indices, received {channels!r}.")
     channels = [int(c) for c in channels]
     if any(not 0 <= c < input_dim for c in channels) or len(set(channels)) != len(channels):
-        raise ValueError(f"`{name}` must hold distinct channel indices in [0, {input_dim}) (the backbone's "
-                         f"input_dim), received {channels}.")
+        raise ValueError(
+            f"`{name}` must hold distinct channel indices in [0, {input_dim}) (the backbone's "
+            f"input_dim), received {channels}."
+        )
     return channels

@@ -85,8 +85,13 @@ class LanguageModel(Objective):
         """Text, token ids or a `tf.data.Dataset` → batches of (inputs, next-token targets)."""
         check_self_supervised_inputs(self, x, y, "text, token ids or a tf.data.Dataset")
         return windowing.lm_dataset(
-            x, self.tokenizer, self.sequence_length, batch_size=batch_size or 64,
-            shuffle=shuffle, seed=seed, epoch=epoch,
+            x,
+            self.tokenizer,
+            self.sequence_length,
+            batch_size=batch_size or 64,
+            shuffle=shuffle,
+            seed=seed,
+            epoch=epoch,
         )
 
     # -- evaluation on long text --------------------------------------------------------
@@ -106,11 +111,11 @@ class LanguageModel(Objective):
         inputs, targets, weights = windowing.scoring_windows(ids, window, context)
         total = 0.0
         for start in progress.track(range(0, len(inputs), batch_size), "Scoring text", verbose=verbose):
-            logits = np.asarray(self.predict_on_batch(inputs[start:start + batch_size]), np.float64)
+            logits = np.asarray(self.predict_on_batch(inputs[start : start + batch_size]), np.float64)
             logits -= logits.max(axis=-1, keepdims=True)
             log_norm = np.log(np.exp(logits).sum(axis=-1))
-            picked = np.take_along_axis(logits, targets[start:start + batch_size, :, None], -1)[..., 0]
-            total += float(((log_norm - picked) * weights[start:start + batch_size]).sum())
+            picked = np.take_along_axis(logits, targets[start : start + batch_size, :, None], -1)[..., 0]
+            total += float(((log_norm - picked) * weights[start : start + batch_size]).sum())
         num_tokens = int(weights.sum())
         scored = self.tokenizer.decode(ids[1:]) if self.tokenizer.level != "char" else None
         num_chars = num_tokens if scored is None else len(scored)
@@ -144,8 +149,12 @@ class LanguageModel(Objective):
             raise ValueError(f"`prompt` must be a non-empty str, received {prompt!r}.")
         if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
             raise ValueError(f"`max_length` must be a positive int, received {max_length!r}.")
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0 \
-                or not math.isfinite(temperature):
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, (int, float))
+            or not temperature > 0
+            or not math.isfinite(temperature)
+        ):
             raise ValueError(f"`temperature` must be a finite float > 0, received {temperature!r}.")
         vocab = self.backbone.vocabulary_size
         if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or not 0 < top_k):

@@ -62,11 +62,13 @@ class MaskedLanguageModel(Objective):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "sequence_length": self.sequence_length,
-            "mask_rate": self.mask_rate,
-        })
+        config.update(
+            {
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "sequence_length": self.sequence_length,
+                "mask_rate": self.mask_rate,
+            }
+        )
         return config
 
     def compile(self, optimizer="auto", loss="auto", weighted_metrics="auto", **kwargs):
@@ -76,8 +78,9 @@ class MaskedLanguageModel(Objective):
             optimizer = keras.optimizers.Adam(learning_rate=2e-3, global_clipnorm=1.0)
         if weighted_metrics == "auto":
             weighted_metrics = [keras.metrics.SparseCategoricalAccuracy(name="masked_accuracy")]
-        super().compile(optimizer=optimizer, loss=None if loss == "auto" else loss,
-                        weighted_metrics=weighted_metrics, **kwargs)
+        super().compile(
+            optimizer=optimizer, loss=None if loss == "auto" else loss, weighted_metrics=weighted_metrics, **kwargs
+        )
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if self._compile_loss is not None:  # a user-supplied loss replaces the objective's
@@ -97,9 +100,16 @@ class MaskedLanguageModel(Objective):
         check_self_supervised_inputs(self, x, y, "text, token ids or a tf.data.Dataset")
         if isinstance(x, tf.data.Dataset):
             return x
-        return masking.mlm_dataset(x, self.tokenizer, self.sequence_length, batch_size or 64,
-                                   shuffle=shuffle, seed=0 if seed is None and not shuffle else seed,
-                                   epoch=epoch, mask_rate=self.mask_rate)
+        return masking.mlm_dataset(
+            x,
+            self.tokenizer,
+            self.sequence_length,
+            batch_size or 64,
+            shuffle=shuffle,
+            seed=0 if seed is None and not shuffle else seed,
+            epoch=epoch,
+            mask_rate=self.mask_rate,
+        )
 
     def fill_mask(self, text, mask="<mask>"):
         """Replaces each `mask` in `text` by the model's most likely token.
@@ -113,6 +123,6 @@ class MaskedLanguageModel(Objective):
         pieces = [self.tokenizer.encode(p) for p in text.split(mask)]
         ids = np.concatenate([np.concatenate([p, [MASK_ID]]) for p in pieces[:-1]] + [pieces[-1]]).astype("int32")
         logits = np.asarray(self.predict_on_batch(ids[None]))[0]
-        logits[:, :len(masking.SPECIAL_TOKENS)] = -np.inf
+        logits[:, : len(masking.SPECIAL_TOKENS)] = -np.inf
         filled = np.where(ids == MASK_ID, logits.argmax(-1), ids)
         return self.tokenizer.decode(filled)

@@ -22,11 +22,15 @@ def check_token_backbone(backbone, tokenizer, role="backbone", bidirectional=Non
     if not isinstance(backbone, RNNBackbone):
         raise TypeError(f"`{role}` must be an RNNBackbone, received {type(backbone).__name__}.")
     if backbone.vocabulary_size is None:
-        raise ValueError(f"`{role}` must be a token backbone (vocabulary_size set), received a "
-                         f"feature backbone with input_dim={backbone.input_dim}.")
+        raise ValueError(
+            f"`{role}` must be a token backbone (vocabulary_size set), received a "
+            f"feature backbone with input_dim={backbone.input_dim}."
+        )
     if bidirectional is not None and backbone.bidirectional != bidirectional:
-        raise ValueError(f"`{role}` must have bidirectional={bidirectional} for this objective, "
-                         f"received bidirectional={backbone.bidirectional}.")
+        raise ValueError(
+            f"`{role}` must have bidirectional={bidirectional} for this objective, "
+            f"received bidirectional={backbone.bidirectional}."
+        )
     if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
         raise ValueError(
             f"The tokenizer has {tokenizer.vocabulary_size} tokens but the {role}'s "
@@ -66,9 +70,7 @@ class Objective(TorchSafeSetattr, keras.Model):
     def __init__(self, *args, tokenizer=None, **kwargs):
         super().__init__(*args, **kwargs)
         if tokenizer is not None and not isinstance(tokenizer, Tokenizer):
-            raise TypeError(
-                f"`tokenizer` must be an rs3l_keras Tokenizer, received {type(tokenizer).__name__}."
-            )
+            raise TypeError(f"`tokenizer` must be an rs3l_keras Tokenizer, received {type(tokenizer).__name__}.")
         self.tokenizer = tokenizer
 
     def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
@@ -88,26 +90,27 @@ class Objective(TorchSafeSetattr, keras.Model):
             data = data.shuffle(10_000, seed=seed)
         return data.batch(batch_size or 32).prefetch(tf.data.AUTOTUNE)
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, validation_data=None,
-            shuffle=True, seed=None, **kwargs):
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, validation_data=None, shuffle=True, seed=None, **kwargs):
         """Keras `fit`, after mapping the objective's preprocessing over `x` (and
         `validation_data`). `x` may be raw strings, token ids or a `tf.data.Dataset`."""
         import tensorflow as tf
 
         counter = EpochCounter(tf.Variable(0, dtype=tf.int64, trainable=False))
-        train = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                                  epoch=counter.variable)
+        train = self.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, epoch=counter.variable)
         kwargs["callbacks"] = [counter, *(kwargs.get("callbacks") or [])]
         if validation_data is not None:
-            if isinstance(validation_data, tuple) and len(validation_data) == 2 and not isinstance(validation_data[0], str):
+            if (
+                isinstance(validation_data, tuple)
+                and len(validation_data) == 2
+                and not isinstance(validation_data[0], str)
+            ):
                 validation_data = self.make_dataset(*validation_data, batch_size=batch_size)
             else:
                 validation_data = self.make_dataset(validation_data, batch_size=batch_size)
         if validation_data is not None:
             validation_data = shardable(validation_data)
         # Shuffling already happened in the pipeline (seeded); Keras ignores it for datasets.
-        return super().fit(shardable(train), epochs=epochs, validation_data=validation_data,
-                           shuffle=False, **kwargs)
+        return super().fit(shardable(train), epochs=epochs, validation_data=validation_data, shuffle=False, **kwargs)
 
     def evaluate(self, x=None, y=None, batch_size=None, **kwargs):
         """Keras `evaluate` on raw strings, token ids or a `tf.data.Dataset`."""
@@ -119,7 +122,7 @@ class Objective(TorchSafeSetattr, keras.Model):
         with id 0) first. A `tf.data.Dataset` or arrays go to Keras as they are."""
         if isinstance(x, str) or (isinstance(x, (list, tuple)) and x and all(isinstance(t, str) for t in x)):
             x = self.predict_inputs([x] if isinstance(x, str) else list(x))
-        for value in (x.values() if isinstance(x, dict) else [x]):
+        for value in x.values() if isinstance(x, dict) else [x]:
             if hasattr(value, "shape") and len(value.shape) and value.shape[0] == 0:
                 raise ValueError(f"`x` is a batch of size 0 (shape {tuple(value.shape)}): nothing to predict.")
         if isinstance(x, (list, tuple)) and not x:

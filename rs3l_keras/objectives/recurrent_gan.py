@@ -108,9 +108,20 @@ class RecurrentGAN(SeriesObjective):
     (3, 24, 5)
     """
 
-    def __init__(self, backbone, generator=None, noise_dim=None, static_noise_dim=0, output_activation="linear",
-                 discriminator_output="sequence", moment_weight=1.0, moment_differences=2, generator_steps=2, seed=None,
-                 **kwargs):
+    def __init__(
+        self,
+        backbone,
+        generator=None,
+        noise_dim=None,
+        static_noise_dim=0,
+        output_activation="linear",
+        discriminator_output="sequence",
+        moment_weight=1.0,
+        moment_differences=2,
+        generator_steps=2,
+        seed=None,
+        **kwargs,
+    ):
         check_feature_backbone(backbone, role="backbone")
         if isinstance(static_noise_dim, bool) or not isinstance(static_noise_dim, int) or static_noise_dim < 0:
             raise ValueError(f"`static_noise_dim` must be an int >= 0, received {static_noise_dim!r}.")
@@ -119,22 +130,32 @@ class RecurrentGAN(SeriesObjective):
             if noise_dim is None:
                 noise_dim = generator.input_dim - static_noise_dim
             if generator.input_dim != noise_dim + static_noise_dim:
-                raise ValueError(f"The generator's input_dim ({generator.input_dim}) must equal noise_dim + "
-                                 f"static_noise_dim ({noise_dim!r} + {static_noise_dim}).")
+                raise ValueError(
+                    f"The generator's input_dim ({generator.input_dim}) must equal noise_dim + "
+                    f"static_noise_dim ({noise_dim!r} + {static_noise_dim})."
+                )
         noise_dim = backbone.input_dim if noise_dim is None else noise_dim
         check_positive_int(noise_dim, "noise_dim")
         check_positive_int(generator_steps, "generator_steps")
         if output_activation not in OUTPUT_ACTIVATIONS:
-            raise ValueError(f"`output_activation` must be one of {OUTPUT_ACTIVATIONS}, received {output_activation!r}.")
+            raise ValueError(
+                f"`output_activation` must be one of {OUTPUT_ACTIVATIONS}, received {output_activation!r}."
+            )
         if discriminator_output not in DISCRIMINATOR_OUTPUTS:
-            raise ValueError(f"`discriminator_output` must be one of {DISCRIMINATOR_OUTPUTS}, "
-                             f"received {discriminator_output!r}.")
+            raise ValueError(
+                f"`discriminator_output` must be one of {DISCRIMINATOR_OUTPUTS}, received {discriminator_output!r}."
+            )
         moment_weight = _check_weight(moment_weight, "moment_weight")
         if isinstance(moment_differences, bool) or not isinstance(moment_differences, int) or moment_differences < 0:
             raise ValueError(f"`moment_differences` must be an int >= 0, received {moment_differences!r}.")
         if generator is None:
-            generator = RNNBackbone(input_dim=noise_dim + static_noise_dim, cell=backbone.cell, num_layers=backbone.num_layers,
-                                    hidden_dim=backbone.hidden_dim, name="generator")
+            generator = RNNBackbone(
+                input_dim=noise_dim + static_noise_dim,
+                cell=backbone.cell,
+                num_layers=backbone.num_layers,
+                hidden_dim=backbone.hidden_dim,
+                name="generator",
+            )
         channels = backbone.input_dim
 
         # === Layers ===
@@ -167,10 +188,13 @@ class RecurrentGAN(SeriesObjective):
         self.seed_generator = keras.random.SeedGenerator(seed)
         # Set by `adapt` from the training data and saved with the weights: the generator's
         # output range (normalised units, per channel) and the default length of `sample`.
-        self.value_range = self.add_weight(name="value_range", shape=(2, channels), trainable=False,
-                                           initializer=keras.initializers.Constant([[-3.0], [3.0]]))
-        self.default_length = self.add_weight(name="default_length", shape=(), trainable=False,
-                                              initializer="zeros")
+        self.value_range = self.add_weight(
+            name="value_range",
+            shape=(2, channels),
+            trainable=False,
+            initializer=keras.initializers.Constant([[-3.0], [3.0]]),
+        )
+        self.default_length = self.add_weight(name="default_length", shape=(), trainable=False, initializer="zeros")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
 
@@ -251,8 +275,10 @@ class RecurrentGAN(SeriesObjective):
         so callbacks that read `model.optimizer.iterations` count training steps."""
         for name in ("loss", "optimizer"):
             if kwargs.get(name) not in (None, "auto"):
-                raise ValueError(f"A RecurrentGAN has its own losses and two optimisers: pass "
-                                 f"`g_optimizer=` and `d_optimizer=`, not `{name}=`.")
+                raise ValueError(
+                    f"A RecurrentGAN has its own losses and two optimisers: pass "
+                    f"`g_optimizer=` and `d_optimizer=`, not `{name}=`."
+                )
             kwargs.pop(name, None)
         if g_optimizer == "auto":
             g_optimizer = keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5, global_clipnorm=1.0)
@@ -265,14 +291,17 @@ class RecurrentGAN(SeriesObjective):
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         # Each optimiser holds slots for its own network only, on every backend (Keras would
         # otherwise build `optimizer` on all trainable variables before a JAX or torch fit).
-        for optimizer, variables in ((d_optimizer, self.discriminator_variables),
-                                     (g_optimizer, self.generator_variables)):
+        for optimizer, variables in (
+            (d_optimizer, self.discriminator_variables),
+            (g_optimizer, self.generator_variables),
+        ):
             if not optimizer.built:
                 optimizer.build(variables)
         from keras.src.saving import serialization_lib
 
         self._compile_config = serialization_lib.SerializableDict(
-            g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
+            g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs
+        )
 
     def compile_from_config(self, config):
         self.compile(**keras.saving.deserialize_keras_object(_portable(config)))  # builds both optimisers
@@ -327,11 +356,17 @@ class RecurrentGAN(SeriesObjective):
             return loss
 
         real, observed = self._real_batch(data)
-        d_loss = update(lambda: self._d_loss(real, self._fake_batch(observed, training=True), observed),
-                        self.discriminator_variables, self.d_optimizer)
+        d_loss = update(
+            lambda: self._d_loss(real, self._fake_batch(observed, training=True), observed),
+            self.discriminator_variables,
+            self.d_optimizer,
+        )
         for _ in range(self.generator_steps):
-            g_loss = update(lambda: self._g_loss(real, self._fake_batch(observed, training=True), observed),
-                            self.generator_variables, self.g_optimizer)
+            g_loss = update(
+                lambda: self._g_loss(real, self._fake_batch(observed, training=True), observed),
+                self.generator_variables,
+                self.g_optimizer,
+            )
         self.d_loss_tracker.update_state(d_loss.detach())
         self.g_loss_tracker.update_state(g_loss.detach())
         return {m.name: m.result() for m in self.metrics}
@@ -346,13 +381,24 @@ class RecurrentGAN(SeriesObjective):
         variables = {id(v): v for v in [*self.optimizer.variables, *self.g_optimizer.variables]}
         return list(variables.values())
 
-    def _get_jax_state(self, trainable_variables=False, non_trainable_variables=False, optimizer_variables=False,
-                       metrics_variables=False, purge_model_variables=False):
-        state = list(super()._get_jax_state(trainable_variables, non_trainable_variables, False, metrics_variables,
-                                            purge_model_variables))
+    def _get_jax_state(
+        self,
+        trainable_variables=False,
+        non_trainable_variables=False,
+        optimizer_variables=False,
+        metrics_variables=False,
+        purge_model_variables=False,
+    ):
+        state = list(
+            super()._get_jax_state(
+                trainable_variables, non_trainable_variables, False, metrics_variables, purge_model_variables
+            )
+        )
         if optimizer_variables:
-            state.insert(int(trainable_variables) + int(non_trainable_variables),
-                         [v.value for v in self._jax_optimizer_variables])
+            state.insert(
+                int(trainable_variables) + int(non_trainable_variables),
+                [v.value for v in self._jax_optimizer_variables],
+            )
         return tuple(state)
 
     def jax_state_sync(self):
@@ -395,7 +441,8 @@ class RecurrentGAN(SeriesObjective):
             own = [trainable[i] for i in index]
             (loss, non_trainable), grads = jax.value_and_grad(loss_of, has_aux=True)(own, non_trainable)
             own, new_optimizer_values = optimizer.stateless_apply(
-                [optimizer_state[id(v)] for v in optimizer.variables], grads, own)
+                [optimizer_state[id(v)] for v in optimizer.variables], grads, own
+            )
             optimizer_state.update(zip(map(id, optimizer.variables), new_optimizer_values))
             trainable = list(trainable)
             for i, value in zip(index, own):
@@ -405,11 +452,19 @@ class RecurrentGAN(SeriesObjective):
         (real, observed), _ = run(lambda: self._real_batch(data), trainable, non_trainable)
         d_loss, trainable, non_trainable = update(
             lambda: self._d_loss(real, self._fake_batch(observed, training=True), observed),
-            self.discriminator_variables, self.d_optimizer, trainable, non_trainable)
+            self.discriminator_variables,
+            self.d_optimizer,
+            trainable,
+            non_trainable,
+        )
         for _ in range(self.generator_steps):
             g_loss, trainable, non_trainable = update(
                 lambda: self._g_loss(real, self._fake_batch(observed, training=True), observed),
-                self.generator_variables, self.g_optimizer, trainable, non_trainable)
+                self.generator_variables,
+                self.g_optimizer,
+                trainable,
+                non_trainable,
+            )
 
         with keras.StatelessScope(state_mapping=list(zip(self.metrics_variables, metrics_values))) as scope:
             self.d_loss_tracker.update_state(d_loss)
@@ -423,12 +478,18 @@ class RecurrentGAN(SeriesObjective):
         if keras.backend.backend() != "jax":
             return self._test_step(*args)
         (trainable, non_trainable, metrics_values), data = args  # JAX: stateless, as above
-        mapping = [*zip(self.trainable_variables, trainable), *zip(self.non_trainable_variables, non_trainable),
-                   *zip(self.metrics_variables, metrics_values)]
+        mapping = [
+            *zip(self.trainable_variables, trainable),
+            *zip(self.non_trainable_variables, non_trainable),
+            *zip(self.metrics_variables, metrics_values),
+        ]
         with keras.StatelessScope(state_mapping=mapping) as scope:
             logs = self._test_step(data)
-        return logs, (trainable, [scope.get_current_value(v) for v in self.non_trainable_variables],
-                      [scope.get_current_value(v) for v in self.metrics_variables])
+        return logs, (
+            trainable,
+            [scope.get_current_value(v) for v in self.non_trainable_variables],
+            [scope.get_current_value(v) for v in self.metrics_variables],
+        )
 
     def _test_step(self, data):
         real, observed = self._real_batch(data)
@@ -450,8 +511,9 @@ class RecurrentGAN(SeriesObjective):
         """Series → batches of raw series, all left-padded with NaN to the longest one."""
         import tensorflow as tf
 
-        check_self_supervised_inputs(self, x, y, "series (n, time, channels), a list of (time, channels) "
-                                                 "arrays or a tf.data.Dataset")
+        check_self_supervised_inputs(
+            self, x, y, "series (n, time, channels), a list of (time, channels) arrays or a tf.data.Dataset"
+        )
         if isinstance(x, tf.data.Dataset):
             return x
         padded = series_data.pad_series(self.series_list(x))
@@ -476,8 +538,9 @@ class RecurrentGAN(SeriesObjective):
         if length is None:
             length = int(ops.convert_to_numpy(self.default_length))
             if length <= 0:
-                raise ValueError("This RecurrentGAN was never adapted to training data, so it has no default "
-                                 "length: pass `length=`.")
+                raise ValueError(
+                    "This RecurrentGAN was never adapted to training data, so it has no default length: pass `length=`."
+                )
         check_positive_int(length, "length")
         check_positive_int(batch_size, "batch_size")
         rng = np.random.default_rng(seed)
@@ -485,24 +548,25 @@ class RecurrentGAN(SeriesObjective):
         if self.static_noise_dim:
             static = rng.standard_normal((n, 1, self.static_noise_dim)).astype("float32")
             noise = np.concatenate([noise, np.repeat(static, length, axis=1)], axis=-1)
-        out = [ops.convert_to_numpy(self._generate(noise[i:i + batch_size]))
-               for i in range(0, n, batch_size)]
+        out = [ops.convert_to_numpy(self._generate(noise[i : i + batch_size])) for i in range(0, n, batch_size)]
         return self.normalizer.invert(np.concatenate(out))
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "noise_dim": self.noise_dim,
-            "static_noise_dim": self.static_noise_dim,
-            "output_activation": self.output_activation,
-            "discriminator_output": self.discriminator_output,
-            "moment_weight": self.moment_weight,
-            "moment_differences": self.moment_differences,
-            "generator_steps": self.generator_steps,
-            "seed": self.seed,
-        })
+        config.update(
+            {
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "noise_dim": self.noise_dim,
+                "static_noise_dim": self.static_noise_dim,
+                "output_activation": self.output_activation,
+                "discriminator_output": self.discriminator_output,
+                "moment_weight": self.moment_weight,
+                "moment_differences": self.moment_differences,
+                "generator_steps": self.generator_steps,
+                "seed": self.seed,
+            }
+        )
         return config
 
     @classmethod

@@ -39,8 +39,17 @@ class Seq2Seq(EncoderDecoder):
     start with `<bos>`). Output: logits (B, T, vocabulary_size).
     """
 
-    def __init__(self, encoder, tokenizer=None, decoder_dim=None, attention="luong", task="denoise",
-                 max_length=128, noise=None, **kwargs):
+    def __init__(
+        self,
+        encoder,
+        tokenizer=None,
+        decoder_dim=None,
+        attention="luong",
+        task="denoise",
+        max_length=128,
+        noise=None,
+        **kwargs,
+    ):
         check_token_backbone(encoder, tokenizer, role="encoder")
         if attention not in ATTENTION:
             raise ValueError(f"`attention` must be one of {ATTENTION}, received {attention!r}.")
@@ -52,15 +61,19 @@ class Seq2Seq(EncoderDecoder):
 
         # === Layers ===
         self.encoder = encoder
-        self.bridges = [keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}")
-                        for i in range(self._num_states)]
+        self.bridges = [
+            keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(self._num_states)
+        ]
         self.decoder_embedding = keras.layers.Embedding(vocab, encoder.embedding_dim, name="decoder_embedding")
         self.decoder_rnn = CELLS[encoder.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
         self.memory_projection = self.attention = self.attention_combine = None
         if attention is not None:
             self.memory_projection = keras.layers.Dense(decoder_dim, use_bias=False, name="memory_projection")
-            self.attention = (keras.layers.Attention(name="attention") if attention == "luong"
-                              else keras.layers.AdditiveAttention(name="attention"))
+            self.attention = (
+                keras.layers.Attention(name="attention")
+                if attention == "luong"
+                else keras.layers.AdditiveAttention(name="attention")
+            )
             self.attention_combine = keras.layers.Dense(decoder_dim, activation="tanh", name="attention_combine")
         self.output_head = keras.layers.Dense(vocab, dtype="float32", name="output_head")
 
@@ -75,8 +88,12 @@ class Seq2Seq(EncoderDecoder):
             context = self.attention([hidden, memory], mask=[None, ops.not_equal(encoder_ids, PAD_ID)])
             hidden = self.attention_combine(ops.concatenate([hidden, context], axis=-1))
         logits = self.output_head(hidden)
-        super().__init__(inputs={"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids},
-                         outputs=logits, tokenizer=tokenizer, **kwargs)
+        super().__init__(
+            inputs={"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids},
+            outputs=logits,
+            tokenizer=tokenizer,
+            **kwargs,
+        )
 
         # === Config ===
         self.decoder_dim = decoder_dim
@@ -87,14 +104,16 @@ class Seq2Seq(EncoderDecoder):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder_dim": self.decoder_dim,
-            "attention": self.attention_type,
-            "task": self.task,
-            "max_length": self.max_length,
-            "noise": self.noise,
-        })
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder_dim": self.decoder_dim,
+                "attention": self.attention_type,
+                "task": self.task,
+                "max_length": self.max_length,
+                "noise": self.noise,
+            }
+        )
         return config
 
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
@@ -137,9 +156,14 @@ class Seq2Seq(EncoderDecoder):
             return x
         sources, targets = self.make_pairs(x, y)
         return noise_lib.seq2seq_dataset(
-            sources, targets, batch_size=batch_size or 64, shuffle=shuffle,
-            seed=0 if seed is None and not shuffle else seed, epoch=epoch,
-            denoise=self.task == "denoise" and y is None, noise=self.noise,
+            sources,
+            targets,
+            batch_size=batch_size or 64,
+            shuffle=shuffle,
+            seed=0 if seed is None and not shuffle else seed,
+            epoch=epoch,
+            denoise=self.task == "denoise" and y is None,
+            noise=self.noise,
         )
 
     # -- decoding -----------------------------------------------------------------------
@@ -244,7 +268,7 @@ class Seq2Seq(EncoderDecoder):
                 if seq[-1] == EOS_ID:
                     finished.append((seq[:-1], score))
                 else:
-                    beams.append((seq, score, [ops.convert_to_numpy(s)[k:k + 1] for s in new_states]))
+                    beams.append((seq, score, [ops.convert_to_numpy(s)[k : k + 1] for s in new_states]))
                 if len(beams) == beam_width:
                     break
             if len(finished) >= beam_width or not beams:

@@ -70,11 +70,11 @@ class SequenceAutoencoder(SeriesObjective):
         self.backbone = backbone
         self.normalizer = series_data.SeriesNormalization(channels, name="normalizer")
         self.bottleneck = keras.layers.Dense(code_dim, name="bottleneck")
-        self.bridges = [keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}")
-                        for i in range(num_states)]
+        self.bridges = [
+            keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(num_states)
+        ]
         # Keras' layer, plus PyTorch's kernel on the torch backend (same weights).
-        self.decoder_rnn = fused.KERNEL_LAYERS[backbone.cell](decoder_dim, return_sequences=True,
-                                                             name="decoder_rnn")
+        self.decoder_rnn = fused.KERNEL_LAYERS[backbone.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
         self.output_head = keras.layers.Dense(channels, dtype="float32", name="output_head")
 
         # === Functional graph ===
@@ -92,19 +92,22 @@ class SequenceAutoencoder(SeriesObjective):
         self.window_length = window_length
         self.window_stride = window_stride
         # Anomaly threshold on per-step scores; -1 until `fit_threshold` (scores are >= 0).
-        self.threshold = self.add_weight(name="threshold", shape=(), trainable=False,
-                                         initializer=keras.initializers.Constant(-1.0))
+        self.threshold = self.add_weight(
+            name="threshold", shape=(), trainable=False, initializer=keras.initializers.Constant(-1.0)
+        )
 
     def get_config(self):
         config = super().get_config()
         config.pop("tokenizer", None)
-        config.update({
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "code_dim": self.code_dim,
-            "decoder_dim": self.decoder_dim,
-            "window_length": self.window_length,
-            "window_stride": self.window_stride,
-        })
+        config.update(
+            {
+                "backbone": keras.saving.serialize_keras_object(self.backbone),
+                "code_dim": self.code_dim,
+                "decoder_dim": self.decoder_dim,
+                "window_length": self.window_length,
+                "window_stride": self.window_stride,
+            }
+        )
         return config
 
     def compile(self, optimizer="auto", **kwargs):
@@ -144,7 +147,9 @@ class SequenceAutoencoder(SeriesObjective):
 
         from rs3l_keras.data import windowing
 
-        check_self_supervised_inputs(self, x, y, "a long series (time, channels), a batch of series or a tf.data.Dataset")
+        check_self_supervised_inputs(
+            self, x, y, "a long series (time, channels), a batch of series or a tf.data.Dataset"
+        )
         if isinstance(x, tf.data.Dataset):
             return x
         if isinstance(x, np.ndarray) and x.ndim in (1, 2):
@@ -166,15 +171,17 @@ class SequenceAutoencoder(SeriesObjective):
         starts = list(range(0, len(series) - length + 1, stride))
         if starts[-1] != len(series) - length:
             starts.append(len(series) - length)
-        return np.stack([series[s:s + length] for s in starts]), starts
+        return np.stack([series[s : s + length] for s in starts]), starts
 
     # -- codes, reconstructions, anomalies ------------------------------------------------
     def encode(self, x, batch_size=256):
         """Codes `(n, code_dim)` of a batch `(n, time, channels)` or list of series."""
         check_positive_int(batch_size, "batch_size")
         series = super().series_list(x)
-        codes = [ops.convert_to_numpy(self.predict_on_batch(series_data.pad_series(series[i:i + batch_size]))["code"])
-                 for i in range(0, len(series), batch_size)]
+        codes = [
+            ops.convert_to_numpy(self.predict_on_batch(series_data.pad_series(series[i : i + batch_size]))["code"])
+            for i in range(0, len(series), batch_size)
+        ]
         return np.concatenate(codes)
 
     def reconstruct(self, x, batch_size=256):
@@ -184,10 +191,10 @@ class SequenceAutoencoder(SeriesObjective):
         series = super().series_list(x)
         out = []
         for i in range(0, len(series), batch_size):
-            chunk = series[i:i + batch_size]
+            chunk = series[i : i + batch_size]
             padded = self.predict_on_batch(series_data.pad_series(chunk))["reconstruction"]
             padded = self.normalizer.invert(ops.convert_to_numpy(padded))
-            out.extend(row[len(row) - len(s):] for row, s in zip(padded, chunk))
+            out.extend(row[len(row) - len(s) :] for row, s in zip(padded, chunk))
         return np.stack(out) if isinstance(x, np.ndarray) else out
 
     def anomaly_scores(self, series, window=None, stride=1, batch_size=256):
@@ -204,8 +211,10 @@ class SequenceAutoencoder(SeriesObjective):
             float32 numpy `(time,)`.
         """
         if not isinstance(series, np.ndarray) or series.ndim not in (1, 2):
-            raise ValueError(f"`series` must be one series, a numpy array (time, channels) or (time,), received "
-                             f"{type(series).__name__}{getattr(series, 'shape', '')}.")
+            raise ValueError(
+                f"`series` must be one series, a numpy array (time, channels) or (time,), received "
+                f"{type(series).__name__}{getattr(series, 'shape', '')}."
+            )
         window = self.window_length if window is None else window
         check_positive_int(window, "window")
         check_positive_int(stride, "stride")
@@ -218,12 +227,12 @@ class SequenceAutoencoder(SeriesObjective):
         total = np.zeros(len(values), "float64")
         count = np.zeros(len(values), "float64")
         for i in range(0, len(windows), batch_size):
-            batch = windows[i:i + batch_size]
+            batch = windows[i : i + batch_size]
             rec = ops.convert_to_numpy(self.predict_on_batch(batch)["reconstruction"])
             error = np.square(rec - self.normalizer.normalize(batch)).mean(-1)  # (b, length)
-            for start, row in zip(starts[i:i + batch_size], error):
-                total[start:start + length] += row
-                count[start:start + length] += 1
+            for start, row in zip(starts[i : i + batch_size], error):
+                total[start : start + length] += row
+                count[start : start + length] += 1
         return (total / count).astype("float32")
 
     def fit_threshold(self, series, quantile=0.99, window=None, stride=1):

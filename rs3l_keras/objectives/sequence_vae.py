@@ -82,8 +82,18 @@ class SequenceVAE(EncoderDecoder):
         max_length: int, default 64. Sequences are truncated to this many tokens.
     """
 
-    def __init__(self, encoder, tokenizer=None, latent_dim=32, decoder_dim=None, token_dropout=0.25,
-                 free_bits=0.0, beta=1.0, max_length=64, **kwargs):
+    def __init__(
+        self,
+        encoder,
+        tokenizer=None,
+        latent_dim=32,
+        decoder_dim=None,
+        token_dropout=0.25,
+        free_bits=0.0,
+        beta=1.0,
+        max_length=64,
+        **kwargs,
+    ):
         check_token_backbone(encoder, tokenizer, role="encoder")
         check_positive_int(latent_dim, "latent_dim")
         check_positive_int(max_length, "max_length")
@@ -102,8 +112,9 @@ class SequenceVAE(EncoderDecoder):
         self.reparameterize = Reparameterize(name="reparameterize")
         self.token_dropout = TokenDropout(token_dropout, name="token_dropout")
         self.decoder_embedding = keras.layers.Embedding(vocab, encoder.embedding_dim, name="decoder_embedding")
-        self.bridges = [keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}")
-                        for i in range(num_states)]
+        self.bridges = [
+            keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(num_states)
+        ]
         self.decoder_rnn = CELLS[encoder.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
         self.output_head = keras.layers.Dense(vocab, dtype="float32", name="output_head")
 
@@ -114,9 +125,12 @@ class SequenceVAE(EncoderDecoder):
         z_mean, z_log_var = self.z_mean_head(pooled), self.z_log_var_head(pooled)  # (B, Z)
         z = self.reparameterize(z_mean, z_log_var)
         logits = self._decode_sequence(z, self.token_dropout(decoder_ids))
-        super().__init__(inputs={"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids},
-                         outputs={"logits": logits, "z_mean": z_mean, "z_log_var": z_log_var},
-                         tokenizer=tokenizer, **kwargs)
+        super().__init__(
+            inputs={"encoder_token_ids": encoder_ids, "decoder_token_ids": decoder_ids},
+            outputs={"logits": logits, "z_mean": z_mean, "z_log_var": z_log_var},
+            tokenizer=tokenizer,
+            **kwargs,
+        )
 
         # === Config and state ===
         self.latent_dim = latent_dim
@@ -125,8 +139,9 @@ class SequenceVAE(EncoderDecoder):
         self.free_bits = float(free_bits)
         self.beta = float(beta)
         self.max_length = max_length
-        self.kl_weight = self.add_weight(name="kl_weight", shape=(), trainable=False,
-                                         initializer=keras.initializers.Constant(self.beta))
+        self.kl_weight = self.add_weight(
+            name="kl_weight", shape=(), trainable=False, initializer=keras.initializers.Constant(self.beta)
+        )
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
@@ -139,15 +154,17 @@ class SequenceVAE(EncoderDecoder):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "latent_dim": self.latent_dim,
-            "decoder_dim": self.decoder_dim,
-            "token_dropout": self.token_dropout_rate,
-            "free_bits": self.free_bits,
-            "beta": self.beta,
-            "max_length": self.max_length,
-        })
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "latent_dim": self.latent_dim,
+                "decoder_dim": self.decoder_dim,
+                "token_dropout": self.token_dropout_rate,
+                "free_bits": self.free_bits,
+                "beta": self.beta,
+                "max_length": self.max_length,
+            }
+        )
         return config
 
     @property
@@ -185,8 +202,14 @@ class SequenceVAE(EncoderDecoder):
         if isinstance(x, tf.data.Dataset):
             return x
         ids = self.encode_lines(noise_lib.text_lines(x) if isinstance(x, str) else x)
-        return noise_lib.seq2seq_dataset(ids, ids, batch_size=batch_size or 64, shuffle=shuffle,
-                                         seed=0 if seed is None and not shuffle else seed, epoch=epoch)
+        return noise_lib.seq2seq_dataset(
+            ids,
+            ids,
+            batch_size=batch_size or 64,
+            shuffle=shuffle,
+            seed=0 if seed is None and not shuffle else seed,
+            epoch=epoch,
+        )
 
     # -- the latent space -----------------------------------------------------------------
     def encode(self, texts):

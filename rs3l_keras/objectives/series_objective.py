@@ -1,7 +1,6 @@
 """`SeriesObjective`: the base of the time-series pretext objectives."""
 
 import keras
-import numpy as np
 
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.objective import Objective
@@ -14,11 +13,15 @@ def check_feature_backbone(backbone, role="backbone", bidirectional=None):
     if not isinstance(backbone, RNNBackbone):
         raise TypeError(f"`{role}` must be an RNNBackbone, received {type(backbone).__name__}.")
     if backbone.input_dim is None:
-        raise ValueError(f"`{role}` must be a feature backbone (input_dim set) for time series, received "
-                         f"a token backbone with vocabulary_size={backbone.vocabulary_size}.")
+        raise ValueError(
+            f"`{role}` must be a feature backbone (input_dim set) for time series, received "
+            f"a token backbone with vocabulary_size={backbone.vocabulary_size}."
+        )
     if bidirectional is not None and backbone.bidirectional != bidirectional:
-        raise ValueError(f"`{role}` must have bidirectional={bidirectional} for this objective, "
-                         f"received bidirectional={backbone.bidirectional}.")
+        raise ValueError(
+            f"`{role}` must have bidirectional={bidirectional} for this objective, "
+            f"received bidirectional={backbone.bidirectional}."
+        )
 
 
 class SeriesObjective(Objective):

@@ -41,8 +41,12 @@ class SimpleRNN:
 
     def backward(self, grad_h):
         """dL/dh (B, T, H) → dict of dL/dx, dL/dW, dL/dU, dL/db, dL/dh0."""
-        grads = {"x": np.zeros_like(self._x), "W": np.zeros_like(self.W),
-                 "U": np.zeros_like(self.U), "b": np.zeros_like(self.b)}
+        grads = {
+            "x": np.zeros_like(self._x),
+            "W": np.zeros_like(self.W),
+            "U": np.zeros_like(self.U),
+            "b": np.zeros_like(self.b),
+        }
         carry = np.zeros_like(self._h[0])  # dL/dh_t flowing back from step t+1
         for t in reversed(range(self._x.shape[1])):
             h, h_prev = self._h[t + 1], self._h[t]
@@ -74,8 +78,12 @@ class LSTM:
         self._x, self._h, self._c, self._gates = x, [h], [c], []
         for t in range(steps):
             z = x[:, t] @ self.W + h @ self.U + self.b
-            i, f, g, o = (_sigmoid(z[:, :H]), _sigmoid(z[:, H:2 * H]),
-                          np.tanh(z[:, 2 * H:3 * H]), _sigmoid(z[:, 3 * H:]))
+            i, f, g, o = (
+                _sigmoid(z[:, :H]),
+                _sigmoid(z[:, H : 2 * H]),
+                np.tanh(z[:, 2 * H : 3 * H]),
+                _sigmoid(z[:, 3 * H :]),
+            )
             c = f * c + i * g
             h = o * np.tanh(c)
             self._gates.append((i, f, g, o))
@@ -84,8 +92,12 @@ class LSTM:
         return np.stack(self._h[1:], axis=1)
 
     def backward(self, grad_h):
-        grads = {"x": np.zeros_like(self._x), "W": np.zeros_like(self.W),
-                 "U": np.zeros_like(self.U), "b": np.zeros_like(self.b)}
+        grads = {
+            "x": np.zeros_like(self._x),
+            "W": np.zeros_like(self.W),
+            "U": np.zeros_like(self.U),
+            "b": np.zeros_like(self.b),
+        }
         dh_next = np.zeros_like(self._h[0])
         dc_next = np.zeros_like(self._c[0])
         for t in reversed(range(self._x.shape[1])):

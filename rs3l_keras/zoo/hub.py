@@ -99,8 +99,12 @@ def download_preset(url, sha256=None, cache_dir=None):
     if cache_dir is not None:  # get_file falls back to /tmp/.keras when the folder is missing
         os.makedirs(cache_dir, exist_ok=True)
     archive = keras.utils.get_file(
-        fname=name, origin=url, file_hash=sha256, hash_algorithm="sha256",
-        cache_dir=cache_dir, cache_subdir="rs3l_presets",
+        fname=name,
+        origin=url,
+        file_hash=sha256,
+        hash_algorithm="sha256",
+        cache_dir=cache_dir,
+        cache_subdir="rs3l_presets",
     )
     digest = sha256 or sha256_file(archive)
     target = pathlib.Path(archive).parent / f"{name.split('.')[0]}-{digest[:16]}"
@@ -112,8 +116,7 @@ def download_preset(url, sha256=None, cache_dir=None):
         if len(roots) != 1:
             shutil.rmtree(staging)
             raise PresetIntegrityError(
-                f"The archive at {url} must hold exactly one preset (one {METADATA_FILE}), "
-                f"found {len(roots)}."
+                f"The archive at {url} must hold exactly one preset (one {METADATA_FILE}), found {len(roots)}."
             )
         os.replace(roots[0], target)
         shutil.rmtree(staging, ignore_errors=True)
@@ -161,9 +164,7 @@ def verify_preset(directory, metadata_sha256=None):
     if metadata_sha256 is not None:
         actual = sha256_file(meta_path)
         if actual != metadata_sha256:
-            raise PresetIntegrityError(
-                f"{meta_path}: sha256 {actual} does not match the registry's {metadata_sha256}."
-            )
+            raise PresetIntegrityError(f"{meta_path}: sha256 {actual} does not match the registry's {metadata_sha256}.")
     try:
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -176,7 +177,9 @@ def verify_preset(directory, metadata_sha256=None):
     for name, expected in sorted(files.items()):
         path = directory / name
         if pathlib.PurePath(name).name != name or not path.is_file():
-            raise PresetIntegrityError(f"{path}: file listed in {METADATA_FILE} is missing (expected sha256 {expected}).")
+            raise PresetIntegrityError(
+                f"{path}: file listed in {METADATA_FILE} is missing (expected sha256 {expected})."
+            )
         actual = sha256_file(path)
         if actual != expected:
             raise PresetIntegrityError(
@@ -212,8 +215,13 @@ def _check_weight_shapes(model, weights_path):
 
     stored = []
     with h5py.File(weights_path, "r") as f:
-        f.visititems(lambda name, obj: stored.append(tuple(obj.shape))
-                     if isinstance(obj, h5py.Dataset) and not name.startswith("optimizer") else None)
+        f.visititems(
+            lambda name, obj: (
+                stored.append(tuple(obj.shape))
+                if isinstance(obj, h5py.Dataset) and not name.startswith("optimizer")
+                else None
+            )
+        )
     expected = sorted(tuple(w.shape) for w in model.weights)
     if sorted(stored) != expected:
         missing = sorted(set(expected) - set(stored))
@@ -304,11 +312,10 @@ def save_pretrained(model, directory, metrics=None, metadata=None):
         raise TypeError(f"`metrics` must be a dict of name → number, received {type(metrics).__name__}.")
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError(f"`metadata` must be a dict, received {type(metadata).__name__}.")
-    if directory.exists() and (not directory.is_dir() or (
-            any(directory.iterdir()) and not (directory / METADATA_FILE).exists())):
-        raise FileExistsError(
-            f"`directory` {directory} exists and is not a preset; refusing to replace it."
-        )
+    if directory.exists() and (
+        not directory.is_dir() or (any(directory.iterdir()) and not (directory / METADATA_FILE).exists())
+    ):
+        raise FileExistsError(f"`directory` {directory} exists and is not a preset; refusing to replace it.")
     directory.parent.mkdir(parents=True, exist_ok=True)
     _recover_interrupted_save(directory)
     staging = pathlib.Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.tmp-"))
@@ -386,8 +393,9 @@ def update_metadata(directory, updates):
     meta.update(updates)
     meta.pop("files", None)
     _atomic_write_text(directory / README_FILE, model_card.render(meta))
-    meta["files"] = {p.name: sha256_file(p) for p in sorted(directory.iterdir())
-                     if p.is_file() and p.name != METADATA_FILE}
+    meta["files"] = {
+        p.name: sha256_file(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != METADATA_FILE
+    }
     _atomic_write_text(directory / METADATA_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta
 

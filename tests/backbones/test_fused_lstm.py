@@ -15,8 +15,14 @@ SCRIPT = pathlib.Path(__file__).with_name("fused_check.py")
 
 def run_check(policy):
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    done = subprocess.run([sys.executable, str(SCRIPT), policy], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=SCRIPT.parents[2])
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), policy],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=SCRIPT.parents[2],
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -68,7 +74,8 @@ def test_describe_names_the_path_that_runs(monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     monkeypatch.setattr(fused, "_jax_gpu_available", lambda: True)
     assert fused.describe(RNNBackbone(vocabulary_size=5, hidden_dim=4, num_layers=2)) == (
-        "one cuDNN call for all 2 LSTM layer(s) (JAX, GPU)")
+        "one cuDNN call for all 2 LSTM layer(s) (JAX, GPU)"
+    )
     assert fused.describe(backbone).startswith("Keras GRU layers")  # JAX fuses LSTM stacks only
     monkeypatch.setenv("RS3L_FUSED_RNN", "0")
     assert fused.describe(backbone).endswith("(RS3L_FUSED_RNN=0)")

@@ -23,8 +23,9 @@ ROOT = SCRIPT.parents[2]
 
 def run_check(policy):
     env = {**os.environ, "KERAS_BACKEND": "torch", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, str(SCRIPT), policy], env=env, capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), policy], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     cases = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert len(cases) == 12  # 3 cells x uni/bi x token/feature input
@@ -77,10 +78,17 @@ print(json.dumps(np.asarray(keras.ops.convert_to_numpy(model.predict_on_batch(id
 def test_checkpoint_trained_on_torch_fused_path_runs_on_tensorflow_and_back(tmp_path, cell):
     """A model trained through the fused torch kernel loads on TensorFlow (standard Keras
     layers) with the same predictions, and a TensorFlow-trained one loads on torch."""
+
     def run(backend, mode, path):
         env = {**os.environ, "KERAS_BACKEND": backend, "CELL": cell, "CUDA_VISIBLE_DEVICES": ""}
-        done = subprocess.run([sys.executable, "-c", CROSS, str(path), mode], env=env, capture_output=True,
-                              text=True, timeout=300, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, "-c", CROSS, str(path), mode],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return np.array(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -141,8 +149,9 @@ def test_autoencoder_decoder_runs_pytorch_kernel_from_its_initial_state():
     """The `SequenceAutoencoder` decoder (a Keras layer started from the code's bridge
     states) runs PyTorch's kernel on torch and computes what Keras' own loop computes."""
     env = {**os.environ, "KERAS_BACKEND": "torch", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, "-c", DECODER], env=env, capture_output=True, text=True, timeout=300,
-                          cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", DECODER], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     cases = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [c["cell"] for c in cases] == ["lstm", "gru"]

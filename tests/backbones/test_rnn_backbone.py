@@ -16,8 +16,15 @@ def outputs(backbone, x):
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_token_input_shapes_and_config(cell, bidirectional):
-    backbone = RNNBackbone(vocabulary_size=30, cell=cell, num_layers=2, hidden_dim=8,
-                           embedding_dim=6, bidirectional=bidirectional, dropout=0.1)
+    backbone = RNNBackbone(
+        vocabulary_size=30,
+        cell=cell,
+        num_layers=2,
+        hidden_dim=8,
+        embedding_dim=6,
+        bidirectional=bidirectional,
+        dropout=0.1,
+    )
     out = backbone(np.random.randint(1, 30, (3, 7)).astype("int32"))
     width = 16 if bidirectional else 8
     assert tuple(out["sequence_output"].shape) == (3, 7, width)

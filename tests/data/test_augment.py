@@ -37,7 +37,7 @@ def test_shape_padding_and_seed_determinism(name, batch, seed):
     new_lengths = lengths_of(view)
     assert (new_lengths <= lengths_of(batch)).all() and (new_lengths >= 1).all()
     for row, n in zip(view, new_lengths):
-        assert np.isfinite(row[len(row) - n:]).all() and np.isnan(row[: len(row) - n]).all()
+        assert np.isfinite(row[len(row) - n :]).all() and np.isnan(row[: len(row) - n]).all()
     if name != "cropping" and name != "compose":
         np.testing.assert_array_equal(new_lengths, lengths_of(batch))
     np.testing.assert_array_equal(view, aug(batch, seed))
@@ -64,7 +64,7 @@ def test_augmentations_change_real_series_as_documented():
     assert (lengths_of(cropped) == 75).all()
     for row, view in zip(x, cropped):  # the window is a contiguous piece of the series
         window = view[-75:, 0]
-        starts = [s for s in range(76) if np.array_equal(row[s:s + 75, 0], window)]
+        starts = [s for s in range(76) if np.array_equal(row[s : s + 75, 0], window)]
         assert starts
     # Different seeds give different views; one series gives the same as in a batch.
     assert not np.array_equal(augment.default_views()(x, 1), augment.default_views()(x, 2))

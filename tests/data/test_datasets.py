@@ -47,7 +47,9 @@ def test_train_and_test_are_disjoint_where_they_should_be():
     train, test = datasets.load("sines", "train", n=50), datasets.load("sines", "test", n=50)
     assert not np.allclose(train, test) and train.shape == (50, 24, 5)
     np.testing.assert_array_equal(datasets.load("sines", "all", n=50), np.concatenate([train, test]))
-    np.testing.assert_array_equal(datasets.load("sines", "test", n=50, seed=3), datasets.load("sines", "test", n=50, seed=3))
+    np.testing.assert_array_equal(
+        datasets.load("sines", "test", n=50, seed=3), datasets.load("sines", "test", n=50, seed=3)
+    )
 
 
 def test_forecasting_splits_are_the_benchmark_hold_outs():
@@ -62,16 +64,21 @@ def test_forecasting_splits_are_the_benchmark_hold_outs():
     assert datasets.load("airline", "test").shape == (36, 1) and datasets.load("elecdemand", "test").shape == (1344, 3)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: datasets.load("gunpoint"), "`name` must be one of ('shakespeare', 'amazon_reviews', 'GunPoint'"),
-    (lambda: datasets.load("gunpoint"), "received 'gunpoint'. Did you mean 'GunPoint'?"),
-    (lambda: datasets.info("tiny_shakespeare"), "Did you mean 'shakespeare'?"),
-    (lambda: datasets.load("imdb"), "Online TFDS datasets (tiny_shakespeare, imdb_reviews, ...) are read with"),
-    (lambda: datasets.load("shakespeare", "validation"),
-     "`split` for dataset 'shakespeare' must be one of ('train', 'test', 'all'), received 'validation'."),
-    (lambda: datasets.load("GunPoint", "all"), "`split` for dataset 'GunPoint' must be one of ('train', 'test')"),
-    (lambda: datasets.load("airline", n=5), "only apply to 'sines', not to 'airline'"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: datasets.load("gunpoint"), "`name` must be one of ('shakespeare', 'amazon_reviews', 'GunPoint'"),
+        (lambda: datasets.load("gunpoint"), "received 'gunpoint'. Did you mean 'GunPoint'?"),
+        (lambda: datasets.info("tiny_shakespeare"), "Did you mean 'shakespeare'?"),
+        (lambda: datasets.load("imdb"), "Online TFDS datasets (tiny_shakespeare, imdb_reviews, ...) are read with"),
+        (
+            lambda: datasets.load("shakespeare", "validation"),
+            "`split` for dataset 'shakespeare' must be one of ('train', 'test', 'all'), received 'validation'.",
+        ),
+        (lambda: datasets.load("GunPoint", "all"), "`split` for dataset 'GunPoint' must be one of ('train', 'test')"),
+        (lambda: datasets.load("airline", n=5), "only apply to 'sines', not to 'airline'"),
+    ],
+)
 def test_bad_names_and_splits_are_clear_errors(call, message):
     with pytest.raises(ValueError) as info:
         call()
@@ -103,10 +110,14 @@ def test_tfds_builders_hold_the_loaders_content(name, data_dir, monkeypatch):
         return
     builder = tfds.builder(entry.tfds_name, data_dir=data_dir)
     assert {s: builder.info.splits[s].num_examples for s in ("train", "test")} == (
-        {"train": 1, "test": 1} if entry.kind in ("series", "anomaly series") else
-        {s: entry.sizes[s] for s in ("train", "test")})
+        {"train": 1, "test": 1}
+        if entry.kind in ("series", "anomaly series")
+        else {s: entry.sizes[s] for s in ("train", "test")}
+    )
     if entry.kind == "labelled text":  # TFDS shuffles on write: compare as multisets
-        assert sorted((e["text"].decode(), int(e["label"])) for e in examples) == sorted(zip(expected[0], expected[1].tolist()))
+        assert sorted((e["text"].decode(), int(e["label"])) for e in examples) == sorted(
+            zip(expected[0], expected[1].tolist())
+        )
     elif entry.kind == "classification series":
         got = sorted((int(e["label"]), e["series"].tobytes()) for e in examples)
         assert got == sorted((int(y), np.asarray(x, "float32").tobytes()) for x, y in zip(*expected))
@@ -120,8 +131,10 @@ def test_tfds_builders_hold_the_loaders_content(name, data_dir, monkeypatch):
 
 
 def test_tfds_shakespeare_and_the_online_text_path_on_a_prepared_dataset(data_dir):
-    plays = {e["play"].decode(): e["text"].decode()
-             for e in _examples(tfds.load("rs3l_shakespeare", split="test", data_dir=data_dir, try_gcs=False))}
+    plays = {
+        e["play"].decode(): e["text"].decode()
+        for e in _examples(tfds.load("rs3l_shakespeare", split="test", data_dir=data_dir, try_gcs=False))
+    }
     assert plays == {name: text for name, _, text in shakespeare.load_plays("test")}
     # load_tfds_text is what `rs3l pretrain --data tfds:NAME` uses for online datasets
     train, heldout, meta = datasets.load_tfds_text("rs3l_shakespeare", data_dir=data_dir)
@@ -130,8 +143,11 @@ def test_tfds_shakespeare_and_the_online_text_path_on_a_prepared_dataset(data_di
     assert meta["heldout_split"] == "test" and meta["text_key"] == "text" and meta["name"] == "tfds:rs3l_shakespeare"
     _, genres, _ = datasets.load_tfds_text("rs3l_shakespeare", data_dir=data_dir, text_key="genre")
     assert sorted(genres.split("\n")) == sorted(genre for _, genre, _ in shakespeare.load_plays("test"))
-    with pytest.raises(ValueError, match=r"`text_key` for TFDS dataset 'rs3l_shakespeare' must be one of its "
-                                         r"text features \['play', 'genre', 'text'\], received 'plays'"):
+    with pytest.raises(
+        ValueError,
+        match=r"`text_key` for TFDS dataset 'rs3l_shakespeare' must be one of its "
+        r"text features \['play', 'genre', 'text'\], received 'plays'",
+    ):
         datasets.load_tfds_text("rs3l_shakespeare", data_dir=data_dir, text_key="plays")
     with pytest.raises(ValueError, match="TFDS has no dataset 'tiny_shakespear'. Did you mean 'tiny_shakespeare'"):
         datasets.load_tfds_text("tiny_shakespear", data_dir=data_dir)

@@ -5,7 +5,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rs3l_keras.data.tokenizers import (
-    BOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID, CharTokenizer, WordTokenizer, tokenizer_class,
+    BOS_ID,
+    PAD_ID,
+    SPECIAL_TOKENS,
+    UNK_ID,
+    CharTokenizer,
+    WordTokenizer,
+    tokenizer_class,
 )
 
 
@@ -38,7 +44,7 @@ def test_word_tokenizer():
 
 def test_max_tokens_keeps_most_frequent():
     tok = CharTokenizer.fit("aaaabbbc", max_tokens=len(SPECIAL_TOKENS) + 2)
-    assert tok.vocabulary[len(SPECIAL_TOKENS):] == ["a", "b"]
+    assert tok.vocabulary[len(SPECIAL_TOKENS) :] == ["a", "b"]
     assert tok.encode("c")[0] == UNK_ID
 
 

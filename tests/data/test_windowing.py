@@ -32,9 +32,13 @@ def test_scoring_windows_score_every_target_once(n, window, context):
 def test_lm_dataset_from_strings_ids_and_tf_data():
     tok = CharTokenizer.fit("abcdefgh ")
     text = "abc defgh " * 40
-    for x in (text, [text[:200], text[200:]], tok.encode(text),
-              tf.data.Dataset.from_tensor_slices([text[:200], text[200:]]),
-              tf.data.Dataset.from_tensor_slices(tok.encode(text)[:400].reshape(4, 100))):
+    for x in (
+        text,
+        [text[:200], text[200:]],
+        tok.encode(text),
+        tf.data.Dataset.from_tensor_slices([text[:200], text[200:]]),
+        tf.data.Dataset.from_tensor_slices(tok.encode(text)[:400].reshape(4, 100)),
+    ):
         ds = windowing.lm_dataset(x, tok, sequence_length=16, batch_size=4, shuffle=False)
         inputs, targets = next(iter(ds))
         assert inputs.shape == (4, 16) and targets.shape == (4, 16)

@@ -59,8 +59,13 @@ def test_default_binary_setup_is_sigmoid_bce_accuracy_and_it_learns_real_reviews
 @pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
 def test_pooling_ignores_padding(pooling):
     tok = rs3l.CharTokenizer.fit(["abcdefgh"])
-    clf = finetune(RNNBackbone(tok.vocabulary_size, hidden_dim=8), tokenizer=tok, head="classification",
-                   num_classes=3, pooling=pooling)
+    clf = finetune(
+        RNNBackbone(tok.vocabulary_size, hidden_dim=8),
+        tokenizer=tok,
+        head="classification",
+        num_classes=3,
+        pooling=pooling,
+    )
     alone = clf.predict(["abc"], verbose=0)
     padded = clf.predict(["abc", "abcdefghabcdefgh"], verbose=0)[:1]
     np.testing.assert_allclose(alone, padded, rtol=1e-5, atol=1e-6)
@@ -108,8 +113,8 @@ def test_series_regression_and_forecast_heads_learn_on_real_data(gunpoint):
     assert reg.evaluate(x, target, verbose=0)[0] < np.var(target) / 4
 
     airline = series_data.load_airline()
-    histories = np.stack([airline[i:i + 24] for i in range(0, 96)])
-    futures = np.stack([airline[i + 24:i + 36, 0] for i in range(0, 96)])[..., None]
+    histories = np.stack([airline[i : i + 24] for i in range(0, 96)])
+    futures = np.stack([airline[i + 24 : i + 36, 0] for i in range(0, 96)])[..., None]
     fc = finetune(RNNBackbone(input_dim=1, hidden_dim=16), head="forecast", horizon=12)
     fc.compile(optimizer=keras.optimizers.Adam(1e-2, global_clipnorm=1.0))
     fc.fit(histories, futures, epochs=1, batch_size=16, verbose=0, seed=0)
@@ -131,17 +136,20 @@ def test_unequal_length_series_are_left_padded(gunpoint):
     np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"head": "forecast", "horizon": 3}, "needs a time-series backbone"),
-    ({"head": "classification", "num_classes": 1}, "`num_classes` must be an int ≥ 2"),
-    ({"head": "classification"}, "`num_classes` must be an int ≥ 2"),
-    ({"head": "segmentation", "num_classes": 2}, "`head` must be one of"),
-    ({"head": "classification", "num_classes": 2, "pooling": "sum"}, "`pooling` must be one of"),
-    ({"head": "classification", "num_classes": 2, "freeze": "encoder"}, "`freeze` must be None or 'backbone'"),
-    ({"head": "regression", "output_dim": 0}, "`output_dim` must be a positive int"),
-    ({"head": "regression", "num_classes": 3}, "`num_classes` applies to classification"),
-    ({"head": "classification", "num_classes": 2, "horizon": 4}, "`horizon` applies to the forecast head"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"head": "forecast", "horizon": 3}, "needs a time-series backbone"),
+        ({"head": "classification", "num_classes": 1}, "`num_classes` must be an int ≥ 2"),
+        ({"head": "classification"}, "`num_classes` must be an int ≥ 2"),
+        ({"head": "segmentation", "num_classes": 2}, "`head` must be one of"),
+        ({"head": "classification", "num_classes": 2, "pooling": "sum"}, "`pooling` must be one of"),
+        ({"head": "classification", "num_classes": 2, "freeze": "encoder"}, "`freeze` must be None or 'backbone'"),
+        ({"head": "regression", "output_dim": 0}, "`output_dim` must be a positive int"),
+        ({"head": "regression", "num_classes": 3}, "`num_classes` applies to classification"),
+        ({"head": "classification", "num_classes": 2, "horizon": 4}, "`horizon` applies to the forecast head"),
+    ],
+)
 def test_head_backbone_mismatches_are_clear_errors(kwargs, match):
     tok = rs3l.CharTokenizer.fit(["abc"])
     with pytest.raises(ValueError, match=match):
@@ -168,7 +176,9 @@ def test_bad_inputs_and_labels_are_clear_errors(gunpoint):
     with pytest.raises(ValueError, match="needs targets"):
         clf.fit(x, None, epochs=1, verbose=0)
     text = finetune("lstm-lm-small", head="classification", num_classes=3)
-    with pytest.raises(ValueError, match=r"`x` must lie in \[0, 87\) \(the vocabulary size\), received values in \[1, 999\]"):
+    with pytest.raises(
+        ValueError, match=r"`x` must lie in \[0, 87\) \(the vocabulary size\), received values in \[1, 999\]"
+    ):
         text.predict(np.array([[1, 2, 999]]), verbose=0)
     with pytest.raises(TypeError, match="`model` must be a preset name or path"):
         finetune(object(), head="classification", num_classes=2)

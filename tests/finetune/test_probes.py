@@ -19,8 +19,9 @@ def series_model(gunpoint):
     return model
 
 
-@pytest.mark.parametrize("pooling, dim", [("last", 32), ("mean", 32), ("max", 32), ("last+mean", 64),
-                                           ("last+mean+max", 96)])
+@pytest.mark.parametrize(
+    "pooling, dim", [("last", 32), ("mean", 32), ("max", 32), ("last+mean", 64), ("last+mean+max", 96)]
+)
 def test_embed_keeps_order_and_ignores_padding(series_model, gunpoint, pooling, dim):
     (x, _), _ = gunpoint
     series = [x[0, :40], x[1], x[2, :90], x[3, :10]]  # unequal lengths, sorted internally
@@ -57,8 +58,13 @@ def test_a_list_of_models_embeds_side_by_side(series_model, gunpoint):
     other = rs3l.finetune(RNNBackbone(input_dim=1, cell="gru", hidden_dim=16), head="regression")
     other.normalizer.adapt(list(x))
     z = rs3l.embed([series_model, other], x[:7], pooling="last+mean")
-    np.testing.assert_array_equal(z, np.concatenate([rs3l.embed(series_model, x[:7], pooling="last+mean"),
-                                                     rs3l.embed(other, x[:7], pooling="last+mean")], axis=1))
+    np.testing.assert_array_equal(
+        z,
+        np.concatenate(
+            [rs3l.embed(series_model, x[:7], pooling="last+mean"), rs3l.embed(other, x[:7], pooling="last+mean")],
+            axis=1,
+        ),
+    )
     assert rs3l.linear_probe([series_model, other], (x, y), (xt, yt), pooling="last")["dim"] == 48
     with pytest.raises(ValueError, match="`model` is an empty list"):
         rs3l.embed([], x)
@@ -72,17 +78,27 @@ def test_cluster_returns_labels_and_components(series_model, gunpoint):
         rs3l.cluster(series_model, x, k=99)
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda m, x: rs3l.embed(m, x, pooling="sum"), ValueError, "`pooling` must be one of"),
-    (lambda m, x: rs3l.embed(m, x[:, :, 0]), ValueError, r"rank 3 \(n, time, channels\), received shape \(50, 150\)"),
-    (lambda m, x: rs3l.embed(m, []), ValueError, r"`x` is empty \(0 series\)"),
-    (lambda m, x: rs3l.embed(m, [x[0, :0]]), ValueError, r"`x\[0\]` has length 0"),
-    (lambda m, x: rs3l.embed(m, x, batch_size=0), ValueError, "`batch_size` must be a positive int"),
-    (lambda m, x: rs3l.linear_probe(m, (x, [0, 1]), (x, [0] * 50)), ValueError, "one label per input"),
-    (lambda m, x: rs3l.embed(object(), x), TypeError, "with a backbone or a preset name"),
-    (lambda m, x: rs3l.linear_probe(m, (x, [0] * 50), (x, [0] * 50), cv_repeats=0), ValueError,
-     "`cv_repeats` must be a positive int"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda m, x: rs3l.embed(m, x, pooling="sum"), ValueError, "`pooling` must be one of"),
+        (
+            lambda m, x: rs3l.embed(m, x[:, :, 0]),
+            ValueError,
+            r"rank 3 \(n, time, channels\), received shape \(50, 150\)",
+        ),
+        (lambda m, x: rs3l.embed(m, []), ValueError, r"`x` is empty \(0 series\)"),
+        (lambda m, x: rs3l.embed(m, [x[0, :0]]), ValueError, r"`x\[0\]` has length 0"),
+        (lambda m, x: rs3l.embed(m, x, batch_size=0), ValueError, "`batch_size` must be a positive int"),
+        (lambda m, x: rs3l.linear_probe(m, (x, [0, 1]), (x, [0] * 50)), ValueError, "one label per input"),
+        (lambda m, x: rs3l.embed(object(), x), TypeError, "with a backbone or a preset name"),
+        (
+            lambda m, x: rs3l.linear_probe(m, (x, [0] * 50), (x, [0] * 50), cv_repeats=0),
+            ValueError,
+            "`cv_repeats` must be a positive int",
+        ),
+    ],
+)
 def test_bad_inputs(series_model, gunpoint, call, error, match):
     (x, _), _ = gunpoint
     with pytest.raises(error, match=match):

@@ -47,7 +47,8 @@ def test_gradual_unfreezing_adds_one_group_per_epoch(reviews):
     groups = clf.layer_groups()
     snapshots = []
     record = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda e, logs: snapshots.append([np.array(g[0]) for g in groups]))
+        on_epoch_end=lambda e, logs: snapshots.append([np.array(g[0]) for g in groups])
+    )
     start = [np.array(g[0]) for g in groups]
     unfreezing = GradualUnfreezing()
     clf.fit(*reviews, epochs=3, batch_size=32, verbose=0, callbacks=[unfreezing, record])
@@ -85,8 +86,9 @@ def test_compile_ulmfit_pretrained_and_scratch_recipes():
 
     tok = rs3l.CharTokenizer.fit(["a good review", "a bad one"])
     for pretrained, unfreeze in ((True, True), (True, False), (False, True)):
-        clf = rs3l.finetune(rs3l.RNNBackbone(tok.vocabulary_size, hidden_dim=4), head="classification",
-                            num_classes=2, tokenizer=tok)
+        clf = rs3l.finetune(
+            rs3l.RNNBackbone(tok.vocabulary_size, hidden_dim=4), head="classification", num_classes=2, tokenizer=tok
+        )
         callbacks = rs3l.compile_ulmfit(clf, 2e-3, 10, pretrained=pretrained, gradual_unfreezing=unfreeze)
         if pretrained:
             assert isinstance(clf.optimizer, rs3l.DiscriminativeAdam)

@@ -76,7 +76,7 @@ def test_max_length_cuts_random_windows():
     model = make(max_length=32)
     first = next(iter(model.make_dataset(x[:8], batch_size=8))).numpy()
     assert first.shape == (8, 32, 1) and np.isfinite(first).all()
-    assert any(np.array_equal(first[0, :, 0], x[0, s:s + 32, 0]) for s in range(150 - 31))
+    assert any(np.array_equal(first[0, :, 0], x[0, s : s + 32, 0]) for s in range(150 - 31))
     again = next(iter(model.make_dataset(x[:8], batch_size=8))).numpy()
     np.testing.assert_array_equal(first, again)
 

@@ -17,8 +17,13 @@ def elec():
 
 
 def make(channels=1, horizon=12, context_length=24, season=12, hidden_dim=8, **kwargs):
-    model = Forecaster(RNNBackbone(input_dim=channels, hidden_dim=hidden_dim), horizon=horizon,
-                       context_length=context_length, season=season, **kwargs)
+    model = Forecaster(
+        RNNBackbone(input_dim=channels, hidden_dim=hidden_dim),
+        horizon=horizon,
+        context_length=context_length,
+        season=season,
+        **kwargs,
+    )
     model.compile()
     return model
 
@@ -53,7 +58,10 @@ def test_forecast_shapes_scale_and_intervals(airline, tmp_path):
     assert clone.season == 12 and clone.target_channels == [0]
     # Before the forecasts below: many input shapes make tf.function trace a shape-relaxed
     # graph, whose float rounding can differ from a fresh model's in the last bit.
-    inputs = {"history": series.pad_series([airline[:30], airline[:24]]), "future": np.full((2, 12, 1), np.nan, "float32")}
+    inputs = {
+        "history": series.pad_series([airline[:30], airline[:24]]),
+        "future": np.full((2, 12, 1), np.nan, "float32"),
+    }
     loaded = run_saving_round_trip(model, inputs, tmp_path)
     out = model.forecast(airline[:-12], interval=0.8, quantiles=[0.1, 0.5, 0.9])
     assert out["mean"].shape == out["lower"].shape == out["upper"].shape == (12, 1)
@@ -72,8 +80,9 @@ def test_forecast_shapes_scale_and_intervals(airline, tmp_path):
 
 def test_covariates_and_point_loss(elec):
     model = make(channels=3, horizon=48, context_length=96, season=48, hidden_dim=16, distribution=None, loss="mae")
-    assert model.covariate_channels == [1, 2] and set(model.predict_on_batch(
-        {"history": elec[None, :96], "future": elec[None, 96:144]})) == {"mean"}
+    assert model.covariate_channels == [1, 2] and set(
+        model.predict_on_batch({"history": elec[None, :96], "future": elec[None, 96:144]})
+    ) == {"mean"}
     run_learns(model, elec, steps=40, batch_size=16, min_drop=0.05, seed=0)  # MAE, normalised units
     history, future = elec[:-48], elec[-48:]
     out = model.forecast(history, covariates=future[:, 1:])

@@ -45,9 +45,14 @@ def test_config_and_keras_round_trip(lm, char_tokenizer, tmp_path):
 def test_accepts_raw_strings_token_ids_and_tf_data(lm, char_tokenizer, shakespeare_test):
     text = shakespeare_test[:6000]
     ids = char_tokenizer.encode(text)
-    for x in (text, text.split("\n\n"), ids, ids[: 65 * 20].reshape(20, 65),
-              tf.data.Dataset.from_tensor_slices(text.split("\n\n")),
-              tf.data.Dataset.from_tensor_slices(ids[: 65 * 20].reshape(20, 65))):
+    for x in (
+        text,
+        text.split("\n\n"),
+        ids,
+        ids[: 65 * 20].reshape(20, 65),
+        tf.data.Dataset.from_tensor_slices(text.split("\n\n")),
+        tf.data.Dataset.from_tensor_slices(ids[: 65 * 20].reshape(20, 65)),
+    ):
         history = lm.fit(x, epochs=1, batch_size=8, verbose=0)
         assert np.isfinite(history.history["loss"][0])
     logits = lm.predict(["ROMEO.", "JULIET. Ay me"], verbose=0)

@@ -90,7 +90,9 @@ def test_construction_errors(char_tokenizer):
         MaskedLanguageModel(RNNBackbone(char_tokenizer.vocabulary_size, hidden_dim=4))
     with pytest.raises(ValueError, match=r"`mask_rate` must be in \(0, 1\), received 0"):
         MaskedLanguageModel(RNNBackbone(10, hidden_dim=4, bidirectional=True), mask_rate=0)
-    mlm = MaskedLanguageModel(RNNBackbone(char_tokenizer.vocabulary_size, hidden_dim=4, bidirectional=True), char_tokenizer)
+    mlm = MaskedLanguageModel(
+        RNNBackbone(char_tokenizer.vocabulary_size, hidden_dim=4, bidirectional=True), char_tokenizer
+    )
     with pytest.raises(ValueError, match="must be a str containing '<mask>'"):
         mlm.fill_mask("no mask here")
 

@@ -24,10 +24,12 @@ def changed(before, variables):
 def distance_to(real, fake):
     """Per (step, channel) moments across series, plus the lag-1 autocorrelation of each
     series and channel: what a sine generator must get right."""
+
     def stats(x):
         centred = x - x.mean(axis=1, keepdims=True)
         acf = (centred[:, 1:] * centred[:, :-1]).sum(1) / np.maximum((centred**2).sum(1), 1e-8)
         return x.mean(0), x.std(0), acf.mean(0)
+
     return sum(np.abs(a - b).mean() for a, b in zip(stats(real), stats(fake)))
 
 
@@ -36,8 +38,10 @@ def test_learns_on_real_sines():
     keras.utils.set_random_seed(0)
     real = make_sines(1024, seed=0)
     model = make(hidden_dim=16)
-    model.compile(g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, global_clipnorm=1.0),
-                  d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, global_clipnorm=1.0))
+    model.compile(
+        g_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, global_clipnorm=1.0),
+        d_optimizer=keras.optimizers.Adam(3e-3, beta_1=0.5, global_clipnorm=1.0),
+    )
     model.adapt(real)
     held_out = make_sines(512, seed=1)
     before = distance_to(held_out, model.sample(512, seed=1))
@@ -58,11 +62,21 @@ def test_each_optimizer_updates_only_its_own_network():
         gen, disc = values(model.generator_variables), values(model.discriminator_variables)
         rest = values(model.non_trainable_variables)
         history = model.fit(real, epochs=1, batch_size=32, verbose=0)  # 20 steps
-        assert not any(changed(gen if frozen == "g" else disc,
-                               model.generator_variables if frozen == "g" else model.discriminator_variables))
-        assert all(changed(disc if frozen == "g" else gen,
-                           model.discriminator_variables if frozen == "g" else model.generator_variables))
-        moved = [v.path for v, c in zip(model.non_trainable_variables, changed(rest, model.non_trainable_variables)) if c]
+        assert not any(
+            changed(
+                gen if frozen == "g" else disc,
+                model.generator_variables if frozen == "g" else model.discriminator_variables,
+            )
+        )
+        assert all(
+            changed(
+                disc if frozen == "g" else gen,
+                model.discriminator_variables if frozen == "g" else model.generator_variables,
+            )
+        )
+        moved = [
+            v.path for v, c in zip(model.non_trainable_variables, changed(rest, model.non_trainable_variables)) if c
+        ]
         assert all("seed_generator" in p for p in moved), moved  # normaliser, range, length untouched
         assert int(model.d_optimizer.iterations) == 20 and int(model.g_optimizer.iterations) == 40  # 2 G steps each
         if frozen == "g":  # against a fixed, untrained generator the discriminator wins: L_D ≪ log 4

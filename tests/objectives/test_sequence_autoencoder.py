@@ -27,7 +27,7 @@ def test_learns_to_reconstruct_real_series(ucr135):
     windows = model.make_dataset(normal, batch_size=32, shuffle=True, seed=0).repeat()  # 293 windows
     first, last = run_learns(model, windows, steps=60, min_drop=0.0)
     assert last < 0.3 * first  # mean squared error in normalised units
-    windows = np.stack([normal[i:i + 32] for i in range(0, 1150, 50)])  # (23, 32, 1)
+    windows = np.stack([normal[i : i + 32] for i in range(0, 1150, 50)])  # (23, 32, 1)
     recon = model.reconstruct(windows)
     assert recon.shape == windows.shape
     error = np.abs(recon - windows).mean()  # original units
@@ -80,9 +80,11 @@ def test_zscore_and_anomaly_metrics(ucr135):
 def test_bad_inputs(ucr135):
     normal, _, _ = ucr135
     backbone = RNNBackbone(input_dim=1, hidden_dim=4)
-    for kwargs, message in [(dict(code_dim=0), "`code_dim` must be a positive int, received 0"),
-                            (dict(window_length=-3), "`window_length` must be a positive int, received -3"),
-                            (dict(window_stride=1.5), "`window_stride` must be a positive int")]:
+    for kwargs, message in [
+        (dict(code_dim=0), "`code_dim` must be a positive int, received 0"),
+        (dict(window_length=-3), "`window_length` must be a positive int, received -3"),
+        (dict(window_stride=1.5), "`window_stride` must be a positive int"),
+    ]:
         with pytest.raises(ValueError, match=message):
             SequenceAutoencoder(backbone, **kwargs)
     model = make()

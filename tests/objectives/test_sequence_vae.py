@@ -25,9 +25,14 @@ def test_learns_on_real_lines_and_tracks_its_terms(char_tokenizer, lines):
     model = make(char_tokenizer)
     model.compile(optimizer=keras.optimizers.Adam(1e-2, global_clipnorm=1.0))
     history = {}
-    first, last = run_learns(model, lines, steps=40, batch_size=32, min_drop=15.0,
-                             callbacks=[KLAnnealing(20), keras.callbacks.LambdaCallback(
-                                 on_epoch_end=lambda e, logs: history.update(logs))])
+    first, last = run_learns(
+        model,
+        lines,
+        steps=40,
+        batch_size=32,
+        min_drop=15.0,
+        callbacks=[KLAnnealing(20), keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: history.update(logs))],
+    )
     assert first > 100  # nats per line at chance: ~31 chars × ln(87)
     assert {"loss", "reconstruction", "kl"} <= set(history)
     assert history["loss"] == pytest.approx(history["reconstruction"] + history["kl"], rel=0.05)
@@ -39,8 +44,9 @@ def test_loss_is_reconstruction_plus_weighted_kl_with_free_bits(char_tokenizer, 
     out = model(x)
     model.kl_weight.assign(0.25)
     loss = float(model.compute_loss(y=y, y_pred=out))
-    logits, mu, logvar = (np.asarray(keras.ops.convert_to_numpy(out[k]), np.float64)
-                          for k in ("logits", "z_mean", "z_log_var"))
+    logits, mu, logvar = (
+        np.asarray(keras.ops.convert_to_numpy(out[k]), np.float64) for k in ("logits", "z_mean", "z_log_var")
+    )
     y = y.numpy()
     logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     nll = -np.take_along_axis(logp, y[..., None], -1)[..., 0] * (y > 0)

@@ -42,8 +42,7 @@ def _value_and_grads(backbone, weights, x, upstream):
                 h = backbone(x)["sequence_output"]
             return keras.ops.sum(h * upstream), h
 
-        (_, h), (grad_x, grad_w) = jax.value_and_grad(loss, argnums=(0, 1), has_aux=True)(
-            x, [w.value for w in weights])
+        (_, h), (grad_x, grad_w) = jax.value_and_grad(loss, argnums=(0, 1), has_aux=True)(x, [w.value for w in weights])
         return h, [grad_x, *grad_w]
     if backend == "torch":
         import torch
@@ -83,8 +82,9 @@ def test_outputs_and_gradients_match_the_numpy_oracle(cell):
 def test_oracle_gradient_matches_finite_differences(cell):
     rng = np.random.default_rng(1)
     units, dim, gates = 3, 2, 4 if cell == "lstm" else 1
-    oracle = ORACLES[cell](rng.normal(size=(dim, gates * units)), rng.normal(size=(units, gates * units)),
-                           rng.normal(size=gates * units))
+    oracle = ORACLES[cell](
+        rng.normal(size=(dim, gates * units)), rng.normal(size=(units, gates * units)), rng.normal(size=gates * units)
+    )
     x = rng.normal(size=(2, 6, dim))
     upstream = rng.normal(size=(2, 6, units))
     oracle.forward(x)

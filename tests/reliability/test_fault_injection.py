@@ -85,18 +85,19 @@ def test_same_seed_same_weights_for_every_objective():
 
 
 def _series_models():
-    from rs3l_keras import (CPC, ContrastiveEncoder, Forecaster, RecurrentGAN, RNNBackbone, SequenceAutoencoder,
-                            finetune)
+    from rs3l_keras import CPC, ContrastiveEncoder, Forecaster, RecurrentGAN, RNNBackbone, SequenceAutoencoder, finetune
 
     return {
         "forecaster": lambda: Forecaster(RNNBackbone(input_dim=1, hidden_dim=8), horizon=4, context_length=16),
-        "sequence-autoencoder": lambda: SequenceAutoencoder(RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4,
-                                                            window_length=16),
+        "sequence-autoencoder": lambda: SequenceAutoencoder(
+            RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4, window_length=16
+        ),
         "contrastive": lambda: ContrastiveEncoder(RNNBackbone(input_dim=1, hidden_dim=8), projection_dim=8),
         "cpc": lambda: CPC(RNNBackbone(input_dim=8, cell="gru", hidden_dim=8), channels=1, prediction_steps=2),
         "recurrent-gan": lambda: RecurrentGAN(RNNBackbone(input_dim=1, cell="gru", hidden_dim=8)),
-        "finetuned-classifier": lambda: finetune(RNNBackbone(input_dim=1, hidden_dim=8), head="classification",
-                                                 num_classes=2),
+        "finetuned-classifier": lambda: finetune(
+            RNNBackbone(input_dim=1, hidden_dim=8), head="classification", num_classes=2
+        ),
     }
 
 
@@ -121,8 +122,14 @@ for name, make in _series_models().items():
 
 
 def test_same_seed_same_weights_for_every_time_series_objective():
-    result = subprocess.run([sys.executable, "-c", SERIES_DETERMINISM], capture_output=True, text=True, env=ENV,
-                            timeout=600, cwd=pathlib.Path(__file__).parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", SERIES_DETERMINISM],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=600,
+        cwd=pathlib.Path(__file__).parents[2],
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 6 and all(line.endswith(" identical") for line in lines), lines
@@ -143,8 +150,9 @@ def test_deterministic_on_jax_asks_xla_for_deterministic_gpu_ops():
     """Before JAX starts, set_determinism adds XLA's GPU flag (XLA on CPU is deterministic as
     it is: the tests above run on JAX too); after a GPU backend started, it refuses."""
     env = {**ENV, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=1"}
-    result = subprocess.run([sys.executable, "-c", JAX_DETERMINISM], capture_output=True, text=True, env=env,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", JAX_DETERMINISM], capture_output=True, text=True, env=env, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     *flags, started, total = result.stdout.strip().splitlines()[-1].split()
     assert flags == ["--xla_force_host_platform_device_count=1", "--xla_gpu_deterministic_ops=true"]
@@ -173,8 +181,11 @@ def test_deterministic_on_jax_asks_xla_for_deterministic_gpu_ops():
 def test_gradient_clipping_is_on_by_default_for_series_objectives(name):
     model = _series_models()[name]()
     model.compile()
-    optimizers = [getattr(model, attr) for attr in ("optimizer", "g_optimizer", "d_optimizer")
-                  if getattr(model, attr, None) is not None]
+    optimizers = [
+        getattr(model, attr)
+        for attr in ("optimizer", "g_optimizer", "d_optimizer")
+        if getattr(model, attr, None) is not None
+    ]
     assert optimizers and all(opt.global_clipnorm == 1.0 for opt in optimizers)
 
 
@@ -200,8 +211,13 @@ for i in itertools.count():
 def test_sigkill_during_save_leaves_the_previous_preset_loadable(tiny_preset, tmp_path, delay):
     _, source = tiny_preset
     target = tmp_path / "live-preset"
-    proc = subprocess.Popen([sys.executable, "-c", SAVER, str(source), str(target)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SAVER, str(source), str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=ENV,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().startswith("saved 0")  # one complete preset exists
         time.sleep(delay)
@@ -217,10 +233,30 @@ def test_sigkill_during_save_leaves_the_previous_preset_loadable(tiny_preset, tm
 
 
 def _pretrain(tmp_path, name, text_file, extra=(), wait=True):
-    argv = [sys.executable, "-m", "rs3l_keras.cli", "pretrain", "--text", str(text_file),
-            "--hidden-dim", "32", "--embedding-dim", "8", "--sequence-length", "32",
-            "--batch-size", "16", "--epochs", "4", "--seed", "7", "--deterministic",
-            "--output", str(tmp_path / name), *extra]
+    argv = [
+        sys.executable,
+        "-m",
+        "rs3l_keras.cli",
+        "pretrain",
+        "--text",
+        str(text_file),
+        "--hidden-dim",
+        "32",
+        "--embedding-dim",
+        "8",
+        "--sequence-length",
+        "32",
+        "--batch-size",
+        "16",
+        "--epochs",
+        "4",
+        "--seed",
+        "7",
+        "--deterministic",
+        "--output",
+        str(tmp_path / name),
+        *extra,
+    ]
     if not wait:
         return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, text=True)
     result = subprocess.run(argv, capture_output=True, text=True, env=ENV, timeout=600)
@@ -251,10 +287,34 @@ def test_sigkill_mid_training_then_resume_matches_an_uninterrupted_run(tmp_path,
     proc.wait(timeout=30)
     assert not (tmp_path / "resumed").exists()  # no preset was half-written
 
-    again = subprocess.run([sys.executable, "-m", "rs3l_keras.cli", "pretrain", "--text", str(text_file),
-                            "--hidden-dim", "32", "--embedding-dim", "8", "--sequence-length", "32",
-                            "--batch-size", "16", "--epochs", "4", "--seed", "7", "--deterministic",
-                            "--output", str(tmp_path / "resumed")], capture_output=True, text=True, env=ENV)
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rs3l_keras.cli",
+            "pretrain",
+            "--text",
+            str(text_file),
+            "--hidden-dim",
+            "32",
+            "--embedding-dim",
+            "8",
+            "--sequence-length",
+            "32",
+            "--batch-size",
+            "16",
+            "--epochs",
+            "4",
+            "--seed",
+            "7",
+            "--deterministic",
+            "--output",
+            str(tmp_path / "resumed"),
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     assert again.returncode == 2 and "--resume" in again.stderr  # refuses to silently restart
     result = _pretrain(tmp_path, "resumed", text_file, extra=["--resume"])
     assert "Resumed" in result.stderr and "at epoch" in result.stderr

@@ -25,8 +25,9 @@ def test_reloads_by_name_and_reproduces_italy_power_demand_probe():
     assert type(model).__name__ == meta["objective"] == "CPC" and model.input_dim == 1
     assert meta["headline_metric"] == "ItalyPowerDemand_probe_accuracy"
     recorded = meta["results_table"]["ItalyPowerDemand"]
-    accuracy, pooling, _ = _benchmark().probe(model, load_ucr("ItalyPowerDemand", "train"),
-                                              load_ucr("ItalyPowerDemand", "test"), recorded["pooling"])
+    accuracy, pooling, _ = _benchmark().probe(
+        model, load_ucr("ItalyPowerDemand", "train"), load_ucr("ItalyPowerDemand", "test"), recorded["pooling"]
+    )
     assert pooling == recorded["pooling"]
     assert accuracy == pytest.approx(meta["metrics"]["ItalyPowerDemand_probe_accuracy"], abs=0.005)
     assert accuracy > PUBLISHED_ACCURACY["ItalyPowerDemand"]["dtw_1nn"] - 0.05
@@ -59,8 +60,9 @@ def test_objective_selection_by_train_cv_uses_no_test_number(tmp_path):
             run["accuracy"] = 1.0
     (tmp_path / "ntx.json").write_text(json.dumps(doctored))
     again = _benchmark().select_by_train_cv(cpc, tmp_path / "ntx.json")
-    assert [[r["objective"] for r in row["runs"]] for row in again] == [[r["objective"] for r in row["runs"]]
-                                                                        for row in rows]
+    assert [[r["objective"] for r in row["runs"]] for row in again] == [
+        [r["objective"] for r in row["runs"]] for row in rows
+    ]
     assert json.loads((root / "ucr_probe_selected.json").read_text()) == json.loads(json.dumps(rows))
     dtw = {row["dataset"]: row["published"]["dtw_1nn"] for row in rows}
     assert sum(row["mean"] > dtw[row["dataset"]] for row in rows) == 4  # as RESULTS.md records
@@ -72,9 +74,15 @@ def test_selection_over_several_result_files_keeps_the_best_train_cv_and_checks_
     import json
 
     def write(name, objective, pooling, cvs, accs):
-        rows = [{"dataset": "GunPoint", "objective": objective, "published": {"dtw_1nn": 0.907},
-                 "config": {"pooling": pooling},
-                 "runs": [{"seed": s, "train_cv_accuracy": c, "accuracy": a} for s, (c, a) in enumerate(zip(cvs, accs))]}]
+        rows = [
+            {
+                "dataset": "GunPoint",
+                "objective": objective,
+                "published": {"dtw_1nn": 0.907},
+                "config": {"pooling": pooling},
+                "runs": [{"seed": s, "train_cv_accuracy": c, "accuracy": a} for s, (c, a) in enumerate(zip(cvs, accs))],
+            }
+        ]
         (tmp_path / name).write_text(json.dumps(rows))
         return tmp_path / name
 
@@ -115,8 +123,11 @@ def test_recorded_v2_probe_tables_reproduce_their_selections_and_counts():
     import json
 
     root = BENCHMARK.parent
-    rows = {f"{o}_h{h}": json.loads((root / f"ucr_probe_v2_{o}_h{h}.json").read_text())
-            for o in ("cpc", "contrastive") for h in (64, 128)}
+    rows = {
+        f"{o}_h{h}": json.loads((root / f"ucr_probe_v2_{o}_h{h}.json").read_text())
+        for o in ("cpc", "contrastive")
+        for h in (64, 128)
+    }
     for row in rows.values():
         assert all(r["pooling"] == "last+mean+max" and "train_cv_log_loss" in r for x in row for r in x["runs"])
     pairs = [root / "ucr_probe_v2_cpc_h64.json", root / "ucr_probe_v2_contrastive_h64.json"]
@@ -138,8 +149,13 @@ def test_recorded_v4_pair_tables_meet_the_issue_target_on_both_backends():
     root = BENCHMARK.parent
     for name, seeds, expected in (("torch", [0, 1, 2, 3, 4], (5, 4)), ("tf", [0, 1, 2], (5, 3))):
         table = json.loads((root / f"ucr_probe_v4_pair_{name}.json").read_text())
-        assert [x["dataset"] for x in table] == ["GunPoint", "ItalyPowerDemand", "ArrowHead", "BasicMotions",
-                                                 "JapaneseVowels"]
+        assert [x["dataset"] for x in table] == [
+            "GunPoint",
+            "ItalyPowerDemand",
+            "ArrowHead",
+            "BasicMotions",
+            "JapaneseVowels",
+        ]
         for x in table:
             assert [r["seed"] for r in x["runs"]] == seeds and x["config"]["cv_repeats"] == 5
             assert abs(x["mean"] - np.mean([r["accuracy"] for r in x["runs"]])) < 1e-12

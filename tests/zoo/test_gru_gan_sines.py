@@ -42,7 +42,6 @@ def test_gru_gan_sines_reloads_and_reproduces_its_quick_check():
     # it is trained from scratch, so its score reproduces on the backend that recorded it
     # (TensorFlow) and is a fresh draw on the others (torch: 0.015 against 0.045 recorded)
     if keras.backend.backend() == "tensorflow":
-        assert measured["quick_discriminative_score"] == pytest.approx(recorded["quick_discriminative_score"],
-                                                                      abs=0.03)
+        assert measured["quick_discriminative_score"] == pytest.approx(recorded["quick_discriminative_score"], abs=0.03)
     assert measured["quick_discriminative_score"] <= 0.15
     assert meta["metrics"]["discriminative_score"] <= 0.15  # the target (TimeGAN protocol)

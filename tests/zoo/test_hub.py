@@ -15,7 +15,13 @@ def _ids(lm):
 
 def test_save_and_load_round_trip(tiny_preset):
     lm, path = tiny_preset
-    assert sorted(os.listdir(path)) == ["README.md", "config.json", "metadata.json", "model.weights.h5", "tokenizer.json"]
+    assert sorted(os.listdir(path)) == [
+        "README.md",
+        "config.json",
+        "metadata.json",
+        "model.weights.h5",
+        "tokenizer.json",
+    ]
     loaded = rs3l.load_pretrained(path)
     np.testing.assert_array_equal(lm.predict_on_batch(_ids(lm)), loaded.predict_on_batch(_ids(lm)))
     assert loaded.tokenizer == lm.tokenizer and loaded.compiled
@@ -70,7 +76,9 @@ def test_registry_pin_on_metadata(tiny_preset, monkeypatch):
     monkeypatch.setitem(hub.PRESETS, "tiny-lm", {"path": "tiny-lm", "metadata_sha256": "0" * 64})
     with pytest.raises(rs3l.PresetIntegrityError, match="does not match the registry"):
         rs3l.load_pretrained("tiny-lm")
-    monkeypatch.setitem(hub.PRESETS, "tiny-lm", {"path": "tiny-lm", "metadata_sha256": hub.sha256_file(path / "metadata.json")})
+    monkeypatch.setitem(
+        hub.PRESETS, "tiny-lm", {"path": "tiny-lm", "metadata_sha256": hub.sha256_file(path / "metadata.json")}
+    )
     assert type(rs3l.load_pretrained("tiny-lm")).__name__ == "LanguageModel"
 
 

@@ -10,8 +10,21 @@ import rs3l_keras as rs3l
 from rs3l_keras.zoo import hub, model_card
 
 GOLDEN = pathlib.Path(__file__).parents[1] / "golden"
-REQUIRED = {"objective", "num_parameters", "data", "recipe", "command", "versions", "created", "metrics",
-            "files", "training", "format_version", "headline_metric", "description"}
+REQUIRED = {
+    "objective",
+    "num_parameters",
+    "data",
+    "recipe",
+    "command",
+    "versions",
+    "created",
+    "metrics",
+    "files",
+    "training",
+    "format_version",
+    "headline_metric",
+    "description",
+}
 TEXT_OBJECTIVES = {"LanguageModel", "MaskedLanguageModel", "Seq2Seq", "SequenceVAE"}
 # Text presets are re-measured here on the held-out plays; every time-series preset has its
 # own test in tests/zoo/test_<name>.py that re-measures its headline metric.
@@ -96,5 +109,5 @@ def test_golden_logits(path):
     model = rs3l.load_pretrained(golden["preset"])
     ids = model.tokenizer.encode(golden["text"])[None]
     logits = np.asarray(model.predict_on_batch(ids))[0]
-    got = logits[golden["positions"]][:, golden["vocab_slice"][0]:golden["vocab_slice"][1]]
+    got = logits[golden["positions"]][:, golden["vocab_slice"][0] : golden["vocab_slice"][1]]
     np.testing.assert_allclose(got, np.array(golden["logits"]), atol=2e-4, rtol=1e-4)

