@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test lint format test-backends test-torch clean
+.PHONY: demo test lint format test-backends test-torch dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,5 +52,12 @@ test-torch: $(VENV)/.installed-test
 		"install it first, e.g. $(BIN)/python -m pip install torch --index-url https://download.pytorch.org/whl/cpu" >&2; exit 1; }
 	KERAS_BACKEND=torch $(BIN)/python -m pytest
 
+# Two wheels in dist/: the code (rs3l-keras, no weights) and the zoo (rs3l-keras-zoo: every
+# preset registered in rs3l_keras/zoo/presets.py, verified against its pin; see
+# rs3l_keras/zoo/wheel.py). `pip install dist/*.whl` then loads every preset offline.
+dist: $(VENV)/.installed-demo
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist .
+	$(BIN)/python -m rs3l_keras.zoo.wheel dist
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -38,6 +38,7 @@ from rs3l_keras.zoo import (
     preset_metadata,
     save_pretrained,
     update_metadata,
+    upload_preset,
     verify_preset,
 )
 
@@ -77,5 +78,6 @@ __all__ = [
     "preset_metadata",
     "save_pretrained",
     "update_metadata",
+    "upload_preset",
     "verify_preset",
 ]

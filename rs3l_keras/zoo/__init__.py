@@ -9,6 +9,7 @@ from rs3l_keras.zoo.hub import (
     preset_metadata,
     save_pretrained,
     update_metadata,
+    upload_preset,
     verify_preset,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "preset_metadata",
     "save_pretrained",
     "update_metadata",
+    "upload_preset",
     "verify_preset",
 ]

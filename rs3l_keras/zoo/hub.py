@@ -12,6 +12,13 @@ A preset is a directory:
 Every load verifies the sha256 of every file against `metadata.json`, and for registered
 presets the sha256 of `metadata.json` itself against the registry, before anything is
 deserialised. Nothing is unpickled and no Lambda layer is ever loaded (`safe_mode=True`).
+
+Where presets come from: a registered name is looked up in `$RS3L_ZOO_DIR`, then in the
+source checkout's `zoo/`, then in the installed `rs3l-keras-zoo` wheel (built by `make dist`,
+see `rs3l_keras.zoo.wheel`), then at the entry's URL. A directory, an `http(s)://`/`file://`
+URL of a `.tar.gz` archive, or a Hugging Face handle `hf://owner/name[@revision]` (the
+preset's files at the root of a model repository, as KerasHub lays them out; fetched with
+`huggingface_hub` into its cache) load the same way.
 """
 
 import datetime
@@ -42,6 +49,8 @@ WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
 README_FILE = "README.md"
 _URL_SCHEMES = ("http://", "https://", "file://")
+HF_SCHEME = "hf://"
+ZOO_PACKAGE = "rs3l_keras_zoo"  # the companion wheel's package (rs3l_keras.zoo.wheel)
 
 
 class PresetIntegrityError(ValueError):
@@ -60,13 +69,29 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def zoo_directory():
-    """Where registered presets live: `$RS3L_ZOO_DIR`, else the `zoo/` folder of the
-    source checkout this package was installed from."""
+def zoo_directories():
+    """Where registered presets are looked for, in order: `$RS3L_ZOO_DIR` (if set), the
+    `zoo/` folder of the source checkout this package runs from (if any), and the presets of
+    the installed `rs3l-keras-zoo` wheel (if installed)."""
+    found = []
     env = os.environ.get("RS3L_ZOO_DIR")
     if env:
-        return pathlib.Path(env)
-    return pathlib.Path(__file__).resolve().parents[2] / "zoo"
+        found.append(pathlib.Path(env))
+    checkout = pathlib.Path(__file__).resolve().parents[2] / "zoo"
+    if (checkout.parent / "rs3l_keras" / "zoo" / "hub.py").exists() and checkout.is_dir():
+        found.append(checkout)
+    import importlib.util
+
+    spec = importlib.util.find_spec(ZOO_PACKAGE)
+    if spec is not None and spec.submodule_search_locations:
+        found.append(pathlib.Path(next(iter(spec.submodule_search_locations))) / "presets")
+    return found
+
+
+def zoo_directory():
+    """The first of `zoo_directories()` (the source checkout's `zoo/` when there is none)."""
+    found = zoo_directories()
+    return found[0] if found else pathlib.Path(__file__).resolve().parents[2] / "zoo"
 
 
 def list_models(pattern=None):
@@ -123,6 +148,99 @@ def download_preset(url, sha256=None, cache_dir=None):
     return target
 
 
+def parse_hf_handle(handle):
+    """`"hf://owner/name[@revision]"` → `(repo_id, revision or None)`.
+
+    >>> parse_hf_handle("hf://rs3l/lstm-lm-small@v1")
+    ('rs3l/lstm-lm-small', 'v1')
+    """
+    if not isinstance(handle, str) or not handle.startswith(HF_SCHEME):
+        raise ValueError(f"`handle` must look like 'hf://owner/name', received {handle!r}.")
+    repo, at, revision = handle[len(HF_SCHEME) :].partition("@")
+    parts = repo.split("/")
+    if len(parts) != 2 or not all(parts) or (at and not revision):
+        raise ValueError(
+            f"`handle` must look like 'hf://owner/name' or 'hf://owner/name@revision', received {handle!r}."
+        )
+    return repo, revision or None
+
+
+def _huggingface_hub(handle):
+    try:
+        import huggingface_hub
+    except ImportError:
+        raise ImportError(
+            f"{handle!r} is a Hugging Face handle: install huggingface_hub (pip install 'rs3l-keras[hub]')."
+        ) from None
+    return huggingface_hub
+
+
+def download_hf_preset(handle, cache_dir=None):
+    """Fetches the preset files of `hf://owner/name[@revision]` into the Hugging Face cache
+    (`cache_dir`, default the hub's own) and returns the snapshot directory. Offline
+    (`HF_HUB_OFFLINE=1`) a cached snapshot is used; offline and uncached raises at once."""
+    repo_id, revision = parse_hf_handle(handle)
+    huggingface_hub = _huggingface_hub(handle)
+    from huggingface_hub import errors
+
+    try:
+        path = huggingface_hub.snapshot_download(
+            repo_id,
+            revision=revision,
+            cache_dir=cache_dir,
+            allow_patterns=[CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE, METADATA_FILE, README_FILE],
+            library_name="rs3l_keras",
+            library_version=__version__,
+            etag_timeout=10,
+        )
+    except (errors.LocalEntryNotFoundError, errors.RepositoryNotFoundError, errors.RevisionNotFoundError) as error:
+        offline = huggingface_hub.constants.HF_HUB_OFFLINE
+        raise UnknownPresetError(
+            f"Preset {handle!r} could not be fetched from the Hugging Face Hub"
+            f"{' (offline, HF_HUB_OFFLINE=1, and not in the cache)' if offline else ''}: "
+            f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        ) from None
+    except (errors.HfHubHTTPError, OSError) as error:
+        raise UnknownPresetError(
+            f"Preset {handle!r} could not be fetched from the Hugging Face Hub: {type(error).__name__}: {error}"
+        ) from None
+    return pathlib.Path(path)
+
+
+def upload_preset(handle, directory, private=None, commit_message=None, token=None):
+    """Publishes a preset directory to the Hugging Face Hub as `hf://owner/name`.
+
+    The preset is verified first (a damaged preset is never published); its files
+    (`metadata.json` and every file it pins) go to the root of the model repository,
+    which is created if needed. Load it back with `load_pretrained("hf://owner/name")`.
+
+    Args:
+        handle: str, `"hf://owner/name"` (a revision names the branch to commit to).
+        directory: str or path of a preset (`save_pretrained`).
+        private: bool or None. Visibility of a newly created repository.
+        commit_message: str or None.
+        token: str or None (default: the logged-in token).
+
+    Returns:
+        the `huggingface_hub.CommitInfo` of the upload.
+    """
+    repo_id, revision = parse_hf_handle(handle)
+    directory = pathlib.Path(directory).expanduser()
+    metadata = verify_preset(directory)
+    huggingface_hub = _huggingface_hub(handle)
+    api = huggingface_hub.HfApi(token=token)
+    api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+    return api.upload_folder(
+        repo_id=repo_id,
+        folder_path=str(directory),
+        repo_type="model",
+        revision=revision,
+        allow_patterns=sorted([*metadata["files"], METADATA_FILE]),
+        commit_message=commit_message
+        or f"Upload preset {metadata.get('name', directory.name)} (rs3l_keras {__version__})",
+    )
+
+
 def resolve_preset(preset, cache_dir=None):
     """Returns `(directory, pinned_metadata_sha256 or None)` for a name, path or URL."""
     if isinstance(preset, os.PathLike):
@@ -131,16 +249,23 @@ def resolve_preset(preset, cache_dir=None):
         raise TypeError(f"`preset` must be a preset name, directory or URL, received {preset!r}.")
     if preset.startswith(_URL_SCHEMES):
         return download_preset(preset, cache_dir=cache_dir), None
+    if preset.startswith(HF_SCHEME):
+        return download_hf_preset(preset, cache_dir=cache_dir), None
     if preset in PRESETS:
         entry = PRESETS[preset]
-        local = zoo_directory() / entry["path"]
-        if (local / METADATA_FILE).exists():
-            return local, entry["metadata_sha256"]
-        if entry.get("url"):
-            return download_preset(entry["url"], entry.get("archive_sha256"), cache_dir), entry["metadata_sha256"]
+        searched = zoo_directories()
+        for zoo in searched:
+            if (zoo / entry["path"] / METADATA_FILE).exists():
+                return zoo / entry["path"], entry["metadata_sha256"]
+        url = entry.get("url")
+        if url and url.startswith(HF_SCHEME):
+            return download_hf_preset(url, cache_dir=cache_dir), entry["metadata_sha256"]
+        if url:
+            return download_preset(url, entry.get("archive_sha256"), cache_dir), entry["metadata_sha256"]
         raise UnknownPresetError(
-            f"Preset {preset!r} is registered but its files are not at {local} and it has no "
-            "URL. Set RS3L_ZOO_DIR to the folder holding the zoo's presets."
+            f"Preset {preset!r} is registered but its files are in none of "
+            f"{[str(z) for z in searched] or 'no zoo directory'} and it has no URL. Install the "
+            "rs3l-keras-zoo wheel (`make dist`) or set RS3L_ZOO_DIR to the folder holding the zoo's presets."
         )
     path = pathlib.Path(preset).expanduser()
     if not path.exists() and list(path.parent.glob(f".{path.name}.old-*")):
@@ -237,11 +362,14 @@ def load_pretrained(preset, weights=True, compile=True, cache_dir=None):
     """Loads a preset by registered name, directory or URL, verifying every file first.
 
     Args:
-        preset: a registered name (`rs3l.list_models()`), a preset directory, or an
-            `http(s)://`/`file://` URL of a `.tar.gz` preset archive (downloaded once).
+        preset: a registered name (`rs3l.list_models()`), a preset directory, an
+            `http(s)://`/`file://` URL of a `.tar.gz` preset archive (downloaded once), or a
+            Hugging Face handle `hf://owner/name[@revision]`.
         weights: bool, default True. False gives the same architecture (and tokenizer)
             with freshly initialised weights.
         compile: bool, default True. Compile with the objective's defaults.
+        cache_dir: str or None. Download cache (for `hf://` handles, the Hugging Face
+            hub cache; default the hub's own).
 
     Returns:
         The objective model (e.g. a `LanguageModel`).
