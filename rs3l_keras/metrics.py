@@ -8,6 +8,7 @@ import numpy as np
 from keras import ops
 
 from rs3l_keras.data.tokenizers import PAD_ID
+from rs3l_keras.validation import check_int, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -119,8 +120,7 @@ def mase(y_true, y_pred, y_train, season=1):
     """
     y_true, y_pred = _matching(y_true, y_pred)
     y_train = _as_float_array(y_train, "y_train")
-    if isinstance(season, bool) or not isinstance(season, (int, np.integer)) or season <= 0:
-        raise ValueError(f"`season` must be a positive int, received {season!r}.")
+    check_positive_int(season, "season")
     if len(y_train) <= season:
         raise ValueError(f"`y_train` has {len(y_train)} values: more than `season`={season} are needed.")
     scale = np.abs(y_train[season:] - y_train[:-season]).mean()
@@ -133,9 +133,9 @@ def seasonal_naive(y_train, horizon, season=1):
     """The last `season` values of `y_train` repeated over `horizon` steps (season 1: the
     naive forecast, the last value repeated). Shape `(horizon,) + y_train.shape[1:]`."""
     y_train = np.asarray(y_train)
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon <= 0:
-        raise ValueError(f"`horizon` must be a positive int, received {horizon!r}.")
-    if isinstance(season, bool) or not isinstance(season, (int, np.integer)) or not 0 < season <= len(y_train):
+    check_positive_int(horizon, "horizon")
+    check_int(season, "season", 1, expected=f"a positive int <= len(y_train)={len(y_train)}")
+    if season > len(y_train):
         raise ValueError(f"`season` must be a positive int <= len(y_train)={len(y_train)}, received {season!r}.")
     last = y_train[len(y_train) - season :]
     return last[np.arange(horizon) % season]
@@ -148,8 +148,7 @@ def rolling_zscore(series, window=100):
     take the largest score over channels."""
     x = np.asarray(series, "float64")
     x = x[:, None] if x.ndim == 1 else x
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 2:
-        raise ValueError(f"`window` must be an int >= 2, received {window!r}.")
+    check_int(window, "window", 2)
     cumsum = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(x, 0)])
     cumsq = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(x * x, 0)])
     t = np.arange(len(x))

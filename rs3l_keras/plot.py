@@ -25,6 +25,8 @@ import uuid
 
 import numpy as np
 
+from rs3l_keras.validation import check_positive_int
+
 __all__ = [
     "anomaly_scores",
     "embeddings_pca",
@@ -156,12 +158,6 @@ def _series_batch(values, name):
             raise ValueError(f"`{name}[{i}]` holds an infinite value: expected finite numbers (or NaN padding).")
         out.append(item)
     return out
-
-
-def _count(n, name="n"):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"`{name}` must be a positive int, received {n!r}.")
-    return int(n)
 
 
 # -- training curves ---------------------------------------------------------------------
@@ -355,7 +351,7 @@ def reconstructions(series, reconstructed, n=4, path=None, title=None, names=Non
                 f"`reconstructed[{i}]` has shape {b.shape} but `series[{i}]` has shape {a.shape}: "
                 "expected the same shape."
             )
-    n = min(_count(n), len(series))
+    n = min(check_positive_int(n, "n"), len(series))
     if names is None:
         names = [f"series {i}" for i in range(n)]
     elif isinstance(names, str) or len(names) < n:
@@ -587,7 +583,7 @@ def samples_vs_real(real, generated, n=4, channel=0, path=None, title=None):
     (channels,) = channels
     if isinstance(channel, bool) or not isinstance(channel, numbers.Integral) or not 0 <= channel < channels:
         raise ValueError(f"`channel` must be an int in [0, {channels}), received {channel!r}.")
-    n = _count(n)
+    n = check_positive_int(n, "n")
     figure, axes = _figure(1, 3, width=12, height=3.4)
     values = [np.concatenate([s[:, channel] for s in group]) for group in (real, generated)]
     finite = np.concatenate(values)

@@ -5,6 +5,7 @@ from keras import ops
 
 from rs3l_keras.backbones import fused
 from rs3l_keras.functional import TorchSafeSetattr
+from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simple": keras.layers.SimpleRNN}
 
@@ -77,12 +78,10 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
             ("hidden_dim", hidden_dim),
             ("embedding_dim", embedding_dim),
         ):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-                raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
-        if cell not in CELLS:
-            raise ValueError(f"`cell` must be one of {sorted(CELLS)}, received {cell!r}.")
-        if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-            raise ValueError(f"`dropout` must be a float in [0, 1), received {dropout!r}.")
+            if value is not None:
+                check_positive_int(value, name)
+        check_one_of(cell, "cell", sorted(CELLS))
+        check_number(dropout, "dropout", 0, 1, high_open=True, expected="a float in [0, 1)")
         embedding_dim = embedding_dim or hidden_dim
 
         # === Layers ===

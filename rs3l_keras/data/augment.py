@@ -31,6 +31,8 @@ True
 
 import numpy as np
 
+from rs3l_keras.validation import check_int, check_number
+
 
 def _rng(rng):
     if isinstance(rng, np.random.Generator):
@@ -40,15 +42,6 @@ def _rng(rng):
     if isinstance(rng, (tuple, list)) and all(isinstance(r, (int, np.integer)) for r in rng):
         return np.random.default_rng(list(rng))
     raise TypeError(f"`rng` must be a numpy Generator, an int seed or None, received {type(rng).__name__}.")
-
-
-def _check_fraction(value, name, low=0.0, high=1.0, low_open=False, high_open=False):
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        bounds = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"`{name}` must be a number in {bounds}, received {value!r}.")
-    return float(value)
 
 
 class Augmentation:
@@ -98,7 +91,7 @@ class Jitter(Augmentation):
     """
 
     def __init__(self, sigma=0.1):
-        self.sigma = _check_fraction(sigma, "sigma", 0.0, np.inf, high_open=True)
+        self.sigma = check_number(sigma, "sigma", 0.0, np.inf, high_open=True)
 
     def transform(self, series, rng):
         return series + rng.normal(0.0, self.sigma, series.shape) * _scale_of(series)
@@ -113,7 +106,7 @@ class Scaling(Augmentation):
     """
 
     def __init__(self, sigma=0.1):
-        self.sigma = _check_fraction(sigma, "sigma", 0.0, np.inf, high_open=True)
+        self.sigma = check_number(sigma, "sigma", 0.0, np.inf, high_open=True)
 
     def transform(self, series, rng):
         mean = series.mean(axis=0, keepdims=True)
@@ -133,10 +126,9 @@ class Cropping(Augmentation):
     """
 
     def __init__(self, min_ratio=0.5, max_ratio=1.0, min_length=2):
-        self.min_ratio = _check_fraction(min_ratio, "min_ratio", 0.0, 1.0, low_open=True)
-        self.max_ratio = _check_fraction(max_ratio, "max_ratio", self.min_ratio, 1.0)
-        if isinstance(min_length, bool) or not isinstance(min_length, int) or min_length < 1:
-            raise ValueError(f"`min_length` must be an int >= 1, received {min_length!r}.")
+        self.min_ratio = check_number(min_ratio, "min_ratio", 0.0, 1.0, low_open=True)
+        self.max_ratio = check_number(max_ratio, "max_ratio", self.min_ratio, 1.0)
+        check_int(min_length, "min_length", 1)
         self.min_length = min_length
 
     def transform(self, series, rng):
@@ -156,7 +148,7 @@ class TimeMasking(Augmentation):
     """
 
     def __init__(self, ratio=0.1):
-        self.ratio = _check_fraction(ratio, "ratio", 0.0, 1.0, high_open=True)
+        self.ratio = check_number(ratio, "ratio", 0.0, 1.0, high_open=True)
 
     def transform(self, series, rng):
         n = len(series)
@@ -178,8 +170,7 @@ class Permutation(Augmentation):
     """
 
     def __init__(self, max_segments=5):
-        if isinstance(max_segments, bool) or not isinstance(max_segments, int) or max_segments < 1:
-            raise ValueError(f"`max_segments` must be an int >= 1, received {max_segments!r}.")
+        check_int(max_segments, "max_segments", 1)
         self.max_segments = max_segments
 
     def transform(self, series, rng):
@@ -204,7 +195,7 @@ class RandomApply(Augmentation):
         if not isinstance(augmentation, Augmentation):
             raise TypeError(f"`augmentation` must be an Augmentation, received {type(augmentation).__name__}.")
         self.augmentation = augmentation
-        self.p = _check_fraction(p, "p")
+        self.p = check_number(p, "p", 0.0, 1.0)
 
     def transform(self, series, rng):
         return self.augmentation.transform(series, rng) if rng.uniform() < self.p else series

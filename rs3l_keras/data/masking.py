@@ -10,6 +10,7 @@ import numpy as np
 
 from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import MASK_ID, SPECIAL_TOKENS
+from rs3l_keras.validation import check_number, check_positive_int
 
 
 def bert_corrupt(ids, key, vocabulary_size, mask_rate=0.15, mask_token_rate=0.8, random_token_rate=0.1):
@@ -43,9 +44,8 @@ def mlm_dataset(x, tokenizer, sequence_length, batch_size=64, shuffle=True, seed
     """
     import tensorflow as tf
 
-    windowing._check_positive_int(batch_size, "batch_size")
-    if not 0 < mask_rate < 1:
-        raise ValueError(f"`mask_rate` must be in (0, 1), received {mask_rate!r}.")
+    check_positive_int(batch_size, "batch_size")
+    check_number(mask_rate, "mask_rate", 0, 1, low_open=True, high_open=True, expected="in (0, 1)")
     if isinstance(x, (str, bytes)) or (
         isinstance(x, (list, tuple)) and x and all(isinstance(t, (str, bytes)) for t in x)
     ):

@@ -10,6 +10,7 @@ and a seed replays them.
 import numpy as np
 
 from rs3l_keras.data.tokenizers import MASK_ID, SPECIAL_TOKENS
+from rs3l_keras.validation import check_one_of, check_positive_int
 
 TASKS = ("denoise", "next-line")
 
@@ -53,9 +54,7 @@ def copy_baseline_ids(ids, seed=0, **noise):
 
 
 def check_noise_task(task):
-    if task not in TASKS:
-        raise ValueError(f"`task` must be one of {TASKS}, received {task!r}.")
-    return task
+    return check_one_of(task, "task", TASKS)
 
 
 NUM_SPECIAL = len(SPECIAL_TOKENS)
@@ -75,7 +74,7 @@ def seq2seq_dataset(sources, targets, batch_size=64, shuffle=True, seed=None, ep
     from rs3l_keras.data import windowing
     from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID
 
-    windowing._check_positive_int(batch_size, "batch_size")
+    check_positive_int(batch_size, "batch_size")
     if len(sources) != len(targets) or not sources:
         raise ValueError(
             f"`sources` and `targets` must be non-empty and of equal length, received "

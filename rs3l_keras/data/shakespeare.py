@@ -11,6 +11,8 @@ import importlib.util
 import pathlib
 import re
 
+from rs3l_keras.validation import check_one_of
+
 #: Plays held out from every pretraining run; bits/char is reported on these.
 HELD_OUT_PLAYS = ("hamlet", "the-tempest", "henry-v", "twelfth-night")
 SPLITS = ("train", "test", "all")
@@ -58,8 +60,7 @@ def load_plays(split="train"):
     Args:
         split: `"train"` (34 plays), `"test"` (the 4 `HELD_OUT_PLAYS`) or `"all"`.
     """
-    if split not in SPLITS:
-        raise ValueError(f"`split` must be one of {SPLITS}, received {split!r}.")
+    check_one_of(split, "split", SPLITS)
     plays = []
     for name, (genre, path) in list_plays().items():
         held_out = name in HELD_OUT_PLAYS

@@ -11,6 +11,8 @@ import re
 import keras
 import numpy as np
 
+from rs3l_keras.validation import check_one_of
+
 #: Reserved ids shared by every objective: padding, out-of-vocabulary, sequence start and
 #: end (seq2seq, VAE) and the mask token (masked LM). Their ids never change.
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<bos>", "<eos>", "<mask>")
@@ -211,6 +213,5 @@ TOKENIZERS = {"char": CharTokenizer, "word": WordTokenizer}
 
 def tokenizer_class(level):
     """The tokenizer class for `level`: 'char' or 'word'."""
-    if level not in TOKENIZERS:
-        raise ValueError(f"`tokenizer` must be one of {sorted(TOKENIZERS)}, received {level!r}.")
+    check_one_of(level, "tokenizer", sorted(TOKENIZERS))
     return TOKENIZERS[level]

@@ -6,11 +6,7 @@ Everything here runs in the input pipeline (NumPy or tf.data), never in the mode
 import numpy as np
 
 from rs3l_keras.data.tokenizers import PAD_ID, _as_text
-
-
-def _check_positive_int(value, argument):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"`{argument}` must be a positive int, received {value!r}.")
+from rs3l_keras.validation import check_positive_int
 
 
 def check_token_ids(ids, vocabulary_size, argument="token_ids"):
@@ -38,9 +34,9 @@ def encode_stream(texts, tokenizer):
 
 def windows(ids, length, stride=None):
     """1-D stream → (num_windows, length) views of it, `stride` apart (default `length`)."""
-    _check_positive_int(length, "length")
+    check_positive_int(length, "length")
     stride = length if stride is None else stride
-    _check_positive_int(stride, "stride")
+    check_positive_int(stride, "stride")
     ids = np.asarray(ids, dtype=np.int32)
     if ids.ndim != 1:
         raise ValueError(f"`ids` must be a 1-D token stream, received shape {ids.shape}.")
@@ -58,7 +54,7 @@ def lm_windows(ids, sequence_length, stride=None):
     Consecutive windows overlap by one token (default stride = `sequence_length`), so every
     token of the stream but the first is a target exactly once.
     """
-    _check_positive_int(sequence_length, "sequence_length")
+    check_positive_int(sequence_length, "sequence_length")
     return windows(ids, sequence_length + 1, sequence_length if stride is None else stride)
 
 
@@ -69,7 +65,7 @@ def scoring_windows(ids, window, context):
     weighted 1 exactly once, and (except in the first window) only after at least
     `context` tokens of left context; the last window is padded with weight 0.
     """
-    _check_positive_int(window, "window")
+    check_positive_int(window, "window")
     if not 0 <= context < window:
         raise ValueError(f"`context` must be in [0, window={window}), received {context!r}.")
     ids = np.asarray(ids, dtype=np.int32)
@@ -146,8 +142,8 @@ def lm_dataset(
     """
     import tensorflow as tf
 
-    _check_positive_int(batch_size, "batch_size")
-    _check_positive_int(sequence_length, "sequence_length")
+    check_positive_int(batch_size, "batch_size")
+    check_positive_int(sequence_length, "sequence_length")
     vocab = tokenizer.vocabulary_size if tokenizer is not None else None
 
     if isinstance(x, tf.data.Dataset):

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_positive_int
+from rs3l_keras.validation import check_positive_int
 
 
 def _stack(x, name, channels=None):

@@ -6,7 +6,8 @@ from keras import ops
 
 from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 from rs3l_keras.data.tokenizers import PAD_ID
-from rs3l_keras.objectives.objective import Objective, check_positive_int
+from rs3l_keras.objectives.objective import Objective
+from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
 HEADS = ("classification", "regression", "tagging", "forecast")
 POOLINGS = ("last", "mean", "max", "attention")
@@ -95,12 +96,9 @@ class FineTunedModel(Objective):
     ):
         if not isinstance(backbone, RNNBackbone):
             raise TypeError(f"`backbone` must be an RNNBackbone, received {type(backbone).__name__}.")
-        if head not in HEADS:
-            raise ValueError(f"`head` must be one of {list(HEADS)}, received {head!r}.")
-        if pooling not in POOLINGS:
-            raise ValueError(f"`pooling` must be one of {list(POOLINGS)}, received {pooling!r}.")
-        if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-            raise ValueError(f"`dropout` must be a float in [0, 1), received {dropout!r}.")
+        check_one_of(head, "head", list(HEADS))
+        check_one_of(pooling, "pooling", list(POOLINGS))
+        check_number(dropout, "dropout", 0, 1, high_open=True, expected="a float in [0, 1)")
         check_positive_int(max_length, "max_length")
         is_text = backbone.vocabulary_size is not None
         if head_norm not in ("auto", True, False):

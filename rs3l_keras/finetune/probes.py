@@ -6,6 +6,8 @@ and never change its weights.
 
 import numpy as np
 
+from rs3l_keras.validation import check_one_of, check_positive_int
+
 POOLINGS = ("last", "mean", "max", "last+mean", "last+mean+max")
 
 
@@ -23,11 +25,6 @@ def _resolve(model):
             f"`model` must be an rs3l_keras model with a backbone or a preset name, received {type(model).__name__}."
         )
     return model
-
-
-def _check_pooling(pooling):
-    if pooling not in POOLINGS:
-        raise ValueError(f"`pooling` must be one of {list(POOLINGS)}, received {pooling!r}.")
 
 
 def _pool(sequence, last, valid, pooling):
@@ -69,10 +66,9 @@ def embed(model, x, pooling="last", batch_size=256, verbose="auto"):
     """
     from rs3l_keras import progress
     from rs3l_keras.data import series as series_data
-    from rs3l_keras.objectives.objective import check_positive_int
 
     model = _resolve(model)
-    _check_pooling(pooling)
+    check_one_of(pooling, "pooling", list(POOLINGS))
     check_positive_int(batch_size, "batch_size")
     if isinstance(model, list):
         return np.concatenate([embed(m, x, pooling, batch_size, verbose) for m in model], axis=1)
@@ -164,8 +160,6 @@ def linear_probe(model, train, test, pooling="last", C=None, seed=0, cv_repeats=
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from rs3l_keras.objectives.objective import check_positive_int
-
     check_positive_int(cv_repeats, "cv_repeats")
     model = _resolve(model)
     x_train, y_train = _check_split(train, "train")
@@ -201,8 +195,6 @@ def cluster(model, x, k, pooling="last", seed=0, n_components=2, batch_size=256,
     from sklearn.cluster import KMeans
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
-
-    from rs3l_keras.objectives.objective import check_positive_int
 
     check_positive_int(k, "k")
     check_positive_int(n_components, "n_components")

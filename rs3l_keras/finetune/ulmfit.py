@@ -9,7 +9,7 @@ gradual unfreezing, one more layer group per epoch from the top).
 import keras
 from keras import ops
 
-from rs3l_keras.objectives.objective import check_positive_int
+from rs3l_keras.validation import check_number, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -23,11 +23,9 @@ class SlantedTriangular(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, max_lr, total_steps, cut_frac=0.1, ratio=32.0):
-        if not isinstance(max_lr, (int, float)) or max_lr <= 0:
-            raise ValueError(f"`max_lr` must be a positive number, received {max_lr!r}.")
+        check_number(max_lr, "max_lr", 0, low_open=True, expected="a positive number")
         check_positive_int(total_steps, "total_steps")
-        if not 0 < cut_frac < 1:
-            raise ValueError(f"`cut_frac` must be in (0, 1), received {cut_frac!r}.")
+        check_number(cut_frac, "cut_frac", 0, 1, low_open=True, high_open=True, expected="in (0, 1)")
         if not ratio >= 1:
             raise ValueError(f"`ratio` must be ≥ 1, received {ratio!r}.")
         self.max_lr, self.total_steps, self.cut_frac, self.ratio = float(max_lr), total_steps, cut_frac, float(ratio)
@@ -60,8 +58,7 @@ class DiscriminativeAdam(keras.optimizers.Adam):
 
     def __init__(self, groups=(), decay=2.6, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(decay, (int, float)) or decay < 1:
-            raise ValueError(f"`decay` must be a number ≥ 1, received {decay!r}.")
+        check_number(decay, "decay", 1, expected="a number ≥ 1")
         self.groups = [list(g) for g in groups]
         self.decay = float(decay)
         self._group_of_path = {path: i for i, group in enumerate(self.groups) for path in group}

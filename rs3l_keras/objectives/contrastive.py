@@ -6,15 +6,15 @@ from keras import ops
 
 from rs3l_keras.data import augment
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_positive_int, check_self_supervised_inputs
-from rs3l_keras.objectives.series_objective import SeriesObjective, check_feature_backbone
+from rs3l_keras.objectives.objective import check_self_supervised_inputs
+from rs3l_keras.objectives.series_objective import SeriesObjective
+from rs3l_keras.validation import check_backbone, check_number, check_one_of, check_positive_int
 
 POOLINGS = ("last", "mean", "last_mean")
 
 
 def check_pooling(pooling):
-    if pooling not in POOLINGS:
-        raise ValueError(f"`pooling` must be one of {POOLINGS}, received {pooling!r}.")
+    check_one_of(pooling, "pooling", POOLINGS)
 
 
 def pool_states(raw, sequence, pooled, pooling):
@@ -90,12 +90,11 @@ class ContrastiveEncoder(SeriesObjective):
         augmentation=None,
         **kwargs,
     ):
-        check_feature_backbone(backbone)
+        check_backbone(backbone, "feature")
         check_positive_int(projection_dim, "projection_dim")
         if projection_hidden_dim is not None:
             check_positive_int(projection_hidden_dim, "projection_hidden_dim")
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-            raise ValueError(f"`temperature` must be a number > 0, received {temperature!r}.")
+        check_number(temperature, "temperature", 0, low_open=True)
         check_pooling(pooling)
         if augmentation is not None and not isinstance(augmentation, augment.Augmentation):
             raise TypeError(

@@ -6,8 +6,9 @@ from keras import ops
 
 from rs3l_keras.data import augment
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_positive_int, check_self_supervised_inputs
-from rs3l_keras.objectives.series_objective import SeriesObjective, check_feature_backbone
+from rs3l_keras.objectives.objective import check_self_supervised_inputs
+from rs3l_keras.objectives.series_objective import SeriesObjective
+from rs3l_keras.validation import check_backbone, check_positive_int
 
 NEG = -1e9  # logit of an excluded candidate
 
@@ -90,7 +91,7 @@ class CPC(SeriesObjective):
     def __init__(
         self, backbone, channels=1, prediction_steps=4, kernel_size=3, encoder_layers=2, max_length=None, **kwargs
     ):
-        check_feature_backbone(backbone, bidirectional=False)
+        check_backbone(backbone, "feature", bidirectional=False)
         check_positive_int(channels, "channels")
         check_positive_int(prediction_steps, "prediction_steps")
         check_positive_int(kernel_size, "kernel_size")

@@ -8,8 +8,9 @@ from keras import ops
 
 from rs3l_keras.backbones.rnn_backbone import CELLS
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_positive_int, check_self_supervised_inputs
-from rs3l_keras.objectives.series_objective import SeriesObjective, check_feature_backbone
+from rs3l_keras.objectives.objective import check_self_supervised_inputs
+from rs3l_keras.objectives.series_objective import SeriesObjective
+from rs3l_keras.validation import check_backbone, check_number, check_one_of, check_positive_int
 
 DISTRIBUTIONS = (None, "gaussian")
 LOSSES = ("auto", "mse", "mae", "gaussian_nll")
@@ -142,21 +143,15 @@ class Forecaster(SeriesObjective):
         window_stride=1,
         **kwargs,
     ):
-        check_feature_backbone(backbone)
+        check_backbone(backbone, "feature")
         check_positive_int(horizon, "horizon")
         check_positive_int(context_length, "context_length")
         check_positive_int(window_stride, "window_stride")
         if season is not None:
             check_positive_int(season, "season")
-        if distribution not in DISTRIBUTIONS:
-            raise ValueError(f"`distribution` must be one of {list(DISTRIBUTIONS)}, received {distribution!r}.")
-        if instance_normalization not in INSTANCE_NORMALIZATIONS:
-            raise ValueError(
-                f"`instance_normalization` must be one of {list(INSTANCE_NORMALIZATIONS)}, "
-                f"received {instance_normalization!r}."
-            )
-        if loss not in LOSSES:
-            raise ValueError(f"`loss` must be one of {list(LOSSES)}, received {loss!r}.")
+        check_one_of(distribution, "distribution", list(DISTRIBUTIONS))
+        check_one_of(instance_normalization, "instance_normalization", list(INSTANCE_NORMALIZATIONS))
+        check_one_of(loss, "loss", list(LOSSES))
         if loss == "auto":
             loss = "gaussian_nll" if distribution == "gaussian" else "mse"
         if (loss == "gaussian_nll") != (distribution == "gaussian"):
@@ -421,8 +416,7 @@ class Forecaster(SeriesObjective):
         check_positive_int(horizon, "horizon")
         context_length = context_length or self.context_length
         check_positive_int(context_length, "context_length")
-        if not 0 < interval < 1:
-            raise ValueError(f"`interval` must be in (0, 1), received {interval!r}.")
+        check_number(interval, "interval", 0, 1, low_open=True, high_open=True, expected="in (0, 1)")
         if quantiles is not None:
             if self.distribution is None:
                 raise ValueError("`quantiles` need the Gaussian head; this model makes point forecasts.")

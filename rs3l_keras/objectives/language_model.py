@@ -9,12 +9,8 @@ from rs3l_keras import progress
 from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import PAD_ID
 from rs3l_keras.metrics import BitsPerToken, Perplexity
-from rs3l_keras.objectives.objective import (
-    Objective,
-    check_positive_int,
-    check_self_supervised_inputs,
-    check_token_backbone,
-)
+from rs3l_keras.objectives.objective import Objective, check_self_supervised_inputs
+from rs3l_keras.validation import check_backbone, check_int, check_number, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -44,7 +40,7 @@ class LanguageModel(Objective):
     """
 
     def __init__(self, backbone, tokenizer=None, sequence_length=128, **kwargs):
-        check_token_backbone(backbone, tokenizer, bidirectional=False)  # predicts from the left only
+        check_backbone(backbone, "token", tokenizer=tokenizer, bidirectional=False)  # predicts from the left only
         check_positive_int(sequence_length, "sequence_length")
 
         # === Layers ===
@@ -147,18 +143,11 @@ class LanguageModel(Objective):
             return [self.generate(p, max_length, temperature, top_k, seed) for p in prompt]
         if not isinstance(prompt, str) or not prompt:
             raise ValueError(f"`prompt` must be a non-empty str, received {prompt!r}.")
-        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
-            raise ValueError(f"`max_length` must be a positive int, received {max_length!r}.")
-        if (
-            isinstance(temperature, bool)
-            or not isinstance(temperature, (int, float))
-            or not temperature > 0
-            or not math.isfinite(temperature)
-        ):
-            raise ValueError(f"`temperature` must be a finite float > 0, received {temperature!r}.")
+        check_positive_int(max_length, "max_length")
+        check_number(temperature, "temperature", 0, low_open=True, expected="a finite float > 0")
         vocab = self.backbone.vocabulary_size
-        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or not 0 < top_k):
-            raise ValueError(f"`top_k` must be a positive int or None, received {top_k!r}.")
+        if top_k is not None:
+            check_int(top_k, "top_k", 1, expected="a positive int or None")
         rng = np.random.default_rng(seed)
         ids = self.tokenizer.encode(prompt)
         states = self.backbone.initial_states(1)

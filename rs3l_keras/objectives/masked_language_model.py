@@ -6,12 +6,8 @@ from keras import ops
 
 from rs3l_keras.data import masking
 from rs3l_keras.data.tokenizers import MASK_ID
-from rs3l_keras.objectives.objective import (
-    Objective,
-    check_positive_int,
-    check_self_supervised_inputs,
-    check_token_backbone,
-)
+from rs3l_keras.objectives.objective import Objective, check_self_supervised_inputs
+from rs3l_keras.validation import check_backbone, check_number, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -42,10 +38,9 @@ class MaskedLanguageModel(Objective):
     """
 
     def __init__(self, backbone, tokenizer=None, sequence_length=128, mask_rate=0.15, **kwargs):
-        check_token_backbone(backbone, tokenizer, bidirectional=True)  # predicts from both sides
+        check_backbone(backbone, "token", tokenizer=tokenizer, bidirectional=True)  # predicts from both sides
         check_positive_int(sequence_length, "sequence_length")
-        if not isinstance(mask_rate, (int, float)) or not 0 < mask_rate < 1:
-            raise ValueError(f"`mask_rate` must be in (0, 1), received {mask_rate!r}.")
+        check_number(mask_rate, "mask_rate", 0, 1, low_open=True, high_open=True, expected="in (0, 1)")
 
         # === Layers ===
         self.backbone = backbone

@@ -8,36 +8,6 @@ from rs3l_keras.distribute import shardable
 from rs3l_keras.functional import TorchSafeSetattr
 
 
-def check_positive_int(value, name):
-    """Raises a ValueError naming `name` unless `value` is an int > 0."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
-
-
-def check_token_backbone(backbone, tokenizer, role="backbone", bidirectional=None):
-    """Checks an objective's `RNNBackbone`: token input, direction, and a tokenizer of the
-    same vocabulary size."""
-    from rs3l_keras.backbones.rnn_backbone import RNNBackbone
-
-    if not isinstance(backbone, RNNBackbone):
-        raise TypeError(f"`{role}` must be an RNNBackbone, received {type(backbone).__name__}.")
-    if backbone.vocabulary_size is None:
-        raise ValueError(
-            f"`{role}` must be a token backbone (vocabulary_size set), received a "
-            f"feature backbone with input_dim={backbone.input_dim}."
-        )
-    if bidirectional is not None and backbone.bidirectional != bidirectional:
-        raise ValueError(
-            f"`{role}` must have bidirectional={bidirectional} for this objective, "
-            f"received bidirectional={backbone.bidirectional}."
-        )
-    if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
-        raise ValueError(
-            f"The tokenizer has {tokenizer.vocabulary_size} tokens but the {role}'s "
-            f"vocabulary_size is {backbone.vocabulary_size}: they must match."
-        )
-
-
 def check_self_supervised_inputs(objective, x, y, expected):
     """A pretext objective builds its targets from `x`: refuse a `y`, and a missing `x`."""
     if y is not None:

@@ -8,17 +8,12 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 from rs3l_keras.data import series as series_data
 from rs3l_keras.data import windowing
-from rs3l_keras.objectives.objective import _portable, check_positive_int, check_self_supervised_inputs
-from rs3l_keras.objectives.series_objective import SeriesObjective, check_feature_backbone
+from rs3l_keras.objectives.objective import _portable, check_self_supervised_inputs
+from rs3l_keras.objectives.series_objective import SeriesObjective
+from rs3l_keras.validation import check_backbone, check_int, check_number, check_one_of, check_positive_int
 
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid")
 DISCRIMINATOR_OUTPUTS = ("sequence", "step")
-
-
-def _check_weight(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"`{name}` must be a number >= 0, received {value!r}.")
-    return float(value)
 
 
 def _masked_moments(values, weights):
@@ -122,11 +117,10 @@ class RecurrentGAN(SeriesObjective):
         seed=None,
         **kwargs,
     ):
-        check_feature_backbone(backbone, role="backbone")
-        if isinstance(static_noise_dim, bool) or not isinstance(static_noise_dim, int) or static_noise_dim < 0:
-            raise ValueError(f"`static_noise_dim` must be an int >= 0, received {static_noise_dim!r}.")
+        check_backbone(backbone, "feature", role="backbone")
+        check_int(static_noise_dim, "static_noise_dim", 0)
         if generator is not None:
-            check_feature_backbone(generator, role="generator")
+            check_backbone(generator, "feature", role="generator")
             if noise_dim is None:
                 noise_dim = generator.input_dim - static_noise_dim
             if generator.input_dim != noise_dim + static_noise_dim:
@@ -137,17 +131,10 @@ class RecurrentGAN(SeriesObjective):
         noise_dim = backbone.input_dim if noise_dim is None else noise_dim
         check_positive_int(noise_dim, "noise_dim")
         check_positive_int(generator_steps, "generator_steps")
-        if output_activation not in OUTPUT_ACTIVATIONS:
-            raise ValueError(
-                f"`output_activation` must be one of {OUTPUT_ACTIVATIONS}, received {output_activation!r}."
-            )
-        if discriminator_output not in DISCRIMINATOR_OUTPUTS:
-            raise ValueError(
-                f"`discriminator_output` must be one of {DISCRIMINATOR_OUTPUTS}, received {discriminator_output!r}."
-            )
-        moment_weight = _check_weight(moment_weight, "moment_weight")
-        if isinstance(moment_differences, bool) or not isinstance(moment_differences, int) or moment_differences < 0:
-            raise ValueError(f"`moment_differences` must be an int >= 0, received {moment_differences!r}.")
+        check_one_of(output_activation, "output_activation", OUTPUT_ACTIVATIONS)
+        check_one_of(discriminator_output, "discriminator_output", DISCRIMINATOR_OUTPUTS)
+        moment_weight = check_number(moment_weight, "moment_weight", 0)
+        check_int(moment_differences, "moment_differences", 0)
         if generator is None:
             generator = RNNBackbone(
                 input_dim=noise_dim + static_noise_dim,

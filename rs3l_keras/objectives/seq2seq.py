@@ -8,7 +8,8 @@ from rs3l_keras.backbones.rnn_backbone import CELLS
 from rs3l_keras.data import noise as noise_lib
 from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
 from rs3l_keras.metrics import BitsPerToken
-from rs3l_keras.objectives.objective import EncoderDecoder, check_positive_int, check_token_backbone
+from rs3l_keras.objectives.objective import EncoderDecoder
+from rs3l_keras.validation import check_backbone, check_int, check_number, check_one_of, check_positive_int
 
 ATTENTION = (None, "luong", "bahdanau")
 
@@ -50,9 +51,8 @@ class Seq2Seq(EncoderDecoder):
         noise=None,
         **kwargs,
     ):
-        check_token_backbone(encoder, tokenizer, role="encoder")
-        if attention not in ATTENTION:
-            raise ValueError(f"`attention` must be one of {ATTENTION}, received {attention!r}.")
+        check_backbone(encoder, "token", tokenizer=tokenizer, role="encoder")
+        check_one_of(attention, "attention", ATTENTION)
         noise_lib.check_noise_task(task)
         check_positive_int(max_length, "max_length")
         decoder_dim = decoder_dim or encoder.output_dim
@@ -238,14 +238,11 @@ class Seq2Seq(EncoderDecoder):
                 return self._greedy_batch([self._source_ids(s) for s in source], max_length)
             return [self.generate(s, max_length, beam_width, length_penalty) for s in source]
         ids = self._source_ids(source)
-        if isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
-            raise ValueError(f"`beam_width` must be an int >= 1, received {beam_width!r}.")
-        if not isinstance(length_penalty, (int, float)) or length_penalty < 0:
-            raise ValueError(f"`length_penalty` must be a number >= 0, received {length_penalty!r}.")
+        check_int(beam_width, "beam_width", 1)
+        check_number(length_penalty, "length_penalty", 0)
         if max_length is None:
             max_length = 2 * len(ids) + 10
-        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length <= 0:
-            raise ValueError(f"`max_length` must be a positive int, received {max_length!r}.")
+        check_positive_int(max_length, "max_length")
         if len(ids) == 0:
             ids = np.array([PAD_ID], np.int32)
         states, memory = self._encode_source(ids)

@@ -6,8 +6,9 @@ from keras import ops
 
 from rs3l_keras.backbones import fused
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_positive_int, check_self_supervised_inputs
-from rs3l_keras.objectives.series_objective import SeriesObjective, check_feature_backbone
+from rs3l_keras.objectives.objective import check_self_supervised_inputs
+from rs3l_keras.objectives.series_objective import SeriesObjective
+from rs3l_keras.validation import check_backbone, check_number, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -57,7 +58,7 @@ class SequenceAutoencoder(SeriesObjective):
     """
 
     def __init__(self, backbone, code_dim=16, decoder_dim=None, window_length=64, window_stride=1, **kwargs):
-        check_feature_backbone(backbone)
+        check_backbone(backbone, "feature")
         check_positive_int(code_dim, "code_dim")
         check_positive_int(window_length, "window_length")
         check_positive_int(window_stride, "window_stride")
@@ -238,8 +239,7 @@ class SequenceAutoencoder(SeriesObjective):
     def fit_threshold(self, series, quantile=0.99, window=None, stride=1):
         """Sets the anomaly threshold to the `quantile` of the per-step scores of normal
         `series` (e.g. the training series) and stores it in the model. Returns it."""
-        if isinstance(quantile, bool) or not isinstance(quantile, (int, float)) or not 0 < quantile <= 1:
-            raise ValueError(f"`quantile` must be a float in (0, 1], received {quantile!r}.")
+        check_number(quantile, "quantile", 0, 1, low_open=True, expected="a float in (0, 1]")
         value = float(np.quantile(self.anomaly_scores(series, window=window, stride=stride), quantile))
         self.threshold.assign(value)
         return value

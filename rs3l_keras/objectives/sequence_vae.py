@@ -7,12 +7,8 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import CELLS
 from rs3l_keras.data import noise as noise_lib
 from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
-from rs3l_keras.objectives.objective import (
-    EncoderDecoder,
-    check_positive_int,
-    check_self_supervised_inputs,
-    check_token_backbone,
-)
+from rs3l_keras.objectives.objective import EncoderDecoder, check_self_supervised_inputs
+from rs3l_keras.validation import check_backbone, check_int, check_number, check_one_of, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -22,8 +18,7 @@ class TokenDropout(keras.layers.Layer):
 
     def __init__(self, rate=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError(f"`rate` must be in [0, 1), received {rate!r}.")
+        check_number(rate, "rate", 0, 1, high_open=True, expected="in [0, 1)")
         self.rate = rate
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -94,13 +89,11 @@ class SequenceVAE(EncoderDecoder):
         max_length=64,
         **kwargs,
     ):
-        check_token_backbone(encoder, tokenizer, role="encoder")
+        check_backbone(encoder, "token", tokenizer=tokenizer, role="encoder")
         check_positive_int(latent_dim, "latent_dim")
         check_positive_int(max_length, "max_length")
-        if not isinstance(free_bits, (int, float)) or free_bits < 0:
-            raise ValueError(f"`free_bits` must be a number >= 0, received {free_bits!r}.")
-        if not isinstance(beta, (int, float)) or not beta > 0:
-            raise ValueError(f"`beta` must be a number > 0, received {beta!r}.")
+        check_number(free_bits, "free_bits", 0)
+        check_number(beta, "beta", 0, low_open=True)
         decoder_dim = decoder_dim or encoder.output_dim
         vocab = encoder.vocabulary_size
         num_states = 2 if encoder.cell == "lstm" else 1
@@ -227,8 +220,7 @@ class SequenceVAE(EncoderDecoder):
         z = np.asarray(z, "float32")
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"`z` must have shape (n, {self.latent_dim}), received {z.shape}.")
-        if not isinstance(temperature, (int, float)) or temperature < 0:
-            raise ValueError(f"`temperature` must be a number >= 0, received {temperature!r}.")
+        check_number(temperature, "temperature", 0)
         max_length = max_length or self.max_length
         rng = np.random.default_rng(seed)
         states = [bridge(z) for bridge in self.bridges]
@@ -258,15 +250,13 @@ class SequenceVAE(EncoderDecoder):
 
     def sample(self, n, max_length=None, temperature=0.0, seed=None):
         """n sequences decoded from z ~ N(0, I)."""
-        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-            raise ValueError(f"`n` must be a positive int, received {n!r}.")
+        check_positive_int(n, "n")
         z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
         return self.decode(z, max_length, temperature, seed)
 
     def interpolate(self, a, b, steps=5, max_length=None):
         """Greedy decodings along the straight line between the codes of `a` and `b`."""
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-            raise ValueError(f"`steps` must be an int >= 2, received {steps!r}.")
+        check_int(steps, "steps", 2)
         za, zb = self.encode([a, b])
         t = np.linspace(0.0, 1.0, steps)[:, None]
         return self.decode((1 - t) * za + t * zb, max_length)
@@ -285,10 +275,8 @@ class KLAnnealing(keras.callbacks.Callback):
 
     def __init__(self, warmup_steps=1000, schedule="linear"):
         super().__init__()
-        if schedule not in self.SCHEDULES:
-            raise ValueError(f"`schedule` must be one of {self.SCHEDULES}, received {schedule!r}.")
-        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps <= 0:
-            raise ValueError(f"`warmup_steps` must be a positive int, received {warmup_steps!r}.")
+        check_one_of(schedule, "schedule", self.SCHEDULES)
+        check_positive_int(warmup_steps, "warmup_steps")
         self.warmup_steps = warmup_steps
         self.schedule = schedule
 

@@ -6,24 +6,6 @@ from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.objective import Objective
 
 
-def check_feature_backbone(backbone, role="backbone", bidirectional=None):
-    """Checks an objective's `RNNBackbone` takes real-valued features."""
-    from rs3l_keras.backbones.rnn_backbone import RNNBackbone
-
-    if not isinstance(backbone, RNNBackbone):
-        raise TypeError(f"`{role}` must be an RNNBackbone, received {type(backbone).__name__}.")
-    if backbone.input_dim is None:
-        raise ValueError(
-            f"`{role}` must be a feature backbone (input_dim set) for time series, received "
-            f"a token backbone with vocabulary_size={backbone.vocabulary_size}."
-        )
-    if bidirectional is not None and backbone.bidirectional != bidirectional:
-        raise ValueError(
-            f"`{role}` must have bidirectional={bidirectional} for this objective, "
-            f"received bidirectional={backbone.bidirectional}."
-        )
-
-
 class SeriesObjective(Objective):
     """A feature `RNNBackbone` behind a `SeriesNormalization` layer, plus a pretext head.
 

@@ -1,0 +1,84 @@
+"""Argument checks shared by every module.
+
+Each check returns the value (ints as `int`, numbers as `float`) or raises a ValueError
+(a TypeError for an object of the wrong class) that names the argument, quotes the value
+received and says what was expected.
+"""
+
+import math
+import numbers
+
+
+def check_positive_int(value, name):
+    """An int > 0 (NumPy integers too, never a bool)."""
+    return check_int(value, name, 1, expected="a positive int")
+
+
+def check_int(value, name, minimum, expected=None):
+    """An int >= `minimum` (NumPy integers too, never a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"`{name}` must be {expected or f'an int >= {minimum}'}, received {value!r}.")
+    return int(value)
+
+
+def check_number(value, name, low=None, high=None, *, low_open=False, high_open=False, expected=None):
+    """A finite real number (never a bool) within the bounds given; `*_open` excludes a bound.
+
+    The message says `a number in [low, high)`, `a number > low`, ... unless `expected`
+    words it otherwise."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        if expected is None and low is not None and high is not None:
+            expected = f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        elif expected is None and low is not None:
+            expected = f"a number {'>' if low_open else '>='} {low}"
+        elif expected is None and high is not None:
+            expected = f"a number {'<' if high_open else '<='} {high}"
+        raise ValueError(f"`{name}` must be {expected or 'a finite number'}, received {value!r}.")
+    return float(value)
+
+
+def check_one_of(value, name, choices, hint=""):
+    """One of `choices` (shown as given: pass `sorted(...)`/`list(...)` for the message);
+    `hint` is appended to the message."""
+    try:
+        ok = value in choices
+    except TypeError:  # an unhashable value against a dict or set
+        ok = False
+    if not ok:
+        raise ValueError(f"`{name}` must be one of {choices}, received {value!r}.{hint}")
+    return value
+
+
+def check_backbone(backbone, kind, role="backbone", bidirectional=None, tokenizer=None):
+    """An objective's `RNNBackbone`: `kind="token"` (embedding input, and a `tokenizer` of the
+    same vocabulary size when given) or `"feature"` (real-valued input); with
+    `bidirectional`, that direction."""
+    from rs3l_keras.backbones.rnn_backbone import RNNBackbone
+
+    if not isinstance(backbone, RNNBackbone):
+        raise TypeError(f"`{role}` must be an RNNBackbone, received {type(backbone).__name__}.")
+    if kind == "token" and backbone.vocabulary_size is None:
+        raise ValueError(
+            f"`{role}` must be a token backbone (vocabulary_size set), received a "
+            f"feature backbone with input_dim={backbone.input_dim}."
+        )
+    if kind == "feature" and backbone.input_dim is None:
+        raise ValueError(
+            f"`{role}` must be a feature backbone (input_dim set) for time series, received "
+            f"a token backbone with vocabulary_size={backbone.vocabulary_size}."
+        )
+    if bidirectional is not None and backbone.bidirectional != bidirectional:
+        raise ValueError(
+            f"`{role}` must have bidirectional={bidirectional} for this objective, "
+            f"received bidirectional={backbone.bidirectional}."
+        )
+    if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
+        raise ValueError(
+            f"The tokenizer has {tokenizer.vocabulary_size} tokens but the {role}'s "
+            f"vocabulary_size is {backbone.vocabulary_size}: they must match."
+        )
