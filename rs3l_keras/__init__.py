@@ -28,6 +28,7 @@ from rs3l_keras.objectives import (
     SequenceAutoencoder,
     SequenceVAE,
 )
+from rs3l_keras.serving import export, load_exported, verify_export
 from rs3l_keras.version import __version__
 from rs3l_keras.zoo import (
     PresetIntegrityError,
@@ -55,6 +56,7 @@ __all__ = [
     "datasets",
     "discriminative_optimizer",
     "embed",
+    "export",
     "finetune",
     "linear_probe",
     "CharTokenizer",
@@ -73,11 +75,13 @@ __all__ = [
     "UnknownPresetError",
     "__version__",
     "list_models",
+    "load_exported",
     "load_pretrained",
     "pack_preset",
     "preset_metadata",
     "save_pretrained",
     "update_metadata",
     "upload_preset",
+    "verify_export",
     "verify_preset",
 ]
