@@ -29,6 +29,7 @@ from rs3l_keras.objectives import (
     SequenceVAE,
 )
 from rs3l_keras.serving import export, load_exported, verify_export
+from rs3l_keras.streaming import Streamer
 from rs3l_keras.version import __version__
 from rs3l_keras.zoo import (
     PresetIntegrityError,
@@ -69,6 +70,7 @@ __all__ = [
     "Seq2Seq",
     "SequenceAutoencoder",
     "SequenceVAE",
+    "Streamer",
     "Tokenizer",
     "WordTokenizer",
     "PresetIntegrityError",

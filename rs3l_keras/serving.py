@@ -108,18 +108,17 @@ def _rename_onnx_outputs(path, names):
     onnx.save(graph, path)
 
 
-def _inputs_note(model, serving):
-    tokenizer = getattr(model, "tokenizer", None)
+def _inputs_note(tokenizer, serving):
     dtypes = {str(t.dtype) for t in keras.tree.flatten(serving._inputs_struct)}
-    if tokenizer is not None or dtypes == {"int32"}:
+    if tokenizer is not None or "int32" in dtypes:
         return (
-            "token ids (batch, time) int32, right-padded with 0; encode text with the vocabulary in "
-            f"{TOKENIZER_FILE}" + ("" if tokenizer is not None else " (none exported: the model came without one)")
+            f"token ids int32 (sequences right-padded with 0); encode text with the vocabulary in {TOKENIZER_FILE}"
+            + ("" if tokenizer is not None else " (none exported: the model came without one)")
         )
-    return "raw series (batch, time, channels) float32, left-padded with NaN; normalisation is inside the graph"
+    return "raw series values float32 (sequences left-padded with NaN); normalisation is inside the graph"
 
 
-def export(model, path, format="tf_saved_model", batch_size=None, verbose=False):
+def export(model, path, format="tf_saved_model", batch_size=None, tokenizer=None, verbose=False):
     """Exports `model` for serving without Keras.
 
     Args:
@@ -130,6 +129,7 @@ def export(model, path, format="tf_saved_model", batch_size=None, verbose=False)
         format: `"tf_saved_model"` (default), `"onnx"` or `"litert"`.
         batch_size: int or None. Fixed batch size of the graph; None (default) is dynamic,
             except for `"litert"`, where it defaults to 1.
+        tokenizer: the tokenizer to write beside the graph (default: `model.tokenizer`, if any).
         verbose: bool, default False. Keras' export messages.
 
     Returns:
@@ -167,7 +167,7 @@ def export(model, path, format="tf_saved_model", batch_size=None, verbose=False)
         outputs = _describe(serving.output)
         if format == "onnx":
             _rename_onnx_outputs(str(artifact), [o["name"] for o in outputs])
-        tokenizer = getattr(model, "tokenizer", None)
+        tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
         if tokenizer is not None:
             config = keras.saving.serialize_keras_object(tokenizer)
             (staging / TOKENIZER_FILE).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
@@ -177,7 +177,7 @@ def export(model, path, format="tf_saved_model", batch_size=None, verbose=False)
             "model": type(model).__name__,
             "name": model.name,
             "inputs": _describe(serving._inputs_struct),
-            "inputs_hold": _inputs_note(model, serving),
+            "inputs_hold": _inputs_note(tokenizer, serving),
             "outputs": outputs,
             "batch_size": batch_size,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -1,0 +1,130 @@
+"""`Streamer`: step-by-step outputs equal the full-sequence model's on every prefix, and the
+exported one-step graph (state as explicit inputs/outputs) reproduces them in its runtime."""
+
+import keras
+import numpy as np
+import pytest
+
+import rs3l_keras as rs3l
+from rs3l_keras import ContrastiveEncoder, RNNBackbone, Streamer
+
+TEXT = "To be, or not to be, that is the question"
+ATOL = 2e-5  # float32: the step path and the scan sum in different orders
+RNG = np.random.default_rng(0)
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return rs3l.load_pretrained("lstm-lm-small")
+
+
+@pytest.fixture(scope="module")
+def cpc():
+    return rs3l.load_pretrained("gru-cpc-ucr")
+
+
+def _prefix_outputs(predict, x):
+    """The full model run on every prefix x[:, :t+1]: (batch, time, …)."""
+    return np.stack([keras.ops.convert_to_numpy(predict(x[:, : t + 1])) for t in range(x.shape[1])], axis=1)
+
+
+def test_language_model_next_token_probabilities(lm):
+    ids = lm.tokenizer.encode(TEXT)
+    full = keras.ops.convert_to_numpy(keras.ops.softmax(lm.predict_on_batch(ids[None])))[0]
+    stream = Streamer(lm)
+    probs = stream.feed(TEXT)
+    assert probs.shape == (len(ids), lm.backbone.vocabulary_size) and stream.steps == len(ids)
+    np.testing.assert_allclose(probs, full, atol=ATOL)
+    np.testing.assert_allclose(probs.sum(-1), 1.0, atol=1e-5)
+    stream.reset()
+    np.testing.assert_allclose(stream.step(int(ids[0])), full[0], atol=ATOL)  # reset: a new stream
+    np.testing.assert_allclose(stream.step("o"), full[1], atol=ATOL)  # a one-token string
+
+
+def test_batched_streams_are_independent(lm):
+    texts = ["HAMLET. To be", "OPHELIA. My l"]
+    ids = np.stack([lm.tokenizer.encode(t) for t in texts])
+    full = keras.ops.convert_to_numpy(keras.ops.softmax(lm.predict_on_batch(ids)))
+    np.testing.assert_allclose(Streamer(lm, batch_size=2).feed(ids), full, atol=ATOL)
+
+
+def test_cpc_embedding_of_every_prefix(cpc):
+    x = RNG.normal(size=(2, 20, 1)).astype("float32")
+    expected = _prefix_outputs(lambda p: cpc.predict_on_batch(p)["embedding"], x)
+    np.testing.assert_allclose(Streamer(cpc, batch_size=2).feed(x), expected, atol=ATOL)
+    one = Streamer(cpc)
+    np.testing.assert_allclose([one.step(float(v)) for v in x[0, :, 0]], expected[0], atol=ATOL)
+
+
+@pytest.mark.parametrize(
+    "pooling,head,kwargs",
+    [("last", "classification", {"num_classes": 3}), ("mean", "regression", {}), ("max", "forecast", {"horizon": 4})],
+)
+def test_finetuned_series_model_on_every_prefix(cpc, pooling, head, kwargs):
+    model = rs3l.finetune(cpc, head=head, pooling=pooling, **kwargs)  # keeps CPC's causal Conv1D encoder
+    x = RNG.normal(size=(2, 16, 1)).astype("float32") * 3 + 1
+    expected = _prefix_outputs(model.predict_on_batch, x)
+    np.testing.assert_allclose(Streamer(model, batch_size=2).feed(x), expected, atol=ATOL * 10)
+
+
+def test_text_classifier_and_tagger(lm):
+    ids = lm.tokenizer.encode(TEXT)[None, :20]
+    for model in (
+        rs3l.finetune(lm, head="classification", num_classes=2, max_length=64),
+        rs3l.finetune(lm, head="tagging", num_classes=4, max_length=64),
+    ):
+        if model.head == "tagging":
+            expected = keras.ops.convert_to_numpy(model.predict_on_batch(ids))  # one output per token already
+        else:
+            expected = _prefix_outputs(model.predict_on_batch, ids)
+        np.testing.assert_allclose(Streamer(model).feed(ids[0]), expected[0], atol=ATOL)
+
+
+def test_contrastive_two_layer_lstm_last_mean_and_autoencoder_code():
+    model = ContrastiveEncoder(RNNBackbone(input_dim=2, num_layers=2, hidden_dim=8), pooling="last_mean")
+    model.adapt([RNG.normal(size=(30, 2)) * 2 + 5])
+    x = (RNG.normal(size=(1, 12, 2)) * 2 + 5).astype("float32")
+    expected = _prefix_outputs(lambda p: model.predict_on_batch(p)["embedding"], x)
+    np.testing.assert_allclose(Streamer(model).feed(x[0]), expected[0], atol=ATOL)
+    autoencoder = rs3l.load_pretrained("lstm-autoencoder-ucr135")
+    x = RNG.normal(size=(1, 10, 1)).astype("float32")
+    expected = _prefix_outputs(lambda p: autoencoder.predict_on_batch(p)["code"], x)
+    np.testing.assert_allclose(Streamer(autoencoder).feed(x[0, :, 0]), expected[0], atol=ATOL)
+
+
+def test_refusals_name_the_argument(cpc, lm):
+    with pytest.raises(ValueError, match="pools with attention"):
+        Streamer(rs3l.finetune(cpc, head="regression", pooling="attention"))
+    with pytest.raises(ValueError, match="bidirectional=True"):
+        Streamer(RNNBackbone(input_dim=1, hidden_dim=4, bidirectional=True))
+    with pytest.raises(TypeError, match="received Forecaster"):
+        Streamer("lstm-forecaster-elecdemand")
+    with pytest.raises(ValueError, match="`batch_size` must be a positive int, received 0"):
+        Streamer(cpc, batch_size=0)
+    stream = Streamer(cpc)
+    with pytest.raises(ValueError, match=r"one observation of 1 channels.*received shape \(1, 3\)"):
+        stream.step(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="holds 2 streams; this Streamer has batch_size=1"):
+        stream.step(np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="must be one token, received 'ab'"):
+        Streamer(lm).step("ab")
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "litert"])
+def test_exported_step_graph_streams_in_its_runtime(lm, tmp_path, fmt):
+    pytest.importorskip("onnxruntime" if fmt == "onnx" else "ai_edge_litert")
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("ONNX and LiteRT export run on the TensorFlow backend")
+    stream = Streamer(lm)
+    path = stream.export(tmp_path / "step", format=fmt)
+    run = rs3l.load_exported(path)
+    assert (path / "tokenizer.json").exists()
+    names = stream.state_names()
+    states = dict(zip(names, stream.initial_states(1)))
+    ids = lm.tokenizer.encode(TEXT[:24])
+    got = []
+    for token in ids:
+        out = run(x=np.array([token], "int32"), **states)
+        states = {name: out[f"next_{name}"] for name in names}
+        got.append(out["probabilities"][0])
+    np.testing.assert_allclose(np.stack(got), stream.feed(ids), atol=ATOL)
