@@ -29,7 +29,7 @@ from rs3l_keras.objectives import (
     SequenceVAE,
 )
 from rs3l_keras.serving import export, load_exported, verify_export
-from rs3l_keras.streaming import Streamer
+from rs3l_keras.streaming import AnomalyStreamer, ForecastStreamer, Streamer
 from rs3l_keras.version import __version__
 from rs3l_keras.zoo import (
     PresetIntegrityError,
@@ -45,9 +45,11 @@ from rs3l_keras.zoo import (
 )
 
 __all__ = [
+    "AnomalyStreamer",
     "CPC",
     "ContrastiveEncoder",
     "Forecaster",
+    "ForecastStreamer",
     "DiscriminativeAdam",
     "FineTunedModel",
     "GradualUnfreezing",

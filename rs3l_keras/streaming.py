@@ -18,6 +18,11 @@ from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 NEG = -1e9  # the full-sequence max pooling's fill value for padded steps
 
 
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
+
+
 class _StepLayer(keras.layers.Layer):
     """One stream step as a layer (for `Streamer.step_model`): owns the source model, so its
     weights travel with the exported graph."""
@@ -70,8 +75,7 @@ class Streamer:
             from rs3l_keras.zoo import load_pretrained
 
             model = load_pretrained(model, compile=False)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"`batch_size` must be a positive int, received {batch_size!r}.")
+        _check_positive_int(batch_size, "batch_size")
         self.model = model
         self.batch_size = batch_size
         self._plan(model)
@@ -317,3 +321,138 @@ def _compile(fn):
 
         return jax.jit(fn)
     return fn
+
+
+class AnomalyStreamer:
+    """Per-step anomaly scores of a `SequenceAutoencoder` on a live stream, equal to
+    `anomaly_scores(series)` (stride 1) on the whole series.
+
+    A step's score averages the reconstruction errors of every window that covers it, so it
+    is final once the window starting at that step has been read: each `step` runs the
+    model on the latest window (constant cost per step, whatever the length of the stream)
+    and returns the score of the step `window − 1` steps back (None during the first
+    `window − 1` steps); `flush()` returns the scores still pending at the end of the stream.
+    The autoencoder's encoder restarts from zero at each window, so its state cannot be
+    carried across steps: this streamer keeps the last `window` observations instead.
+
+    Args:
+        model: a `SequenceAutoencoder` (fitted) or a preset name or path of one.
+        window: int or None (default: the model's `window_length`).
+
+    Example:
+    >>> import numpy as np, rs3l_keras as rs3l
+    >>> from rs3l_keras.data.series import load_kdd_tsad_135
+    >>> model = rs3l.load_pretrained("lstm-autoencoder-ucr135")
+    >>> series = load_kdd_tsad_135("train")[0][:80]
+    >>> stream = AnomalyStreamer(model)
+    >>> scores = [s for s in (stream.step(x) for x in series) if s is not None] + list(stream.flush())
+    >>> bool(np.allclose(scores, model.anomaly_scores(series), rtol=1e-4, atol=1e-6))
+    True
+    """
+
+    def __init__(self, model, window=None):
+        from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder
+
+        if isinstance(model, (str, os.PathLike)):
+            from rs3l_keras.zoo import load_pretrained
+
+            model = load_pretrained(model, compile=False)
+        if not isinstance(model, SequenceAutoencoder):
+            raise TypeError(
+                f"`model` must be a SequenceAutoencoder (or a preset of one), received {type(model).__name__}."
+            )
+        if not model.normalizer.is_adapted:
+            raise ValueError("`model`'s normaliser is not fitted: call `fit` (or `adapt`) first.")
+        window = model.window_length if window is None else window
+        _check_positive_int(window, "window")
+        self.model, self.window, self.channels = model, window, model.input_dim
+        self.reset()
+
+    def reset(self):
+        """Starts a new stream."""
+        self.steps = 0
+        self._values = np.zeros((0, self.channels), "float32")  # the last `window` observations
+        self._total = np.zeros(0, "float64")  # error sums of the steps not yet final
+        self._count = np.zeros(0, "float64")
+
+    def _errors(self, window):
+        """Per-step squared reconstruction error (mean over channels) of one window."""
+        rec = ops.convert_to_numpy(self.model.predict_on_batch(window[None])["reconstruction"])[0]
+        return np.square(rec - self.model.normalizer.normalize(window)).mean(-1)
+
+    def step(self, x):
+        """Reads one observation (`(channels,)`, or a float when C = 1); returns the final
+        score (float) of the step `window − 1` steps back, or None while there is none."""
+        value = np.asarray(x, "float32").reshape(-1)
+        if value.shape != (self.channels,):
+            raise ValueError(f"`x` must be one observation of {self.channels} channels, received shape {np.shape(x)}.")
+        self._values = np.concatenate([self._values, value[None]])[-self.window :]
+        self._total = np.append(self._total, 0.0)
+        self._count = np.append(self._count, 0.0)
+        self.steps += 1
+        if self.steps < self.window:
+            return None
+        self._total[-self.window :] += self._errors(self._values)
+        self._count[-self.window :] += 1
+        score = np.float32(self._total[0] / self._count[0])
+        self._total, self._count = self._total[1:], self._count[1:]
+        return float(score)
+
+    def flush(self):
+        """Scores of the steps still pending (the last `window − 1`), float32 `(n,)`; the
+        stream is then reset."""
+        if 0 < self.steps < self.window:  # a stream shorter than one window is one window
+            self._total += self._errors(self._values)
+            self._count += 1
+        scores = (self._total / np.maximum(self._count, 1)).astype("float32")
+        self.reset()
+        return scores
+
+
+class ForecastStreamer:
+    """Rolling forecasts of a `Forecaster` on a live stream: each `step` appends one
+    observation and forecasts the next `horizon` steps from the last `context_length`.
+
+    The Forecaster rescales each history window by its own mean and standard deviation
+    before the encoder reads it, so the encoder's state cannot be carried from step to step;
+    the streamer keeps the window instead (constant cost per step), and each forecast equals
+    `model.forecast(series[: t + 1])`.
+
+    Args:
+        model: a `Forecaster` (fitted) or a preset name or path of one.
+        context_length: int or None (default: the model's `context_length`).
+    """
+
+    def __init__(self, model, context_length=None):
+        from rs3l_keras.objectives.forecaster import Forecaster
+
+        if isinstance(model, (str, os.PathLike)):
+            from rs3l_keras.zoo import load_pretrained
+
+            model = load_pretrained(model, compile=False)
+        if not isinstance(model, Forecaster):
+            raise TypeError(f"`model` must be a Forecaster (or a preset of one), received {type(model).__name__}.")
+        context_length = model.context_length if context_length is None else context_length
+        _check_positive_int(context_length, "context_length")
+        self.model, self.context_length, self.channels = model, context_length, model.input_dim
+        self.reset()
+
+    def reset(self):
+        """Starts a new stream."""
+        self.steps = 0
+        self._values = np.zeros((0, self.channels), "float32")
+
+    def step(self, x, covariates=None, **forecast_kwargs):
+        """Reads one observation (all channels, raw) and returns `model.forecast` of the
+        window read so far (a dict of `(horizon, targets)` arrays); `covariates` over the
+        horizon as `forecast` takes them. Until the window holds one season, returns None."""
+        value = np.asarray(x, "float32").reshape(-1)
+        if value.shape != (self.channels,):
+            raise ValueError(f"`x` must be one observation of {self.channels} channels, received shape {np.shape(x)}.")
+        self._values = np.concatenate([self._values, value[None]])[-self.context_length :]
+        self.steps += 1
+        if self.model.season and len(self._values) < self.model.season:
+            return None
+        return self.model.forecast(
+            self._values, covariates=covariates, context_length=self.context_length, **forecast_kwargs
+        )

@@ -1,12 +1,13 @@
 """`Streamer`: step-by-step outputs equal the full-sequence model's on every prefix, and the
-exported one-step graph (state as explicit inputs/outputs) reproduces them in its runtime."""
+exported one-step graph (state as explicit inputs/outputs) reproduces them in its runtime; anomaly
+scores and rolling forecasts streamed equal their batch versions."""
 
 import keras
 import numpy as np
 import pytest
 
 import rs3l_keras as rs3l
-from rs3l_keras import ContrastiveEncoder, RNNBackbone, Streamer
+from rs3l_keras import AnomalyStreamer, ContrastiveEncoder, ForecastStreamer, RNNBackbone, Streamer
 
 TEXT = "To be, or not to be, that is the question"
 ATOL = 2e-5  # float32: the step path and the scan sum in different orders
@@ -128,3 +129,31 @@ def test_exported_step_graph_streams_in_its_runtime(lm, tmp_path, fmt):
         states = {name: out[f"next_{name}"] for name in names}
         got.append(out["probabilities"][0])
     np.testing.assert_allclose(np.stack(got), stream.feed(ids), atol=ATOL)
+
+
+def test_anomaly_scores_streamed_equal_the_batch_scores():
+    model = rs3l.load_pretrained("lstm-autoencoder-ucr135")
+    from rs3l_keras.data.series import load_kdd_tsad_135
+
+    series = load_kdd_tsad_135("test")[0][:90]
+    stream = AnomalyStreamer(model)
+    emitted = [stream.step(x) for x in series]
+    assert emitted[: model.window_length - 1] == [None] * (model.window_length - 1)
+    scores = np.concatenate([[s for s in emitted if s is not None], stream.flush()])
+    np.testing.assert_allclose(scores, model.anomaly_scores(series), rtol=1e-4, atol=1e-6)
+    short = AnomalyStreamer(model)  # a stream shorter than one window is scored as one window
+    assert [short.step(x) for x in series[:10]] == [None] * 10
+    np.testing.assert_allclose(short.flush(), model.anomaly_scores(series[:10]), rtol=1e-4, atol=1e-6)
+    with pytest.raises(TypeError, match="must be a SequenceAutoencoder"):
+        AnomalyStreamer("gru-cpc-ucr")
+
+
+def test_rolling_forecast_equals_forecast_of_the_window():
+    model = rs3l.load_pretrained("lstm-forecaster-elecdemand")
+    series = (RNG.normal(size=(model.season + 2, model.input_dim)) + 20).astype("float32")
+    covariates = RNG.normal(size=(model.horizon, len(model.covariate_channels))).astype("float32")
+    stream = ForecastStreamer(model, context_length=model.season)
+    outputs = [stream.step(x, covariates=covariates) for x in series]
+    assert outputs[: model.season - 1] == [None] * (model.season - 1)
+    expected = model.forecast(series[-model.season :], covariates=covariates, context_length=model.season)
+    np.testing.assert_allclose(outputs[-1]["mean"], expected["mean"], rtol=1e-6)
