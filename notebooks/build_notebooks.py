@@ -832,6 +832,130 @@ NOTEBOOKS["07_sampling_vae_gan"] = [
 ]
 
 
+# ---------------------------------------------------------------------------------------------
+NOTEBOOKS["08_publish_export_stream"] = [
+    md("""
+    # Publish, install, export and stream a recurrent model
+
+    Where a preset comes from (the checkout, the installed `rs3l-keras-zoo` wheel, a Hugging Face
+    handle), how a model leaves Python (SavedModel, ONNX, LiteRT, checked in their own runtimes),
+    and how it runs step by step on a live stream in constant time per step.
+    """),
+    small("""
+    STEPS = 40 if SMALL else 400     # characters generated step by step
+    WINDOW = 128 if SMALL else 2048  # the window a stateless server would re-run per step
+    """),
+    md("""
+    ## Install and publish
+
+    `make dist` writes the code wheel and the zoo wheel (every registered preset, verified against
+    its pin); `pip install dist/*.whl` anywhere then loads every preset offline. Presets are looked
+    for in these folders, in order:
+    """),
+    code("""
+    import rs3l_keras as rs3l
+    from rs3l_keras.zoo import hub
+
+    for folder in hub.zoo_directories():
+        print(folder)
+    print(rs3l.list_models())
+    """),
+    md("""
+    A preset folder is published to the Hugging Face Hub with `upload_preset` (verified first) and
+    loaded back by its handle, with the same sha256 checks. This needs a token and the network, so
+    it only runs when `HF_TOKEN` and `RS3L_NOTEBOOK_HF_REPO` (e.g. `you/my-preset`) are set.
+    """),
+    code("""
+    import os
+
+    repo = os.environ.get("RS3L_NOTEBOOK_HF_REPO")
+    if os.environ.get("HF_TOKEN") and repo:
+        folder = hub.resolve_preset("gru-cpc-ucr")[0]
+        rs3l.upload_preset(f"hf://{repo}", folder)
+        print(rs3l.load_pretrained(f"hf://{repo}"))
+    else:
+        print("skipped: set HF_TOKEN and RS3L_NOTEBOOK_HF_REPO to publish")
+    """),
+    md("""
+    ## Export
+
+    The electricity-demand forecaster as ONNX and LiteRT. The graphs take the raw history and the
+    known future covariates (NaN where a value is to be forecast) and answer in gigawatts; each is
+    run in its own runtime by `load_exported` and compared with Keras.
+    """),
+    code("""
+    import tempfile
+
+    import keras
+    import numpy as np
+
+    from rs3l_keras.data.series import load_elecdemand
+    from rs3l_keras.serving import serving_model
+
+    forecaster = rs3l.load_pretrained("lstm-forecaster-elecdemand")
+    series = load_elecdemand()  # (17520, 3): demand (GW), working day, temperature, half-hourly
+    history = series[None, -forecaster.context_length - forecaster.horizon : -forecaster.horizon]
+    future = series[None, -forecaster.horizon :].copy()
+    future[..., forecaster.target_channels] = np.nan
+    inputs = {"history": history.astype("float32"), "future": future.astype("float32")}
+    expected = keras.ops.convert_to_numpy(serving_model(forecaster)(inputs)["mean"])
+    folder = tempfile.mkdtemp()
+    for fmt in ("onnx", "litert"):
+        run = rs3l.load_exported(rs3l.export(forecaster, f"{folder}/{fmt}", format=fmt))
+        got = run(**inputs)["mean"]
+        print(f"{fmt:7s} max |runtime - Keras| = {np.abs(got - expected).max():.2e} GW "
+              f"(forecasts around {expected.mean():.2f} GW)")
+    """),
+    md("""
+    ## Stream
+
+    `Streamer` keeps the LSTM's state between calls: each new character costs one cell update,
+    however much text came before. Greedy generation, one step at a time, timed against re-running
+    the whole window per step as a stateless server would.
+    """),
+    code("""
+    import time
+
+    lm = rs3l.load_pretrained("lstm-lm-small")
+    stream = rs3l.Streamer(lm)
+    probs = stream.feed("ROMEO.\\n")[-1]
+    text, start = "", time.perf_counter()
+    for _ in range(STEPS):
+        token = int(np.argmax(probs))
+        text += lm.tokenizer.decode([token])
+        probs = stream.step(token)
+    per_step = (time.perf_counter() - start) / STEPS
+    window = np.ones((1, WINDOW), "int32")
+    lm.predict_on_batch(window)
+    start = time.perf_counter()
+    lm.predict_on_batch(window)
+    rerun = time.perf_counter() - start
+    print(repr(text))
+    print(f"streaming: {per_step * 1e3:.2f} ms per step; re-running a {WINDOW}-step window: {rerun * 1e3:.1f} ms")
+    """),
+    md("""
+    ## One step as a graph
+
+    `Streamer.export` writes a single step with the state as explicit inputs and outputs: a loop
+    in any runtime (here the LiteRT interpreter, as on a phone) feeds each step's `next_*` back in.
+    It reproduces the Keras stream.
+    """),
+    code("""
+    run = rs3l.load_exported(stream.export(f"{folder}/lm-step", format="litert"))
+    names = stream.state_names()
+    states = dict(zip(names, stream.initial_states(1)))
+    ids = lm.tokenizer.encode("ROMEO.\\n" + text)
+    lite = []
+    for token in ids:
+        out = run(x=np.array([token], "int32"), **states)
+        states = {name: out[f"next_{name}"] for name in names}
+        lite.append(out["probabilities"][0])
+    stream.reset()
+    print("max |LiteRT - Keras| over", len(ids), "steps:", np.abs(np.stack(lite) - stream.feed(ids)).max())
+    """),
+]
+
+
 def build(name, cells):
     nb = nbformat.v4.new_notebook()
     nb.metadata = {

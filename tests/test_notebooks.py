@@ -34,7 +34,7 @@ def kernel_path(tmp_path_factory):
 
 
 def test_notebooks_exist():
-    assert [p.stem[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, 8)], [p.name for p in NOTEBOOKS]
+    assert [p.stem[:3] for p in NOTEBOOKS] == [f"{i:02d}_" for i in range(1, 9)], [p.name for p in NOTEBOOKS]
 
 
 @pytest.mark.timeout(900)

@@ -77,9 +77,9 @@ def zoo_directories():
     env = os.environ.get("RS3L_ZOO_DIR")
     if env:
         found.append(pathlib.Path(env))
-    checkout = pathlib.Path(__file__).resolve().parents[2] / "zoo"
-    if (checkout.parent / "rs3l_keras" / "zoo" / "hub.py").exists() and checkout.is_dir():
-        found.append(checkout)
+    root = pathlib.Path(__file__).resolve().parents[2]
+    if (root / "setup.cfg").is_file() and (root / "zoo").is_dir():  # a source checkout, not site-packages
+        found.append(root / "zoo")
     import importlib.util
 
     spec = importlib.util.find_spec(ZOO_PACKAGE)

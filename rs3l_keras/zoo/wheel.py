@@ -118,6 +118,7 @@ def build_zoo_wheel(dist_dir, names=None, version=__version__):
                 entry.external_attr = 0o644 << 16
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(entry, data)
+        os.chmod(staging, 0o644)  # mkstemp makes it private; a wheel is for everyone
         os.replace(staging, target)
     except BaseException:
         if os.path.exists(staging):
