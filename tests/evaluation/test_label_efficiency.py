@@ -1,0 +1,77 @@
+"""The text label-efficiency protocol: stratified budgets, baselines, tables and targets."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from rs3l_keras.evaluation import label_efficiency as le
+
+RESULTS = pathlib.Path(__file__).parents[2] / "benchmarks" / "label_efficiency_text.json"
+
+
+def test_label_subset_is_stratified_seeded_and_exact():
+    labels = np.array([0] * 60 + [1] * 30 + [2] * 10)
+    idx = le.label_subset(labels, 20, seed=0)
+    assert len(idx) == len(set(idx)) == 20
+    assert np.bincount(labels[idx]).tolist() == [12, 6, 2]
+    np.testing.assert_array_equal(idx, le.label_subset(labels, 20, seed=0))
+    assert set(idx) != set(le.label_subset(labels, 20, seed=1))
+    assert sorted(le.label_subset(labels, 500, seed=0)) == list(range(100))  # more than the pool: all
+    with pytest.raises(ValueError, match="`n` must be a positive int"):
+        le.label_subset(labels, 0, seed=0)
+    with pytest.raises(ValueError, match="smaller than the number of classes"):
+        le.label_subset(labels, 2, seed=0)
+
+
+def test_fine_food_task_and_baselines_on_real_reviews():
+    task = le.load_task("fine_food")
+    assert (len(task.train_texts), len(task.test_texts)) == (4000, 1000)
+    idx = le.label_subset(task.train_labels, 100, seed=0)
+    texts, labels = [task.train_texts[i] for i in idx], task.train_labels[idx]
+    test = task.test_texts[:300], task.test_labels[:300]
+    majority = le.run_baseline("majority", texts, labels, *test)
+    assert majority["accuracy"] == pytest.approx((test[1] == np.bincount(labels).argmax()).mean())
+    word = le.run_baseline("tfidf_word", texts, labels, *test)
+    assert 0.5 < word["accuracy"] <= 1 and word["C"] in le.C_GRID
+    with pytest.raises(ValueError, match="`arm` must be one of"):
+        le.run_baseline("bert", texts, labels, *test)
+    with pytest.raises(ValueError, match="`name` must be one of"):
+        le.load_task("imdb")
+
+
+def test_probe_on_features_separates_separable_classes():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 30)
+    x = rng.normal(size=(60, 4)) + y[:, None] * 3
+    scores = le.probe_from_features(x, y, x, y)
+    assert scores["accuracy"] > 0.95 and scores["C"] > 0
+
+
+def test_tables_and_targets_from_runs():
+    runs = [
+        {"task": "t", "arm": arm, "labels": n, "seed": s, "accuracy": acc}
+        for arm, acc in (("majority", 0.5), ("tfidf_word", 0.7), ("pretrained", 0.8))
+        for n in (100, 500)
+        for s in (0, 1)
+    ]
+    results = {"tasks": {"t": {"test_majority_rate": 0.5}}, "runs": runs}
+    table = le.summary_table(results, "t")
+    assert "| 100 | 0.500 ± 0.000 (2) | 0.700 ± 0.000 (2) | 0.800 ± 0.000 (2) |" in table
+    met = le.targets(results)
+    assert met["t", 100]["met"] and met["t", 500]["best_baseline"] == "tfidf_word"
+
+
+@pytest.mark.skipif(not RESULTS.exists(), reason="no recorded text benchmark")
+def test_recorded_benchmark_is_complete_and_consistent():
+    results = json.loads(RESULTS.read_text())
+    assert "Budgets" in results["protocol"] and set(results["tasks"]) <= set(le.TASKS)
+    for run in results["runs"]:
+        assert 0 <= run["accuracy"] <= 1 and run["arm"] in le.BASELINES + ("pretrained", "scratch")
+    majority = [r for r in results["runs"] if r["arm"] == "majority"]
+    for run in majority:  # the majority arm can be recomputed from the task alone
+        task = le.load_task(run["task"]) if run["task"] == "fine_food" else None
+        if task is not None:
+            y = task.train_labels[le.label_subset(task.train_labels, run["labels"], run["seed"])]
+            assert run["accuracy"] == pytest.approx((task.test_labels == np.bincount(y).argmax()).mean())

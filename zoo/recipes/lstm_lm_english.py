@@ -1,0 +1,342 @@
+"""Trains `lstm-lm-english`: a subword (SentencePiece unigram) AWD-LSTM-style language model on
+the offline English mix (`rs3l_keras.data.corpus.english_mix`), on one CPU core.
+
+AWD-LSTM / ULMFiT pieces that keep PyTorch's fused LSTM kernel (Keras on torch): tied input and
+output embeddings (with a projection from the hidden size), dropout on every non-recurrent
+connection (embedding output, between layers, before the softmax), Adam with global norm clipping,
+warm-up then cosine decay. Weight drop on the recurrent matrices is left out: it would take the
+layers off the fused path.
+
+Steps are cut into chunks; after each chunk the model and optimizer state are written to
+`--work-dir` atomically, and `--resume` continues from the last chunk with the same data order.
+At the end the held-out documents of the corpus are scored (perplexity per subword token and bits
+per character, comparable with the character presets), and in the same run a plain PyTorch
+LSTM of the same size (`torch.nn.LSTM`, tied embeddings, same dropout, optimizer and schedule) is
+trained on the same windows for `--torch-steps` steps (a shorter run) and scored on the same text;
+the Keras model's score after the same number of steps is recorded beside it.
+
+    KERAS_BACKEND=torch OMP_NUM_THREADS=1 python zoo/recipes/lstm_lm_english.py --output zoo/lstm-lm-english
+"""
+
+import argparse
+import json
+import math
+import os
+import pathlib
+import platform
+import sys
+import time
+
+import numpy as np
+
+
+def log(record):
+    print(json.dumps(record), flush=True)
+
+
+def prepare(work, args):
+    """Corpus → SentencePiece tokenizer → token ids, cached in `work`."""
+    from rs3l_keras.data import corpus
+    from rs3l_keras.data.tokenizers import SentencePieceTokenizer
+    from rs3l_keras.evaluation import label_efficiency
+
+    meta_path, tok_path, ids_path = work / "corpus.json", work / "tokenizer.json", work / "train_ids.npy"
+    start = time.time()
+    if not meta_path.exists():  # each stage is cached in `work`, so a restart skips what is done
+        mix = corpus.english_mix(exclude=label_efficiency.all_test_texts())
+        (work / "train.txt").write_text(mix.train_text, encoding="utf-8")
+        (work / "heldout.txt").write_text(mix.heldout_text, encoding="utf-8")
+        meta_path.write_text(json.dumps(mix.metadata(), indent=1))
+        log({"corpus_train_chars": mix.metadata()["train_chars"], "seconds": round(time.time() - start, 1)})
+    if not tok_path.exists():
+        train_text = (work / "train.txt").read_text(encoding="utf-8")
+        tokenizer = SentencePieceTokenizer.fit([train_text], max_tokens=args.vocabulary_size, max_sentences=1_000_000)
+        tok_path.write_text(json.dumps(tokenizer.get_config()))
+        log({"tokenizer_seconds": round(time.time() - start, 1)})
+    if not ids_path.exists():
+        tokenizer = SentencePieceTokenizer.from_config(json.loads(tok_path.read_text()))
+        train_ids = tokenizer.encode((work / "train.txt").read_text(encoding="utf-8"))
+        np.save(ids_path, train_ids.astype(np.int16 if args.vocabulary_size < 32768 else np.int32))
+        log({"tokenized": len(train_ids), "seconds": round(time.time() - start, 1)})
+    tokenizer = SentencePieceTokenizer.from_config(json.loads(tok_path.read_text()))
+    train_ids = np.load(work / "train_ids.npy").astype(np.int32)
+    heldout = (work / "heldout.txt").read_text(encoding="utf-8")
+    return tokenizer, train_ids, heldout, json.loads(meta_path.read_text())
+
+
+def windows_for(ids, length, batch_size, step, rng_seed):
+    """The batch of windows for global `step`: one random permutation of windows per pass over
+    the stream (seeded by the pass number), so a resumed run sees the same order."""
+    per_pass = (len(ids) - 1) // length // batch_size
+    epoch, index = divmod(step, per_pass)
+    rng = np.random.default_rng([rng_seed, epoch])
+    offset = int(rng.integers(0, length))
+    n = (len(ids) - offset - 1) // length
+    order = rng.permutation(n)[: per_pass * batch_size]
+    starts = offset + order[index * batch_size : (index + 1) * batch_size] * length
+    rows = np.stack([ids[s : s + length + 1] for s in starts])
+    return rows[:, :-1], rows[:, 1:]
+
+
+def build(tokenizer, args):
+    import keras
+
+    import rs3l_keras as rs3l
+
+    backbone = rs3l.RNNBackbone(
+        tokenizer.vocabulary_size,
+        cell="lstm",
+        num_layers=args.num_layers,
+        hidden_dim=args.hidden_dim,
+        embedding_dim=args.embedding_dim,
+        dropout=args.dropout,
+    )
+    model = rs3l.LanguageModel(backbone, tokenizer, sequence_length=args.sequence_length, tie_embeddings=True)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=args.learning_rate / 10,
+        decay_steps=max(args.steps - args.steps // 20, 1),
+        alpha=0.05,
+        warmup_target=args.learning_rate,
+        warmup_steps=args.steps // 20,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
+    return model
+
+
+def save_state(model, work, step):
+    """Model + optimizer variables and the step, written atomically."""
+    state = {f"m{i}": np.asarray(v.numpy()) for i, v in enumerate(model.weights)}
+    state.update({f"o{i}": np.asarray(v.numpy()) for i, v in enumerate(model.optimizer.variables)})
+    tmp = work / "state.tmp.npz"
+    np.savez(tmp, step=step, **state)
+    os.replace(tmp, work / "state.npz")
+
+
+def load_state(model, work):
+    data = np.load(work / "state.npz")
+    for i, v in enumerate(model.weights):
+        v.assign(data[f"m{i}"])
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    for i, v in enumerate(model.optimizer.variables):
+        v.assign(data[f"o{i}"])
+    return int(data["step"])
+
+
+def torch_baseline(tokenizer, train_ids, heldout, args, seconds_budget=None):
+    """A plain PyTorch LSTM LM of the same size, same windows, same schedule shape."""
+    import torch
+
+    torch.manual_seed(args.seed)
+    V, E, H, L = tokenizer.vocabulary_size, args.embedding_dim, args.hidden_dim, args.num_layers
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(V, E)
+            self.lstm = torch.nn.LSTM(E, H, num_layers=L, batch_first=True, dropout=args.dropout if L > 1 else 0)
+            self.projection = torch.nn.Linear(H, E, bias=False)
+            self.bias = torch.nn.Parameter(torch.zeros(V))
+            self.drop = torch.nn.Dropout(args.dropout)
+
+        def forward(self, x):
+            h, _ = self.lstm(self.drop(self.embedding(x)))
+            return self.projection(self.drop(h)) @ self.embedding.weight.T + self.bias
+
+    net = Net()
+    steps = args.torch_steps
+    optimizer = torch.optim.Adam(net.parameters(), lr=args.learning_rate)
+    warm = max(steps // 20, 1)
+
+    def lr_at(s):
+        if s < warm:
+            return args.learning_rate / 10 + (args.learning_rate - args.learning_rate / 10) * s / warm
+        p = (s - warm) / max(steps - warm, 1)
+        return args.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * p)))
+
+    start = time.time()
+    net.train()
+    for s in range(steps):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(s)
+        x, y = windows_for(train_ids, args.sequence_length, args.batch_size, s, args.seed)
+        logits = net(torch.from_numpy(x).long())
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), torch.from_numpy(y).long().reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        optimizer.step()
+        if s % 200 == 0:
+            log({"torch_step": s, "loss": round(float(loss), 4), "seconds": round(time.time() - start, 1)})
+    train_seconds = time.time() - start
+    net.eval()
+    from rs3l_keras.data import windowing
+
+    ids = tokenizer.encode(heldout)
+    inputs, targets, weights = windowing.scoring_windows(ids, 256, 64)
+    total = 0.0
+    with torch.no_grad():
+        for b in range(0, len(inputs), 64):
+            logits = net(torch.from_numpy(inputs[b : b + 64]).long()).double()
+            nll = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, V), torch.from_numpy(targets[b : b + 64]).long().reshape(-1), reduction="none"
+            )
+            total += float((nll.numpy() * weights[b : b + 64].reshape(-1)).sum())
+    num_tokens = int(weights.sum())
+    num_chars = len(tokenizer.decode(ids[1:]))
+    return {
+        "steps": steps,
+        "train_seconds": round(train_seconds, 1),
+        "heldout_perplexity": math.exp(total / num_tokens),
+        "heldout_bits_per_char": total / math.log(2) / num_chars,
+        "tokens_per_second": round(steps * args.batch_size * args.sequence_length / train_seconds, 1),
+    }
+
+
+#: A second text that `make test` has (the data extra): the first characters of the 4 plays the
+#: character presets hold out. They are in this corpus' training split (all 38 plays are a
+#: corpus source), so this number is NOT comparable with the character presets' held-out
+#: bits/char; it only lets a test re-measure the weights without the whole corpus installed.
+SHAKESPEARE_CHARS = 50_000
+
+
+def shakespeare_metrics(model):
+    """Bits/char on the first `SHAKESPEARE_CHARS` of the held-out plays: a quick re-measurement
+    that `tests/zoo/test_lstm_lm_english.py` repeats without the corpus installed."""
+    from rs3l_keras.data import shakespeare
+
+    scored = model.score_text(shakespeare.load_text("test")[:SHAKESPEARE_CHARS], batch_size=64, verbose=0)
+    return {
+        "shakespeare_prefix_bits_per_char": scored["bits_per_char"],
+        "shakespeare_prefix_num_chars": scored["num_chars"],
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--work-dir", default="runs/lm-english")
+    parser.add_argument("--vocabulary-size", type=int, default=8000)
+    parser.add_argument("--num-layers", type=int, default=1)
+    parser.add_argument("--hidden-dim", type=int, default=512)
+    parser.add_argument("--embedding-dim", type=int, default=256)
+    parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--sequence-length", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--chunk-steps", type=int, default=200, help="steps between checkpoints")
+    parser.add_argument("--learning-rate", type=float, default=3e-3)
+    parser.add_argument("--torch-steps", type=int, default=0, help="plain PyTorch LSTM baseline steps (0: none)")
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    work = pathlib.Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    tokenizer, train_ids, heldout, corpus_meta = prepare(work, args)
+    log({"train_tokens": int(len(train_ids)), "heldout_chars": len(heldout), "vocabulary": tokenizer.vocabulary_size})
+    if args.prepare_only:
+        return 0
+
+    import keras
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    from rs3l_keras.backbones import fused
+    from rs3l_keras.zoo import hub
+
+    keras.utils.set_random_seed(args.seed)
+    model = build(tokenizer, args)
+    log({"kernel": fused.describe(model.backbone, training=True), "parameters": model.count_params()})
+    step, train_seconds, history = 0, 0.0, []
+    if args.resume and (work / "state.npz").exists():
+        step = load_state(model, work)
+        saved = json.loads((work / "progress.json").read_text())
+        train_seconds, history = saved["train_seconds"], saved["history"]
+        log({"resumed_at_step": step})
+    elif (work / "state.npz").exists():
+        raise FileExistsError(f"{work}/state.npz holds an unfinished run: pass --resume or remove it.")
+    comparison = None
+    while step < args.steps:
+        chunk = min(args.chunk_steps, args.steps - step)
+        start = time.time()
+        losses = []
+        for s in range(step, step + chunk):
+            x, y = windows_for(train_ids, args.sequence_length, args.batch_size, s, args.seed)
+            losses.append(float(model.train_on_batch(x, y, return_dict=True)["loss"]))
+        step += chunk
+        train_seconds += time.time() - start
+        record = {
+            "step": step,
+            "train_loss": round(float(np.mean(losses)), 4),
+            "train_seconds": round(train_seconds, 1),
+            "tokens_per_second": round(chunk * args.batch_size * args.sequence_length / (time.time() - start), 1),
+        }
+        history.append(record)
+        log(record)
+        save_state(model, work, step)
+        (work / "progress.json").write_text(json.dumps({"train_seconds": train_seconds, "history": history}))
+
+    scored = model.score_text(heldout, batch_size=64, verbose=0)
+    metrics = {
+        "heldout_perplexity": scored["perplexity"],
+        "heldout_bits_per_char": scored["bits_per_char"],
+        "heldout_bits_per_token": scored["bits_per_token"],
+        "heldout_num_chars": scored["num_chars"],
+        "heldout_num_tokens": scored["num_tokens"],
+    }
+    metrics.update(shakespeare_metrics(model))
+    log(metrics)
+    if args.torch_steps:
+        comparison = torch_baseline(tokenizer, train_ids, heldout, args)
+        log({"torch_baseline": comparison})
+
+    device = f"{platform.machine()} CPU, 1 thread ({keras.backend.backend()} backend, Keras {keras.__version__})"
+    meta = {
+        "description": (
+            f"Subword (SentencePiece unigram, {tokenizer.vocabulary_size} pieces) {args.num_layers}x{args.hidden_dim} "
+            "LSTM language model with tied embeddings, pretrained on the offline English mix "
+            "(news, State of the Union, Brown, WordNet glosses, Python and Linux docs, fortunes, Shakespeare)."
+        ),
+        "recipe": "bash zoo/recipes/lstm-lm-english.sh",
+        "command": "KERAS_BACKEND=torch OMP_NUM_THREADS=1 python zoo/recipes/lstm_lm_english.py "
+        + " ".join(sys.argv[1:]),
+        "data": corpus_meta,
+        "headline_metric": "heldout_bits_per_char",
+        "evaluation": (
+            "score_text on the corpus' held-out documents (2% of documents by a fixed hash of their id): "
+            "windows of 256 tokens, 64 of burn-in context, each token scored once; perplexity per "
+            "subword token, bits per character of the decoded text"
+        ),
+        "intended_use": (
+            "A general English encoder for few-label text classification (rs3l.linear_probe, "
+            "rs3l.finetune) and for ULMFiT-style fine-tuning. Small and trained briefly on CPU: "
+            "expect a weak generator; modern news, political speech, technical docs and dictionary text only."
+        ),
+        "license": "Weights: Apache-2.0, like the code. Data: see data.sources (each source's licence).",
+        "sequence_length": args.sequence_length,
+        "training": {
+            "steps": args.steps,
+            "batch_size": args.batch_size,
+            "sequence_length": args.sequence_length,
+            "tokens_seen": args.steps * args.batch_size * args.sequence_length,
+            "dropout_non_recurrent": args.dropout,
+            "tied_embeddings": True,
+            "optimizer": "Adam, global_clipnorm=1.0",
+            "learning_rate": f"warm-up to {args.learning_rate} over 5% of steps, cosine decay to 5%",
+            "seed": args.seed,
+            "wall_time_seconds": round(train_seconds, 1),
+            "device": device,
+            "log": history,
+        },
+    }
+    if comparison is not None:
+        meta["baselines"] = {"plain PyTorch LSTM, same size and data, shorter run": comparison}
+    hub.save_pretrained(model, args.output, metrics=metrics, metadata=meta)
+    log({"preset": args.output})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
