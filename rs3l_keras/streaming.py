@@ -97,7 +97,8 @@ class Streamer:
             self.backbone, self.output_name = model, "state"
         elif isinstance(model, LanguageModel):
             self.backbone, self.output_name = model.backbone, "probabilities"
-            self.head = lambda h: ops.softmax(model.lm_head(h), axis=-1)
+            logits = getattr(model, "logits", model.lm_head)  # tied embeddings: projection + Eᵀ
+            self.head = lambda h: ops.softmax(logits(h), axis=-1)
         elif isinstance(model, FineTunedModel):
             self.backbone, self.output_name, self.normalizer = model.backbone, "output", model.normalizer
             if model.step_encoder is not None:

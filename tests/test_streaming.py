@@ -42,6 +42,16 @@ def test_language_model_next_token_probabilities(lm):
     np.testing.assert_allclose(stream.step("o"), full[1], atol=ATOL)  # a one-token string
 
 
+def test_language_model_with_tied_embeddings():
+    from rs3l_keras import CharTokenizer, LanguageModel
+
+    tok = CharTokenizer.fit([TEXT])
+    lm = LanguageModel(RNNBackbone(tok.vocabulary_size, hidden_dim=16, embedding_dim=8), tok, tie_embeddings=True)
+    ids = tok.encode(TEXT)
+    full = keras.ops.convert_to_numpy(keras.ops.softmax(lm.predict_on_batch(ids[None])))[0]
+    np.testing.assert_allclose(Streamer(lm).feed(TEXT), full, atol=ATOL)
+
+
 def test_batched_streams_are_independent(lm):
     texts = ["HAMLET. To be", "OPHELIA. My l"]
     ids = np.stack([lm.tokenizer.encode(t) for t in texts])
