@@ -17,7 +17,6 @@ z-score (|x_t − mean| / std over the previous 100 steps) gets the same thresho
 import argparse
 import hashlib
 import json
-import platform
 import time
 
 import keras
@@ -114,6 +113,7 @@ def table(runs, baseline):
 
 def save_preset(model, directory, row, baseline):
     from rs3l_keras.zoo import save_pretrained
+    from rs3l_keras.zoo.metadata import zoo_metadata
 
     normal, full, labels, start = load()
     q = f"q{CONFIG['quantile']}"
@@ -138,7 +138,6 @@ def save_preset(model, directory, row, baseline):
             **CONFIG,
             "optimizer": "Adam, global_clipnorm=1.0",
             "wall_time_seconds": row["train_seconds"],
-            "device": f"{platform.machine()} CPU ({keras.backend.backend()} backend)",
         },
         "headline_metric": "test_f1",
         "evaluation": (
@@ -159,6 +158,7 @@ def save_preset(model, directory, row, baseline):
         ),
         "license": "Weights: Apache-2.0, like the code. Data: UCR anomaly archive (research use).",
     }
+    metadata = zoo_metadata(**metadata)
     scores = {
         "test_f1": row[q]["f1"],
         "test_precision": row[q]["precision"],

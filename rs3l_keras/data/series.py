@@ -242,6 +242,18 @@ def load_elecdemand():
     return frame[["Demand", "WorkDay", "Temperature"]].to_numpy("float32")
 
 
+#: Forecasting hold-outs: the last steps of each series, forecast in one go
+#: (`rs3l_keras.evaluation.forecasting`; the `test` split of `rs3l_keras.datasets`).
+FORECAST_HOLDOUT = {"airline": 36, "co2": 104, "elecdemand": 1344}
+
+
+def forecast_split(name):
+    """`(train, test)` of the forecasting series `name`: all but its held-out last steps, and those."""
+    values = {"airline": load_airline, "co2": load_co2, "elecdemand": load_elecdemand}[name]()
+    holdout = FORECAST_HOLDOUT[name]
+    return values[:-holdout], values[-holdout:]
+
+
 def load_kdd_tsad_135(split="train"):
     """UCR anomaly archive series 135 (aeon): `(series (t, 1), labels (t,) int)`; the
     train part is normal, the test part holds the labelled anomaly."""

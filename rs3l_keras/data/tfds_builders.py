@@ -160,9 +160,7 @@ class Rs3lForecasting(tfds.core.GeneratorBasedBuilder):
     ]
 
     def _info(self):
-        from rs3l_keras import datasets
-
-        channels = datasets.load(self.builder_config.name, "test").shape[1]
+        channels = series.forecast_split(self.builder_config.name)[1].shape[1]
         return self.dataset_info_from_configs(
             description=self.__doc__,
             features=tfds.features.FeaturesDict({"series": _series_feature(channels)}),
@@ -173,6 +171,5 @@ class Rs3lForecasting(tfds.core.GeneratorBasedBuilder):
         return {"train": self._generate_examples("train"), "test": self._generate_examples("test")}
 
     def _generate_examples(self, split):
-        from rs3l_keras import datasets
-
-        yield split, {"series": datasets.load(self.builder_config.name, split)}
+        train, test = series.forecast_split(self.builder_config.name)
+        yield split, {"series": {"train": train, "test": test}[split]}

@@ -168,3 +168,23 @@ def predictive_score(train, test, hidden_dim=None, num_layers=1, iterations=5000
     x_test, y_test = pairs(test)
     prediction = predictor.predict(x_test, batch_size=1024, verbose=0)
     return {"score": float(np.mean(np.abs(prediction - y_test)))}
+
+
+#: The quick check a GAN preset on sines records (seconds long, re-measured by its preset test).
+QUICK_CHECK = {"real_seed": 7, "n": 1000, "sample_seed": 0, "iterations": 300, "classifier_seed": 0}
+
+
+def quick_check(model):
+    """A seconds-long re-measurable fingerprint of a GAN trained on `make_sines`: the
+    discriminative score with a short classifier, and the moments of its samples."""
+    q = QUICK_CHECK
+    samples = model.sample(q["n"], seed=q["sample_seed"])
+    real = series_data.make_sines(q["n"], seed=q["real_seed"])
+    score = discriminative_score(real, samples, iterations=q["iterations"], seed=q["classifier_seed"])["score"]
+    return {
+        "quick_discriminative_score": score,
+        "sample_mean": float(samples.mean()),
+        "sample_std": float(samples.std()),
+        "sample_min": float(samples.min()),
+        "sample_max": float(samples.max()),
+    }

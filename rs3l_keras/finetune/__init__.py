@@ -8,6 +8,8 @@ from rs3l_keras.finetune.ulmfit import (
     SlantedTriangular,
     compile_ulmfit,
     discriminative_optimizer,
+    finetune_language_model,
+    fit_classifier,
 )
 
 __all__ = [
@@ -21,5 +23,7 @@ __all__ = [
     "discriminative_optimizer",
     "embed",
     "finetune",
+    "finetune_language_model",
+    "fit_classifier",
     "linear_probe",
 ]

@@ -136,3 +136,43 @@ class GradualUnfreezing(keras.callbacks.Callback):
         unfrozen = min(count, 1 + epoch * self.groups_per_epoch)
         optimizer.group_scale.assign([1.0 if g < unfrozen else 0.0 for g in range(count)])
         self.history.append(unfrozen)
+
+
+def finetune_language_model(lm, texts, epochs=1, learning_rate=2e-3, batch_size=32, seed=0, verbose=0):
+    """ULMFiT stage 2: adapts a general `LanguageModel` to a task's own (unlabelled) text, in
+    place, with the slanted triangular learning rate (§3.2). Returns the Keras `History`.
+
+    Args:
+        lm: a `LanguageModel` (e.g. `rs3l.load_pretrained("lstm-lm-english")`).
+        texts: list of str. The task's text, without labels (train and unlabelled texts; never
+            the test split).
+        epochs, learning_rate, batch_size, seed: the schedule (`SlantedTriangular(learning_rate)`
+            over all steps, Adam with global norm clipping 1.0).
+    """
+    from rs3l_keras.objectives.language_model import LanguageModel
+
+    if not isinstance(lm, LanguageModel):
+        raise TypeError(f"`lm` must be a LanguageModel, received {type(lm).__name__}.")
+    check_positive_int(epochs, "epochs")
+    check_positive_int(batch_size, "batch_size")
+    if isinstance(texts, str) or not texts or not all(isinstance(t, str) for t in texts):
+        raise ValueError("`texts` must be a non-empty list of str.")
+    data = lm.make_dataset(list(texts), batch_size=batch_size, shuffle=True, seed=seed)
+    steps = max(1, int(data.cardinality())) * epochs
+    lm.compile(optimizer=keras.optimizers.Adam(SlantedTriangular(learning_rate, steps), global_clipnorm=1.0))
+    return lm.fit(list(texts), epochs=epochs, batch_size=batch_size, seed=seed, verbose=verbose)
+
+
+def fit_classifier(model, texts, labels, epochs=4, learning_rate=2e-3, batch_size=16, seed=0, verbose=0):
+    """ULMFiT stage 3: trains a `FineTunedModel` classifier with discriminative learning rates,
+    gradual unfreezing (one more layer group per epoch) and the slanted triangular schedule
+    (`compile_ulmfit`). Returns the Keras `History`."""
+    import math
+
+    check_positive_int(epochs, "epochs")
+    check_positive_int(batch_size, "batch_size")
+    steps = epochs * math.ceil(len(labels) / batch_size)
+    callbacks = compile_ulmfit(model, learning_rate, steps, pretrained=True, gradual_unfreezing=epochs > 1)
+    return model.fit(
+        texts, labels, epochs=epochs, batch_size=batch_size, seed=seed, verbose=verbose, callbacks=callbacks
+    )

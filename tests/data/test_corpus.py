@@ -72,3 +72,13 @@ def test_every_installed_source_reads(source):
         pytest.skip(f"{source} not installed (make corpus)")
     document_id, text = first
     assert document_id and len(text) > 100
+
+
+def test_listed_in_the_datasets_catalogue(tmp_path, monkeypatch):
+    from rs3l_keras import datasets
+
+    entry = datasets.info("english_mix")
+    assert entry.kind == "text" and entry.splits == ("train", "test", "all") and "make corpus" in entry.description
+    monkeypatch.setenv("RS3L_NPM_DIR", str(tmp_path))  # at least the npm sources are missing now
+    with pytest.raises(corpus.SourceUnavailableError, match="make corpus"):
+        datasets.load("english_mix", split="test")

@@ -53,11 +53,11 @@ def test_train_and_test_are_disjoint_where_they_should_be():
 
 
 def test_forecasting_splits_are_the_benchmark_hold_outs():
-    from benchmarks import forecasting
+    from rs3l_keras.evaluation import forecasting
 
     for name, holdout in datasets.FORECAST_HOLDOUT.items():
         train, test = forecasting.split(name)
-        assert forecasting.DATASETS[name]["test"] == holdout
+        assert forecasting.PROTOCOLS[name]["test"] == holdout
         np.testing.assert_array_equal(datasets.load(name, "train"), train)
         np.testing.assert_array_equal(datasets.load(name, "test"), test)
         np.testing.assert_array_equal(np.concatenate([train, test]), datasets.load(name, "all"))

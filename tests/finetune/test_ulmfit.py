@@ -98,3 +98,20 @@ def test_compile_ulmfit_pretrained_and_scratch_recipes():
             assert isinstance(clf.optimizer, keras.optimizers.Adam) and callbacks == []
             assert not isinstance(clf.optimizer, rs3l.DiscriminativeAdam)
         assert isinstance(clf.optimizer._learning_rate, rs3l.SlantedTriangular)  # the schedule itself
+
+
+def test_ulmfit_end_to_end_calls_on_real_reviews(reviews):
+    texts, labels = reviews
+    lm = rs3l.load_pretrained("lstm-lm-small")
+    before = lm.score_text("\n".join(texts[:32]), verbose=0)["bits_per_char"]
+    history = rs3l.finetune_language_model(lm, texts, epochs=2, learning_rate=3e-3, batch_size=8)
+    assert len(history.history["loss"]) == 2
+    assert lm.score_text("\n".join(texts[:32]), verbose=0)["bits_per_char"] < before  # adapted to the task text
+    clf = rs3l.finetune(lm, head="classification", num_classes=2, max_length=64)
+    history = rs3l.fit_classifier(clf, texts, labels, epochs=3, batch_size=16)
+    assert len(history.history["loss"]) == 3
+    assert isinstance(clf.optimizer, DiscriminativeAdam)
+    with pytest.raises(TypeError, match="`lm` must be a LanguageModel"):
+        rs3l.finetune_language_model(clf, texts)
+    with pytest.raises(ValueError, match="`texts` must be a non-empty list of str"):
+        rs3l.finetune_language_model(lm, "one string")

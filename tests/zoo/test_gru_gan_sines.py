@@ -1,28 +1,16 @@
 """The `gru-gan-sines` preset reloads by name and reproduces its recorded numbers."""
 
-import importlib.util
-import pathlib
-
 import keras
 import numpy as np
 import pytest
 
 import rs3l_keras as rs3l
 from rs3l_keras.data.series import make_sines
-
-BENCHMARK = pathlib.Path(__file__).parents[2] / "benchmarks" / "gan_sines.py"
-
-
-def _benchmark():
-    spec = importlib.util.spec_from_file_location("gan_sines", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from rs3l_keras.evaluation.timegan import QUICK_CHECK, quick_check
 
 
 def test_gru_gan_sines_reloads_and_reproduces_its_quick_check():
     meta = rs3l.preset_metadata("gru-gan-sines")
-    QUICK_CHECK, quick_check = _benchmark().QUICK_CHECK, _benchmark().quick_check
     assert meta["quick_check"] == QUICK_CHECK and meta["headline_metric"] == "discriminative_score"
     model = rs3l.load_pretrained("gru-gan-sines")
     assert type(model).__name__ == "RecurrentGAN" and model.count_params() == meta["num_parameters"]

@@ -3,8 +3,8 @@
 import pytest
 
 import rs3l_keras as rs3l
-from benchmarks import forecasting
 from rs3l_keras import metrics
+from rs3l_keras.evaluation import forecasting
 
 NAME = "lstm-forecaster-elecdemand"
 
