@@ -68,6 +68,20 @@ def test_upload_then_load_by_handle_offline(tiny_preset, fake_hub):
     assert meta["objective"] == "LanguageModel"
 
 
+def test_registered_preset_hosted_on_the_hub_keeps_its_pin(tiny_preset, fake_hub, monkeypatch):
+    _, path = tiny_preset
+    rs3l.upload_preset("hf://someone/tiny-lm", path)
+    pin = hub.sha256_file(path / "metadata.json")
+    monkeypatch.setenv("RS3L_ZOO_DIR", str(fake_hub.cache / "nowhere"))
+    entry = {"path": "tiny-lm-hosted", "metadata_sha256": pin, "url": "hf://someone/tiny-lm"}
+    monkeypatch.setitem(hub.PRESETS, "tiny-lm-hosted", entry)
+    model = rs3l.load_pretrained("tiny-lm-hosted", cache_dir=str(fake_hub.cache))
+    assert type(model).__name__ == "LanguageModel"
+    monkeypatch.setitem(hub.PRESETS, "tiny-lm-hosted", {**entry, "metadata_sha256": "0" * 64})
+    with pytest.raises(rs3l.PresetIntegrityError, match="does not match the registry"):
+        rs3l.load_pretrained("tiny-lm-hosted", cache_dir=str(fake_hub.cache))
+
+
 def test_altered_hub_file_is_refused(tiny_preset, fake_hub):
     _, path = tiny_preset
     rs3l.upload_preset("hf://someone/tiny-lm", path)
