@@ -4,6 +4,7 @@ import pytest
 import rs3l_keras as rs3l
 from rs3l_keras import RNNBackbone
 from rs3l_keras.data import series as series_data
+from rs3l_keras.finetune.probes import probe_features
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +38,9 @@ def test_embed_keeps_order_and_ignores_padding(series_model, gunpoint, pooling, 
 def test_embed_text_matches_the_backbone_state():
     lm = rs3l.load_pretrained("lstm-lm-small")
     texts = ["to be or not to be", "a", "what light through yonder window breaks"]
-    z = rs3l.embed(lm, texts)
+    z = rs3l.embed(lm, texts, pooling="last")
     assert z.shape == (3, 512)
+    assert rs3l.embed(lm, texts).shape == (3, 3 * 512)  # the default: concat (last+mean+max) pooling
     ids = lm.encode_batch(texts[1:2])
     np.testing.assert_allclose(z[1], np.asarray(lm.backbone.predict_on_batch(ids)["pooled_output"])[0], atol=1e-6)
 
@@ -51,6 +53,25 @@ def test_linear_probe_on_real_data_beats_the_majority_class(series_model, gunpoi
     assert result["num_train"] == 50 and result["num_test"] == 150 and result["dim"] == 64
     repeated = rs3l.linear_probe(series_model, (x, y), (xt, yt), pooling="last+mean", cv_repeats=3)
     assert repeated["accuracy"] > majority + 0.1, repeated
+
+
+def test_default_probe_is_the_measured_protocol_and_can_run_without_a_test_split(series_model, gunpoint):
+    (x, y), (xt, yt) = gunpoint
+    result = rs3l.linear_probe(series_model, (x, y), (xt, yt))
+    assert result["pooling"] == "last+mean+max" and result["cv_repeats"] == 5  # 50 < 500 training series
+    assert result["dim"] == 3 * 32 and 0.5 < result["cv_accuracy"] <= 1.0
+    cv_only = rs3l.linear_probe(series_model, (x, y))
+    assert cv_only["accuracy"] is None and cv_only["cv_accuracy"] == result["cv_accuracy"]
+    big = probe_features(np.random.default_rng(0).normal(size=(2400, 4)), np.arange(2400) % 2)
+    assert big["cv_repeats"] == 1 and big["num_train"] == 2400  # one split above 500; C searched on 2,000
+
+
+def test_a_univariate_encoder_embeds_each_channel_of_multivariate_series(series_model, gunpoint):
+    (x, _), _ = gunpoint
+    two = np.concatenate([x[:6], 2 * x[:6] + 1], axis=2)  # (6, 150, 2)
+    z = rs3l.embed(series_model, two, pooling="last")
+    np.testing.assert_allclose(z[:, :32], rs3l.embed(series_model, x[:6], pooling="last"), atol=1e-5)
+    np.testing.assert_allclose(z[:, 32:], rs3l.embed(series_model, 2 * x[:6] + 1, pooling="last"), atol=1e-5)
 
 
 def test_a_list_of_models_embeds_side_by_side(series_model, gunpoint):
