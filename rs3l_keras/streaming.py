@@ -80,7 +80,7 @@ class Streamer:
         self.batch_size = batch_size
         self._plan(model)
         self.backbone._check_steppable()
-        self._compiled = _compile(self._step_fn)
+        self._compiled = None
         self.reset()
 
     # -- what to run ------------------------------------------------------------------------
@@ -163,9 +163,12 @@ class Streamer:
         return states
 
     def reset(self):
-        """Starts new streams: the state goes back to zero."""
+        """Starts new streams: the state goes back to zero (and, on JAX, whose compiled step
+        holds the weights as constants, the weights are read again)."""
         self.states = [ops.convert_to_tensor(s) for s in self.initial_states()]
         self.steps = 0
+        if self._compiled is None or keras.backend.backend() == "jax":
+            self._compiled = _compile(self._step_fn)
 
     # -- one step -------------------------------------------------------------------------
     def _step_fn(self, x, states):

@@ -121,24 +121,29 @@ def test_refusals_name_the_argument(cpc, lm):
         Streamer(lm).step("ab")
 
 
-@pytest.mark.parametrize("fmt", ["onnx", "litert"])
-def test_exported_step_graph_streams_in_its_runtime(lm, tmp_path, fmt):
-    pytest.importorskip("onnxruntime" if fmt == "onnx" else "ai_edge_litert")
+@pytest.mark.parametrize("case,fmt", [("lm", "onnx"), ("lm", "litert"), ("series", "tf_saved_model")])
+def test_exported_step_graph_streams_in_its_runtime(lm, cpc, tmp_path, case, fmt):
+    pytest.importorskip({"onnx": "onnxruntime", "litert": "ai_edge_litert"}.get(fmt, "tensorflow"))
     if keras.backend.backend() != "tensorflow":
         pytest.skip("ONNX and LiteRT export run on the TensorFlow backend")
-    stream = Streamer(lm)
+    if case == "lm":
+        stream, steps = Streamer(lm), lm.tokenizer.encode(TEXT[:24])
+        inputs, output = [np.array([token], "int32") for token in steps], "probabilities"
+    else:  # causal Conv1D windows, a GRU state and running mean pooling, all as graph inputs
+        stream = Streamer(rs3l.finetune(cpc, head="classification", num_classes=3, pooling="mean"))
+        steps = RNG.normal(size=(16, 1)).astype("float32")
+        inputs, output = [x[None] for x in steps], "output"
     path = stream.export(tmp_path / "step", format=fmt)
     run = rs3l.load_exported(path)
-    assert (path / "tokenizer.json").exists()
+    assert (path / "tokenizer.json").exists() == (case == "lm")
     names = stream.state_names()
     states = dict(zip(names, stream.initial_states(1)))
-    ids = lm.tokenizer.encode(TEXT[:24])
     got = []
-    for token in ids:
-        out = run(x=np.array([token], "int32"), **states)
+    for x in inputs:
+        out = run(x=x, **states)
         states = {name: out[f"next_{name}"] for name in names}
-        got.append(out["probabilities"][0])
-    np.testing.assert_allclose(np.stack(got), stream.feed(ids), atol=ATOL)
+        got.append(out[output][0])
+    np.testing.assert_allclose(np.stack(got), stream.feed(steps), atol=ATOL)
 
 
 def test_anomaly_scores_streamed_equal_the_batch_scores():
@@ -167,3 +172,15 @@ def test_rolling_forecast_equals_forecast_of_the_window():
     assert outputs[: model.season - 1] == [None] * (model.season - 1)
     expected = model.forecast(series[-model.season :], covariates=covariates, context_length=model.season)
     np.testing.assert_allclose(outputs[-1]["mean"], expected["mean"], rtol=1e-6)
+
+
+def test_reset_reads_weights_changed_after_the_streamer_was_made():
+    model = ContrastiveEncoder(RNNBackbone(input_dim=1, cell="gru", hidden_dim=4))
+    model.adapt([RNG.normal(size=(20, 1))])
+    x = RNG.normal(size=(1, 5, 1)).astype("float32")
+    stream = Streamer(model)
+    stream.feed(x[0])
+    model.set_weights([w * 1.5 for w in model.get_weights()])  # e.g. a fine-tuning epoch
+    stream.reset()
+    expected = keras.ops.convert_to_numpy(model.predict_on_batch(x)["embedding"])[0]
+    np.testing.assert_allclose(stream.feed(x[0])[-1], expected, atol=ATOL)
