@@ -16,6 +16,16 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 
 NEG = -1e9  # the full-sequence max pooling's fill value for padded steps
+# Each pooling as the parts it concatenates, in order; "mean" keeps a running sum and count,
+# "max" a running maximum ("last" is the state itself).
+POOLING_PARTS = {
+    "last": ("last",),
+    "mean": ("mean",),
+    "max": ("max",),
+    "last_mean": ("last", "mean"),  # ContrastiveEncoder
+    "last+mean": ("last", "mean"),
+    "last+mean+max": ("last", "mean", "max"),  # FineTunedModel: ULMFiT's concat pooling
+}
 
 
 def _check_positive_int(value, name):
@@ -42,7 +52,7 @@ class Streamer:
 
     What a step returns depends on the model:
         `LanguageModel`: the next-token probabilities `(vocabulary_size,)`.
-        `FineTunedModel` (pooling last, mean or max; any head but attention pooling): the
+        `FineTunedModel` (any pooling but attention: last, mean, max, last+mean+max): the
             head's output as if the sequence ended at this step (classification
             probabilities, regression values, forecasts, or a tagging head's logits).
         `CPC`, `ContrastiveEncoder`: the series embedding of the prefix read so far.
@@ -106,7 +116,7 @@ class Streamer:
             if model.pooling == "attention":
                 raise ValueError(
                     "`model` pools with attention, which weighs every step by a softmax over the whole "
-                    "sequence: stream a model with pooling 'last', 'mean' or 'max'."
+                    f"sequence: stream a model with pooling in {sorted(POOLING_PARTS)}."
                 )
             self.pooling = "last" if model.head == "tagging" else model.pooling
             self.head = lambda pooled: _finetuned_head(model, pooled)
@@ -141,10 +151,9 @@ class Streamer:
         for i in range(len(self.backbone.rnn_layers)):
             names += [f"h_{i}", f"c_{i}"] if self.backbone.cell == "lstm" else [f"h_{i}"]
         names += [f"conv_{i}" for i in range(len(self.convs))]
-        if self.pooling in ("mean", "last_mean"):
-            names += ["pool_sum", "pool_count"]
-        elif self.pooling == "max":
-            names += ["pool_max"]
+        parts = POOLING_PARTS[self.pooling]
+        names += ["pool_sum", "pool_count"] if "mean" in parts else []
+        names += ["pool_max"] if "max" in parts else []
         return names
 
     def initial_states(self, batch_size=None):
@@ -156,9 +165,10 @@ class Streamer:
             states += [np.zeros((batch, hidden), "float32")] * (2 if self.backbone.cell == "lstm" else 1)
         for conv in self.convs:
             states.append(np.zeros((batch, conv.kernel_size[0] - 1, conv.kernel.shape[1]), "float32"))
-        if self.pooling in ("mean", "last_mean"):
+        parts = POOLING_PARTS[self.pooling]
+        if "mean" in parts:
             states += [np.zeros((batch, hidden), "float32"), np.zeros((batch, 1), "float32")]
-        elif self.pooling == "max":
+        if "max" in parts:
             states.append(np.full((batch, hidden), NEG, "float32"))
         return states
 
@@ -179,7 +189,8 @@ class Streamer:
             v = self.backbone.token_embedding(x)  # (B, E)
         else:
             v = self.normalizer(x) if self.normalizer is not None else x  # (B, C), NaN → 0
-        num_rnn = len(states) - len(self.convs) - {"mean": 2, "last_mean": 2, "max": 1}.get(self.pooling, 0)
+        parts = POOLING_PARTS[self.pooling]
+        num_rnn = len(states) - len(self.convs) - 2 * ("mean" in parts) - ("max" in parts)
         rnn_states, rest = states[:num_rnn], states[num_rnn:]
         for conv, window in zip(self.convs, rest):  # causal Conv1D: the last k−1 inputs + this one
             window = ops.concatenate([window, ops.expand_dims(v, 1)], axis=1)  # (B, k, C_in)
@@ -196,16 +207,15 @@ class Streamer:
             rnn_new += list(state) if isinstance(state, (list, tuple)) else [state]
         h = v  # (B, H)
         pool = rest[len(self.convs) :]
-        if self.pooling in ("mean", "last_mean"):
+        pieces, pool_new = {"last": h}, []
+        if "mean" in parts:
             total, count = pool[0] + h, pool[1] + 1.0
-            mean = total / count
-            pooled = mean if self.pooling == "mean" else ops.concatenate([h, mean], axis=-1)
-            pool_new = [total, count]
-        elif self.pooling == "max":
-            pooled = ops.maximum(pool[0], h)
-            pool_new = [pooled]
-        else:
-            pooled, pool_new = h, []
+            pieces["mean"] = total / count
+            pool_new += [total, count]
+        if "max" in parts:
+            pieces["max"] = ops.maximum(pool[-1], h)
+            pool_new.append(pieces["max"])
+        pooled = pieces[parts[0]] if len(parts) == 1 else ops.concatenate([pieces[k] for k in parts], axis=-1)
         output = self.head(pooled) if self.head is not None else pooled
         return output, rnn_new + new_states + pool_new
 

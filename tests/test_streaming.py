@@ -69,7 +69,12 @@ def test_cpc_embedding_of_every_prefix(cpc):
 
 @pytest.mark.parametrize(
     "pooling,head,kwargs",
-    [("last", "classification", {"num_classes": 3}), ("mean", "regression", {}), ("max", "forecast", {"horizon": 4})],
+    [
+        ("last", "classification", {"num_classes": 3}),
+        ("mean", "regression", {}),
+        ("max", "forecast", {"horizon": 4}),
+        ("last+mean+max", "classification", {"num_classes": 2}),
+    ],
 )
 def test_finetuned_series_model_on_every_prefix(cpc, pooling, head, kwargs):
     model = rs3l.finetune(cpc, head=head, pooling=pooling, **kwargs)  # keeps CPC's causal Conv1D encoder
