@@ -102,7 +102,7 @@ def strip_rst(text):
     """reST → plain text: directives, heading underlines, roles, links and inline marks removed.
 
     >>> strip_rst("Title\\n=====\\n\\n.. note::\\n\\nSee :func:`len` and ``x``.")
-    'Title\\n\\n\\n\\nSee len and x.'
+    'Title\\n\\nSee len and x.'
     """
     text = _RST_DIRECTIVE.sub("", text)
     text = _RST_UNDERLINE.sub("", text)
