@@ -9,23 +9,16 @@ import sys
 import time
 
 import rs3l_keras as rs3l
-from rs3l_keras import pretrain
 from rs3l_keras.data import shakespeare
 
 
 def evaluate(name, heldout):
     meta = rs3l.preset_metadata(name)
     model = rs3l.load_pretrained(name)
-    kind, metrics = meta["objective"], meta["metrics"]
+    metrics = meta["metrics"]
     start = time.time()
-    if kind == "LanguageModel":
-        value = model.score_text(heldout)["bits_per_char"]
-    elif kind == "MaskedLanguageModel":
-        value = pretrain.masked_accuracy_report(model, heldout)["heldout_masked_accuracy"]
-    elif kind == "Seq2Seq":
-        value = pretrain.seq2seq_report(model, heldout, metrics["heldout_num_lines"])["heldout_cer"]
-    else:
-        value = pretrain.vae_report(model, heldout, metrics["heldout_num_lines"])["heldout_nll_bound"]
+    report = model.heldout_report(heldout, num_lines=metrics.get("heldout_num_lines", 500))
+    value = report["metrics"][meta["headline_metric"]]
     baselines = ", ".join(
         f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in meta.get("baselines", {}).items()
     )

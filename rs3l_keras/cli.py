@@ -271,183 +271,22 @@ def _cmd_evaluate(args):
     return 0
 
 
-def _series_source(meta):
-    """The offline loader of a time-series preset's data, read from its metadata."""
-    from rs3l_keras.data import series
-
-    data = meta.get("data", {})
-    text = f"{data.get('name', '')} {data.get('source', '')}".lower()
-    for key, loader in (
-        ("elecdemand", series.load_elecdemand),
-        ("airline", series.load_airline),
-        ("co2", series.load_co2),
-        ("kdd_tsad_135", series.load_kdd_tsad_135),
-    ):
-        if key in text:
-            return loader
-    raise ValueError(
-        f"preset {meta.get('name')!r} was trained on {data.get('name')!r}, not on an offline "
-        "dataset `rs3l plot` can load (elecdemand, airline, co2, UCR anomaly 135): expected one of "
-        "the zoo's time-series presets."
-    )
-
-
-def _plot_forecaster(model, meta, args, out):
-    from rs3l_keras import metrics, plot
-
-    values = _series_source(meta)()
-    horizon = model.horizon
-    train, test = values[:-horizon], values[-horizon:]
-    covariates = test[:, model.covariate_channels] if model.covariate_channels else None
-    result = model.forecast(train, horizon=horizon, covariates=covariates, interval=0.9)
-    target = model.target_channels[0]
-    shown = max(horizon, model.context_length)  # history drawn: as long as the forecast
-    smape = metrics.smape(test[:, target], result["mean"][:, 0])
-    figure = plot.forecast(
-        train[-shown:, target],
-        result["mean"][:, 0],
-        truth=test[:, target],
-        lower=result["lower"][:, 0],
-        upper=result["upper"][:, 0],
-        start=len(train) - shown,
-        title=f"{args.preset}: the held-out last {horizon} steps, forecast in one go (sMAPE {smape:.2f}%)",
-    )
-    return [plot.save(figure, out / "forecast.png")]
-
-
-def _plot_autoencoder(model, meta, args, out):
-    import numpy as np
-
-    from rs3l_keras import plot
-
-    loader = _series_source(meta)
-    full, labels = loader("test")
-    threshold = float(np.asarray(model.threshold))
-    scores = model.anomaly_scores(full)
-    title = f"{args.preset}: test series"
-    paths = [
-        plot.save(
-            plot.anomaly_scores(
-                full,
-                scores,
-                threshold=threshold if threshold >= 0 else None,
-                anomalies=labels.astype(bool),
-                title=title,
-            ),
-            out / "anomaly_scores.png",
-        )
-    ]
-    labelled = np.flatnonzero(labels)
-    if len(labelled):  # zoom on the labelled anomaly: ten windows either side
-        margin = 10 * model.window_length
-        lo, hi = max(0, int(labelled[0]) - margin), min(len(full), int(labelled[-1]) + 1 + margin)
-        paths.append(
-            plot.save(
-                plot.anomaly_scores(
-                    full[lo:hi],
-                    scores[lo:hi],
-                    threshold=threshold if threshold >= 0 else None,
-                    anomalies=labels[lo:hi].astype(bool),
-                    start=lo,
-                    title=title + ", around the labelled anomaly",
-                ),
-                out / "anomaly_scores_zoom.png",
-            )
-        )
-    starts = ([max(0, int(labelled[0]) - model.window_length // 2)] if len(labelled) else []) + [
-        0,
-        len(full) // 3,
-        2 * len(full) // 3,
-    ]
-    windows = np.stack([full[s : s + model.window_length] for s in starts])
-    names = [
-        f"steps {s}-{s + model.window_length - 1}" + (" (labelled anomaly)" if labels[s : s + len(w)].any() else "")
-        for s, w in zip(starts, windows)
-    ]
-    paths.append(
-        plot.save(
-            plot.reconstructions(
-                windows,
-                model.reconstruct(windows),
-                n=len(windows),
-                names=names,
-                title=f"{args.preset}: test-series windows and their reconstructions",
-            ),
-            out / "reconstructions.png",
-        )
-    )
-    return paths
-
-
-def _plot_encoder(model, meta, args, out):
-    from rs3l_keras import embed, plot
-    from rs3l_keras.data.series import load_ucr
-
-    headline = meta.get("headline_metric", "")
-    dataset = args.dataset or (headline.split("_")[0] if headline.split("_")[0] in UNIVARIATE_UCR else "GunPoint")
-    pooling = meta.get("results_table", {}).get(dataset, {}).get("pooling") or "last"
-    x, y = load_ucr(dataset, "test")
-    figure = plot.embeddings_pca(
-        embed(model, x, pooling=pooling),
-        labels=y,
-        title=f"{args.preset}: {dataset} test split ({len(y)} series, {pooling} pooling)",
-    )
-    return [plot.save(figure, out / f"embeddings_pca_{dataset}.png")]
-
-
-def _plot_gan(model, meta, args, out):
-    from rs3l_keras import plot
-    from rs3l_keras.data.series import make_sines
-
-    if "sines" not in str(meta.get("data", {}).get("name", "")):
-        _series_source(meta)  # raises: only sines are known for a GAN
-    generated = model.sample(200, seed=0)
-    real = make_sines(200, length=generated.shape[1], channels=generated.shape[2], seed=7)
-    figure = plot.samples_vs_real(real, generated, n=8, title=f"{args.preset}: samples (seed 0) vs real sines (seed 7)")
-    return [plot.save(figure, out / "samples_vs_real.png")]
-
-
 def _cmd_plot(args):
-    import pathlib
-
     from rs3l_keras.zoo import hub
 
     meta = hub.preset_metadata(args.preset)
-    drawers = {
-        "Forecaster": _plot_forecaster,
-        "SequenceAutoencoder": _plot_autoencoder,
-        "CPC": _plot_encoder,
-        "ContrastiveEncoder": _plot_encoder,
-        "RecurrentGAN": _plot_gan,
-    }
-    objective = meta.get("objective")
-    if objective not in drawers:
+    try:
+        paths = hub.load_pretrained(args.preset).plot(meta, args.plot, args.preset, dataset=args.dataset)
+    except NotImplementedError:
         raise ValueError(
-            f"preset {args.preset!r} is a {objective}: a preset keeps no per-epoch training history, "
+            f"preset {args.preset!r} is a {meta.get('objective')}: a preset keeps no per-epoch training history, "
             "and `rs3l plot` draws time-series presets only (forecaster, autoencoder, CPC, "
             "contrastive encoder, GAN). Draw training curves while training with `rs3l pretrain ... "
             f"--plot DIR`; the preset's held-out metrics are printed by `rs3l info {args.preset}`."
-        )
-    for path in drawers[objective](hub.load_pretrained(args.preset), meta, args, pathlib.Path(args.plot)):
+        ) from None
+    for path in paths:
         print(f"wrote {path}")
     return 0
-
-
-def _model_options(args):
-    if args.objective == "seq2seq":
-        return {
-            "max_length": args.max_length,
-            "task": args.task,
-            "attention": None if args.attention == "none" else args.attention,
-        }
-    if args.objective == "sequence-vae":
-        return {
-            "max_length": args.max_length,
-            "latent_dim": args.latent_dim,
-            "token_dropout": args.token_dropout,
-            "free_bits": args.free_bits,
-        }
-    return {}
 
 
 def _resume_command(argv):
@@ -513,7 +352,14 @@ def _cmd_pretrain(args, argv):
         sequence_length=args.sequence_length,
         batch_size=args.batch_size,
         epochs=args.epochs,
-        model_options=_model_options(args),
+        model_options={  # each objective takes the ones it names in `pretrain_options`
+            "max_length": args.max_length,
+            "task": args.task,
+            "attention": None if args.attention == "none" else args.attention,
+            "latent_dim": args.latent_dim,
+            "token_dropout": args.token_dropout,
+            "free_bits": args.free_bits,
+        },
         kl_warmup_steps=args.kl_warmup_steps,
         eval_lines=args.eval_lines,
         learning_rate=args.learning_rate,

@@ -43,6 +43,27 @@ TRUTH, FORECAST, ANOMALY = "black", "tab:blue", "tab:red"
 
 
 # -- saving and figure set-up -----------------------------------------------------------
+def preset_series(meta):
+    """The offline loader of a time-series preset's data, read from its metadata."""
+    from rs3l_keras.data import series
+
+    data = meta.get("data", {})
+    text = f"{data.get('name', '')} {data.get('source', '')}".lower()
+    for key, loader in (
+        ("elecdemand", series.load_elecdemand),
+        ("airline", series.load_airline),
+        ("co2", series.load_co2),
+        ("kdd_tsad_135", series.load_kdd_tsad_135),
+    ):
+        if key in text:
+            return loader
+    raise ValueError(
+        f"preset {meta.get('name')!r} was trained on {data.get('name')!r}, not on an offline "
+        "dataset `rs3l plot` can load (elecdemand, airline, co2, UCR anomaly 135): expected one of "
+        "the zoo's time-series presets."
+    )
+
+
 def save(figure, path, dpi=DPI):
     """Writes `figure` as a PNG at `path` atomically (a temporary file in the same folder,
     then `os.replace`), creating parent folders. Returns the path as a `pathlib.Path`.

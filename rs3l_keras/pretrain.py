@@ -5,15 +5,16 @@ import pathlib
 import time
 
 import keras
-import numpy as np
 
 from rs3l_keras import callbacks as cb
 from rs3l_keras.backbones import RNNBackbone, fused
 from rs3l_keras.data import shakespeare
-from rs3l_keras.data.tokenizers import MASK_ID, tokenizer_class
+from rs3l_keras.data.tokenizers import tokenizer_class
 from rs3l_keras.distribute import check_distribute, check_global_batch, distribution_context, local_copy
-from rs3l_keras.objectives import KLAnnealing, LanguageModel, MaskedLanguageModel, Seq2Seq, SequenceVAE
+from rs3l_keras.objectives import LanguageModel, MaskedLanguageModel, Seq2Seq, SequenceVAE
+from rs3l_keras.validation import check_one_of
 from rs3l_keras.zoo import hub
+from rs3l_keras.zoo.metadata import machine
 
 logger = logging.getLogger("rs3l_keras")
 
@@ -71,13 +72,9 @@ def load_corpus(data="shakespeare", text_files=None, validation_files=None, tfds
     return shakespeare.load_text("train"), shakespeare.load_text("test"), meta
 
 
-OBJECTIVES = ("language-model", "masked-language-model", "seq2seq", "sequence-vae")
-HEADLINES = {
-    "language-model": "heldout_bits_per_char",
-    "masked-language-model": "heldout_masked_accuracy",
-    "seq2seq": "heldout_cer",
-    "sequence-vae": "heldout_nll_bound",
-}
+#: The text objectives `rs3l pretrain` trains, by their `--objective` name.
+TEXT_OBJECTIVES = {cls.pretrain_name: cls for cls in (LanguageModel, MaskedLanguageModel, Seq2Seq, SequenceVAE)}
+OBJECTIVES = tuple(TEXT_OBJECTIVES)
 
 
 def build_text_model(
@@ -97,9 +94,18 @@ def build_text_model(
     token_dropout=0.25,
     free_bits=0.0,
 ):
-    """A fresh objective model around a fresh `RNNBackbone` (bidirectional where it helps)."""
-    if objective not in OBJECTIVES:
-        raise ValueError(f"`objective` must be one of {OBJECTIVES}, received {objective!r}.")
+    """A fresh objective model around a fresh `RNNBackbone` (bidirectional where the objective
+    reads both directions); each objective takes the options it names in `pretrain_options`."""
+    cls = TEXT_OBJECTIVES[check_one_of(objective, "objective", OBJECTIVES)]
+    options = {
+        "sequence_length": sequence_length,
+        "max_length": max_length,
+        "attention": attention,
+        "task": task,
+        "latent_dim": latent_dim,
+        "token_dropout": token_dropout,
+        "free_bits": free_bits,
+    }
     backbone = RNNBackbone(
         tokenizer.vocabulary_size,
         cell=cell,
@@ -107,22 +113,9 @@ def build_text_model(
         hidden_dim=hidden_dim,
         embedding_dim=embedding_dim,
         dropout=dropout,
-        bidirectional=objective in ("masked-language-model", "seq2seq"),
+        bidirectional=cls.bidirectional_backbone,
     )
-    if objective == "language-model":
-        return LanguageModel(backbone, tokenizer, sequence_length=sequence_length)
-    if objective == "masked-language-model":
-        return MaskedLanguageModel(backbone, tokenizer, sequence_length=sequence_length)
-    if objective == "seq2seq":
-        return Seq2Seq(backbone, tokenizer, attention=attention, task=task, max_length=max_length)
-    return SequenceVAE(
-        backbone,
-        tokenizer,
-        latent_dim=latent_dim,
-        token_dropout=token_dropout,
-        free_bits=free_bits,
-        max_length=max_length,
-    )
+    return cls(backbone, tokenizer, **{name: options[name] for name in cls.pretrain_options})
 
 
 def pretrain_text_model(
@@ -177,8 +170,7 @@ def pretrain_text_model(
     (masked LM); denoising CER and exact match next to copying the input (seq2seq); NLL
     bound, reconstruction and KL per line, plus samples for the model card (VAE).
     """
-    if objective not in OBJECTIVES:
-        raise ValueError(f"`objective` must be one of {OBJECTIVES}, received {objective!r}.")
+    check_one_of(objective, "objective", OBJECTIVES)
     check_distribute(distribute)
     if deterministic and keras.backend.backend() == "jax":
         _jax_deterministic_ops()  # before "jax-data-parallel" lists the devices, which starts JAX
@@ -211,9 +203,7 @@ def pretrain_text_model(
             warmup_steps=steps // 20,
         )
         model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
-        run_callbacks = [cb.NonFiniteGuard()]
-        if objective == "sequence-vae":
-            run_callbacks.append(KLAnnealing(kl_warmup_steps or max(steps // 3, 1)))
+        run_callbacks = [cb.NonFiniteGuard(), *model.pretrain_callbacks(steps, kl_warmup_steps)]
         if checkpoint_dir is not None:
             checkpoint_dir = pathlib.Path(checkpoint_dir)
             backup = checkpoint_dir / "backup"
@@ -240,57 +230,13 @@ def pretrain_text_model(
         train_seconds = time.time() - start
     if dist.strategy is not None:
         model = local_copy(model)  # evaluate and save on one device, like an undistributed run
-    metrics, meta = {}, dict(metadata or {})
+    history_key, train_metric = model.train_metric
+    metrics, meta = {train_metric: float(history.history[history_key][-1])}, dict(metadata or {})
     if heldout_text:
-        meta.setdefault("headline_metric", HEADLINES[objective])
-    if objective == "seq2seq":
-        metrics["train_bits_per_token_last_epoch"] = float(history.history["bits_per_token"][-1])
-        if heldout_text:
-            metrics.update(seq2seq_report(model, heldout_text, eval_lines))
-            meta["baselines"] = {
-                "copy_input_cer": metrics.pop("copy_input_cer"),
-                "copy_input_exact_match": metrics.pop("copy_input_exact_match"),
-            }
-            meta["evaluation"] = (
-                f"first {eval_lines} held-out lines of at least 10 characters, corrupted "
-                "with seed 0, decoded greedily as one right-padded batch; CER = edit "
-                "distance / reference length"
-            )
-    elif objective == "sequence-vae":
-        metrics["train_kl_last_epoch"] = float(history.history["kl"][-1])
-        if heldout_text:
-            report = vae_report(model, heldout_text, eval_lines)
-            meta["samples"] = report.pop("samples")
-            metrics.update(report)
-            meta["evaluation"] = (
-                f"first {eval_lines} held-out lines; NLL bound = reconstruction + KL "
-                "(nats per line, posterior mean decoding for samples)"
-            )
-    elif objective == "masked-language-model":
-        metrics["train_masked_accuracy_last_epoch"] = float(history.history["masked_accuracy"][-1])
-        if heldout_text:
-            report = masked_accuracy_report(model, heldout_text, compare_with)
-            metrics.update({k: v for k, v in report.items() if not k.startswith("left_context")})
-            if "left_context_lm_accuracy" in report:
-                meta["baselines"] = {k: v for k, v in report.items() if k.startswith("left_context")}
-            meta["evaluation"] = (
-                "held-out text cut into windows of sequence_length; BERT corruption "
-                "with seed 0; accuracy of the argmax on the selected positions"
-            )
-    else:
-        metrics["train_bits_per_char_last_epoch"] = float(history.history["bits_per_token"][-1])
-        if heldout_text:
-            scored = model.score_text(heldout_text)
-            metrics.update(
-                {
-                    "heldout_bits_per_char": scored["bits_per_char"],
-                    "heldout_perplexity": scored["perplexity"],
-                    "heldout_num_chars": scored["num_chars"],
-                }
-            )
-            meta["evaluation"] = (
-                "score_text: windows of 256 chars, 64 of burn-in context, each held-out char scored once"
-            )
+        meta.setdefault("headline_metric", model.headline_metric)
+        report = model.heldout_report(heldout_text, num_lines=eval_lines, compare_with=compare_with)
+        metrics.update(report.pop("metrics"))
+        meta.update(report)  # baselines, samples, how it was measured
     if output is not None and not dist.is_chief:
         logger.info("Worker %d: the chief writes the preset to %s.", dist.task_id, output)
     elif output is not None:
@@ -304,7 +250,7 @@ def pretrain_text_model(
             "learning_rate": f"warm-up to {learning_rate} over 5% of steps, cosine decay to 5%",
             "seed": seed,
             "wall_time_seconds": round(train_seconds, 1),
-            "device": _device_name(),
+            "machine": machine(),
         }
         if dist.strategy is not None:
             meta["training"].update({"distribute": distribute, "replicas": dist.num_replicas})
@@ -315,96 +261,6 @@ def pretrain_text_model(
 def pretrain_language_model(train_text, heldout_text=None, **kwargs):
     """`pretrain_text_model` with `objective="language-model"`."""
     return pretrain_text_model(train_text, heldout_text, objective="language-model", **kwargs)
-
-
-def heldout_lines(text, num_lines, min_chars=10):
-    """The first `num_lines` lines of `text` with at least `min_chars` characters."""
-    from rs3l_keras.data import noise
-
-    return noise.text_lines(text, min_chars=min_chars)[:num_lines]
-
-
-def seq2seq_report(model, text, num_lines=500, seed=0):
-    """Denoising on held-out lines: exact match and CER of the model's greedy reconstruction,
-    next to copying the corrupted input unchanged."""
-    from rs3l_keras.data import noise
-    from rs3l_keras.metrics import edit_distance
-
-    lines = heldout_lines(text, num_lines)
-    originals = [model.tokenizer.encode(line)[: model.max_length] for line in lines]
-    corrupted = noise.copy_baseline_ids(originals, seed=seed, **model.noise)
-    predicted = [model.tokenizer.encode(text) for text in model.generate(corrupted)]  # one greedy batch
-    length = sum(len(o) for o in originals)
-
-    def cer(hyps):
-        return sum(edit_distance(list(h), list(o)) for h, o in zip(hyps, originals)) / length
-
-    def exact(hyps):
-        return sum(np.array_equal(h, o) for h, o in zip(hyps, originals)) / len(originals)
-
-    return {
-        "heldout_cer": cer(predicted),
-        "heldout_exact_match": exact(predicted),
-        "copy_input_cer": cer(corrupted),
-        "copy_input_exact_match": exact(corrupted),
-        "heldout_num_lines": len(lines),
-    }
-
-
-def vae_report(model, text, num_lines=500, seed=0):
-    """Held-out reconstruction NLL, KL and their sum (a bound on the NLL), per line, plus
-    samples from the prior and one interpolation for the model card."""
-    lines = heldout_lines(text, num_lines, min_chars=1)
-    result = model.evaluate(lines, batch_size=64, return_dict=True, verbose=0)
-    samples = [f"prior sample {i + 1}: {s}" for i, s in enumerate(model.sample(5, temperature=0.7, seed=seed))]
-    verse = [line for line in lines if len(line) >= 25] or lines
-    a, b = verse[0], verse[min(1, len(verse) - 1)]
-    path = model.interpolate(a, b, steps=5)
-    samples.append("interpolation:\n" + "\n".join(f"{t:.2f}: {s}" for t, s in zip(np.linspace(0, 1, 5), path)))
-    return {
-        "heldout_reconstruction": result["reconstruction"],
-        "heldout_kl": result["kl"],
-        "heldout_nll_bound": result["reconstruction"] + result["kl"],
-        "heldout_num_lines": len(lines),
-        "samples": samples,
-    }
-
-
-def masked_accuracy_report(mlm, text, compare_with=None, seed=0, batch_size=64):
-    """Held-out masked-token accuracy of `mlm`; with `compare_with` (a `LanguageModel` or a
-    preset name), also the accuracy of that model predicting the same positions from the
-    uncorrupted left context only (position 0, which has none, is left out of both)."""
-    data = mlm.make_dataset(text, batch_size=batch_size, shuffle=False, seed=seed)
-    lm = hub.load_pretrained(compare_with) if isinstance(compare_with, str) else compare_with
-    if lm is not None and lm.tokenizer != mlm.tokenizer:
-        raise ValueError(
-            f"`compare_with` {compare_with!r} has a different vocabulary from the masked LM: the "
-            "two must share one tokenizer to be scored on the same positions."
-        )
-    hits_mlm = hits_lm = total = 0
-    mask_hits_mlm = mask_hits_lm = mask_total = 0  # the positions shown as <mask> only
-    for corrupted, original, weights in data.as_numpy_iterator():  # numpy: predict_on_batch on every backend
-        selected = weights > 0
-        selected[:, 0] = False
-        masked = selected & (corrupted == MASK_ID)
-        correct = np.asarray(mlm.predict_on_batch(corrupted)).argmax(-1) == original
-        hits_mlm += int(correct[selected].sum())
-        mask_hits_mlm += int(correct[masked].sum())
-        total, mask_total = total + int(selected.sum()), mask_total + int(masked.sum())
-        if lm is not None:
-            lm_correct = np.asarray(lm.predict_on_batch(original[:, :-1])).argmax(-1) == original[:, 1:]
-            hits_lm += int(lm_correct[selected[:, 1:]].sum())
-            mask_hits_lm += int(lm_correct[masked[:, 1:]].sum())
-    report = {
-        "heldout_masked_accuracy": hits_mlm / total,
-        "heldout_num_masked": total,
-        "heldout_mask_token_accuracy": mask_hits_mlm / mask_total,
-    }
-    if lm is not None:
-        report["left_context_lm_accuracy"] = hits_lm / total
-        report["left_context_lm_mask_token_accuracy"] = mask_hits_lm / mask_total
-        report["left_context_lm"] = compare_with if isinstance(compare_with, str) else lm.name
-    return report
 
 
 def set_determinism(seed, deterministic=False):
@@ -445,10 +301,3 @@ def _jax_deterministic_ops():
             f"{JAX_DETERMINISTIC_FLAG} before JAX starts, and JAX has already started in this process: "
             f"set XLA_FLAGS={JAX_DETERMINISTIC_FLAG} in the environment, or call set_determinism first."
         )
-
-
-def _device_name():
-    import os
-    import platform
-
-    return f"{platform.machine()} CPU x{os.cpu_count()} ({keras.backend.backend()} backend)"

@@ -52,33 +52,3 @@ def check_one_of(value, name, choices, hint=""):
     if not ok:
         raise ValueError(f"`{name}` must be one of {choices}, received {value!r}.{hint}")
     return value
-
-
-def check_backbone(backbone, kind, role="backbone", bidirectional=None, tokenizer=None):
-    """An objective's `RNNBackbone`: `kind="token"` (embedding input, and a `tokenizer` of the
-    same vocabulary size when given) or `"feature"` (real-valued input); with
-    `bidirectional`, that direction."""
-    from rs3l_keras.backbones.rnn_backbone import RNNBackbone
-
-    if not isinstance(backbone, RNNBackbone):
-        raise TypeError(f"`{role}` must be an RNNBackbone, received {type(backbone).__name__}.")
-    if kind == "token" and backbone.vocabulary_size is None:
-        raise ValueError(
-            f"`{role}` must be a token backbone (vocabulary_size set), received a "
-            f"feature backbone with input_dim={backbone.input_dim}."
-        )
-    if kind == "feature" and backbone.input_dim is None:
-        raise ValueError(
-            f"`{role}` must be a feature backbone (input_dim set) for time series, received "
-            f"a token backbone with vocabulary_size={backbone.vocabulary_size}."
-        )
-    if bidirectional is not None and backbone.bidirectional != bidirectional:
-        raise ValueError(
-            f"`{role}` must have bidirectional={bidirectional} for this objective, "
-            f"received bidirectional={backbone.bidirectional}."
-        )
-    if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
-        raise ValueError(
-            f"The tokenizer has {tokenizer.vocabulary_size} tokens but the {role}'s "
-            f"vocabulary_size is {backbone.vocabulary_size}: they must match."
-        )

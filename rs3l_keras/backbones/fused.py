@@ -25,18 +25,30 @@ places; embedding and output dropout stay Keras layers). The kernel computes in 
 compute dtype, as Keras' own layers do: float32, or bfloat16 under `mixed_bfloat16` (the
 float32 variables are cast on the way in, so their gradients stay float32).
 
-Set the environment variable `RS3L_FUSED_RNN=0` to turn the fused paths off (the standard
-per-layer Keras path then runs).
+One switch decides: `RNNBackbone(fused=...)` (and the recurrent decoders of the objectives,
+which take their backbone's): `False` runs the standard per-layer Keras path, `True` the
+fused path wherever one exists, and `"auto"` (the default) reads the environment variable
+`RS3L_FUSED_RNN` (in `enabled`, the one place that reads it): fused unless it is `0`.
 """
 
 import os
 
 import keras
 
+#: The values of the switch (`RNNBackbone(fused=...)`).
+SWITCH = ("auto", True, False)
+
+
+def enabled(fused="auto"):
+    """The switch resolved: `True`/`False` as given; `"auto"`: unless `RS3L_FUSED_RNN=0`."""
+    if isinstance(fused, str) and fused == "auto":
+        return os.environ.get("RS3L_FUSED_RNN", "1") != "0"
+    return bool(fused)
+
 
 def fused_available(backbone, training=False):
     """Which fused path `backbone`'s recurrent stack takes here: "jax", "torch" or None."""
-    if os.environ.get("RS3L_FUSED_RNN", "1") == "0":
+    if not enabled(backbone.fused):
         return None
     backend = keras.backend.backend()
     if backend == "torch":
@@ -54,19 +66,20 @@ def describe(backbone, training=True):
         import torch
 
         device = "cuDNN" if torch.cuda.is_available() else "oneDNN, CPU"
-        return f"one PyTorch {_NAMES[backbone.cell]} kernel call for all {backbone.num_layers} layer(s) ({device})"
+        return (
+            f"one PyTorch {CELLS[backbone.cell].__name__} kernel call for all {backbone.num_layers} layer(s) ({device})"
+        )
     if path == "jax":
         return f"one cuDNN call for all {backbone.num_layers} LSTM layer(s) (JAX, GPU)"
-    reason = " (RS3L_FUSED_RNN=0)" if os.environ.get("RS3L_FUSED_RNN", "1") == "0" else ""
-    return f"Keras {_NAMES[backbone.cell]} layers, one call per layer ({keras.backend.backend()} backend){reason}"
-
-
-_NAMES = {"lstm": "LSTM", "gru": "GRU", "simple": "SimpleRNN"}
+    reason = "" if enabled(backbone.fused) else " (fused=False)" if backbone.fused is False else " (RS3L_FUSED_RNN=0)"
+    return (
+        f"Keras {CELLS[backbone.cell].__name__} layers, one call per layer ({keras.backend.backend()} backend){reason}"
+    )
 
 
 def fused_lstm_available(backbone, training=False):
     """Whether `backbone`'s recurrent stack can run as one fused cuDNN call on JAX here."""
-    if os.environ.get("RS3L_FUSED_RNN", "1") == "0" or keras.backend.backend() != "jax":
+    if not enabled(backbone.fused) or keras.backend.backend() != "jax":
         return False
     if backbone.cell != "lstm" or backbone.bidirectional:
         return False
@@ -200,7 +213,7 @@ def torch_fused_layer(layer, sequences, initial_state):
     import torch
     from keras.src.backend import AutocastScope
 
-    kind = {"LSTMCell": "lstm", "GRUCell": "gru", "SimpleRNNCell": "simple"}[type(layer.cell).__name__]
+    kind = layer.kind
     dtype = getattr(torch, keras.backend.standardize_dtype(layer.compute_dtype))
     with AutocastScope(None):
         params = [p.to(dtype) for p in torch_rnn_params(layer.cell, kind)]
@@ -214,11 +227,21 @@ class _TorchKernelLayer:
     """Mixin for a Keras recurrent layer: on torch, `inner_loop` runs PyTorch's kernel (see
     `torch_fused_layer`) where it computes exactly what the layer would; elsewhere, and with
     masks, dropout or `go_backwards`, the layer's own loop runs. Same weights, same config;
-    the class names stay Keras' (saved weights are laid out by class name)."""
+    the class names stay Keras' (saved weights are laid out by class name). `fused`: the
+    switch (see `enabled`)."""
+
+    kind = None  # the cell type: a key of `CELLS`
+
+    def __init__(self, *args, fused="auto", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fused = fused
+
+    def get_config(self):
+        return {**super().get_config(), "fused": self.fused}
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if (
-            os.environ.get("RS3L_FUSED_RNN", "1") != "0"
+            enabled(self.fused)
             and keras.backend.backend() == "torch"
             and mask is None
             and not self.go_backwards
@@ -234,15 +257,23 @@ class _TorchKernelLayer:
 class LSTM(_TorchKernelLayer, keras.layers.LSTM):
     """`keras.layers.LSTM` that runs PyTorch's LSTM kernel on the torch backend."""
 
+    kind = "lstm"
+
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
 class GRU(_TorchKernelLayer, keras.layers.GRU):
     """`keras.layers.GRU` that runs PyTorch's GRU kernel on the torch backend."""
+
+    kind = "gru"
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
 class SimpleRNN(_TorchKernelLayer, keras.layers.SimpleRNN):
     """`keras.layers.SimpleRNN` that runs PyTorch's tanh-RNN kernel on the torch backend."""
 
+    kind = "simple"
 
-KERNEL_LAYERS = {"lstm": LSTM, "gru": GRU, "simple": SimpleRNN}
+
+#: The one table of cell types: each `cell=` name → its recurrent layer (Keras' own, with
+#: PyTorch's kernel on torch), used by the backbone and by every recurrent decoder.
+CELLS = {"lstm": LSTM, "gru": GRU, "simple": SimpleRNN}

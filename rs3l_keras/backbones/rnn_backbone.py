@@ -3,11 +3,11 @@
 import keras
 from keras import ops
 
-from rs3l_keras.backbones import fused
+from rs3l_keras.backbones import fused as fused_lib
 from rs3l_keras.functional import TorchSafeSetattr
 from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
-CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "simple": keras.layers.SimpleRNN}
+CELLS = fused_lib.CELLS
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -38,6 +38,9 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
             (Zaremba et al., 2014): between layers, on the top layer's output and, for token
             input, on the embeddings. Never on the recurrent state, so the layers stay
             eligible for cuDNN.
+        fused: `"auto"` (default), True or False. Whether the stack runs as one fused
+            kernel where one exists (see `rs3l_keras.backbones.fused`); `"auto"` reads
+            the environment variable `RS3L_FUSED_RNN` (`0`: off).
 
     Outputs (a dict):
         sequence_output: (batch, time, hidden_dim × directions).
@@ -63,6 +66,7 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
         embedding_dim=None,
         bidirectional=False,
         dropout=0.0,
+        fused="auto",
         dtype=None,
         **kwargs,
     ):
@@ -82,6 +86,7 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
                 check_positive_int(value, name)
         check_one_of(cell, "cell", sorted(CELLS))
         check_number(dropout, "dropout", 0, 1, high_open=True, expected="a float in [0, 1)")
+        check_one_of(fused, "fused", list(fused_lib.SWITCH))
         embedding_dim = embedding_dim or hidden_dim
 
         # === Layers ===
@@ -93,7 +98,7 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
         self.rnn_layers = []
         self.dropout_layers = []
         for i in range(num_layers):
-            layer = CELLS[cell](hidden_dim, return_sequences=True, dtype=dtype, name=f"{cell}_{i}")
+            layer = CELLS[cell](hidden_dim, return_sequences=True, fused=fused, dtype=dtype, name=f"{cell}_{i}")
             if bidirectional:
                 layer = keras.layers.Bidirectional(layer, dtype=dtype, name=f"bidirectional_{i}")
             self.rnn_layers.append(layer)
@@ -137,21 +142,22 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
         self.embedding_dim = embedding_dim
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.fused = fused
 
     def call(self, inputs, training=None, mask=None):
         """The functional graph, except where the whole recurrent stack can run as one fused
         kernel over the same weights (see `rs3l_keras.backbones.fused`): an LSTM stack on
         JAX with a GPU (cuDNN), and every stack on torch (PyTorch's own RNN kernels)."""
-        path = fused.fused_available(self, training)
+        path = fused_lib.fused_available(self, training)
         if path is None:
             return super().call(inputs, training=training, mask=mask)
         x = self.token_embedding(inputs) if self.token_embedding is not None else inputs
         if path == "torch":
             if self.embedding_dropout is not None:
                 x = self.embedding_dropout(x, training=training)
-            sequence = fused.torch_fused_rnn(x, self, training=training)
+            sequence = fused_lib.torch_fused_rnn(x, self, training=training)
         else:
-            sequence = fused.fused_lstm(x, [layer.cell for layer in self.rnn_layers])
+            sequence = fused_lib.fused_lstm(x, [layer.cell for layer in self.rnn_layers])
         sequence = ops.cast(sequence, self.compute_dtype)
         if path == "torch" and self.output_dropout is not None:
             sequence = self.output_dropout(sequence, training=training)
@@ -174,6 +180,7 @@ class RNNBackbone(TorchSafeSetattr, keras.Model):
                 "embedding_dim": self.embedding_dim,
                 "bidirectional": self.bidirectional,
                 "dropout": self.dropout,
+                "fused": self.fused,
             }
         )
         return config
@@ -226,3 +233,31 @@ def _outputs(inputs, sequence_output, hidden_dim, token_input, bidirectional):
     if bidirectional:
         pooled = ops.concatenate([pooled, sequence_output[:, 0, hidden_dim:]], axis=-1)
     return {"sequence_output": sequence_output, "pooled_output": pooled}
+
+
+def check_backbone(backbone, kind, role="backbone", bidirectional=None, tokenizer=None):
+    """An objective's `RNNBackbone`: `kind="token"` (embedding input, and a `tokenizer` of the
+    same vocabulary size when given) or `"feature"` (real-valued input); with
+    `bidirectional`, that direction."""
+    if not isinstance(backbone, RNNBackbone):
+        raise TypeError(f"`{role}` must be an RNNBackbone, received {type(backbone).__name__}.")
+    if kind == "token" and backbone.vocabulary_size is None:
+        raise ValueError(
+            f"`{role}` must be a token backbone (vocabulary_size set), received a "
+            f"feature backbone with input_dim={backbone.input_dim}."
+        )
+    if kind == "feature" and backbone.input_dim is None:
+        raise ValueError(
+            f"`{role}` must be a feature backbone (input_dim set) for time series, received "
+            f"a token backbone with vocabulary_size={backbone.vocabulary_size}."
+        )
+    if bidirectional is not None and backbone.bidirectional != bidirectional:
+        raise ValueError(
+            f"`{role}` must have bidirectional={bidirectional} for this objective, "
+            f"received bidirectional={backbone.bidirectional}."
+        )
+    if tokenizer is not None and tokenizer.vocabulary_size != backbone.vocabulary_size:
+        raise ValueError(
+            f"The tokenizer has {tokenizer.vocabulary_size} tokens but the {role}'s "
+            f"vocabulary_size is {backbone.vocabulary_size}: they must match."
+        )

@@ -22,6 +22,15 @@ def check_token_ids(ids, vocabulary_size, argument="token_ids"):
     return ids.astype(np.int32, copy=False)
 
 
+def pad_ids(rows):
+    """List of 1-D id arrays → `(n, longest)` int32 batch, right-padded with `PAD_ID`
+    (at least one column, so an empty row still makes a batch)."""
+    batch = np.full((len(rows), max(1, max(len(r) for r in rows))), PAD_ID, "int32")
+    for row, ids in zip(batch, rows):
+        row[: len(ids)] = ids
+    return batch
+
+
 def encode_stream(texts, tokenizer):
     """str or list of str → one 1-D int32 stream; documents are joined by a newline."""
     if isinstance(texts, (str, bytes)):

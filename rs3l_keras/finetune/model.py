@@ -295,12 +295,9 @@ class FineTunedModel(Objective):
             if isinstance(x, (list, tuple)) and x and all(isinstance(t, str) for t in x):
                 if self.tokenizer is None:
                     raise ValueError("String inputs need a tokenizer; this model has none.")
-                encoded = [self.tokenizer.encode(t)[: self.max_length] for t in x]
-                width = max(1, max(len(e) for e in encoded))
-                batch = np.zeros((len(encoded), width), "int32")
-                for row, ids in zip(batch, encoded):
-                    row[: len(ids)] = ids
-                return batch
+                from rs3l_keras.data.windowing import pad_ids
+
+                return pad_ids([self.tokenizer.encode(t)[: self.max_length] for t in x])
             from rs3l_keras.data.windowing import check_token_ids
 
             ids = np.asarray(x)

@@ -4,11 +4,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from rs3l_keras.backbones.rnn_backbone import check_backbone
 from rs3l_keras.data import augment
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_self_supervised_inputs
 from rs3l_keras.objectives.series_objective import SeriesObjective
-from rs3l_keras.validation import check_backbone, check_number, check_one_of, check_positive_int
+from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
 POOLINGS = ("last", "mean", "last_mean")
 
@@ -80,6 +80,9 @@ class ContrastiveEncoder(SeriesObjective):
     (3, 4)
     """
 
+    learning_rate = 1e-3
+    fixed_loss = "NT-Xent"
+
     def __init__(
         self,
         backbone,
@@ -125,10 +128,8 @@ class ContrastiveEncoder(SeriesObjective):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("tokenizer", None)
         config.update(
             {
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
                 "projection_dim": self.projection_dim,
                 "projection_hidden_dim": self.projection_hidden_dim,
                 "temperature": self.temperature,
@@ -136,13 +137,6 @@ class ContrastiveEncoder(SeriesObjective):
             }
         )
         return config
-
-    def compile(self, optimizer="auto", **kwargs):
-        """Adam(1e-3) with global gradient-norm clipping at 1.0; the loss is NT-Xent."""
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=1e-3, global_clipnorm=1.0)
-        kwargs.pop("loss", None)
-        super().compile(optimizer=optimizer, **kwargs)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         loss = nt_xent(ops.cast(y_pred["projection"], "float32"), self.temperature)
@@ -159,17 +153,11 @@ class ContrastiveEncoder(SeriesObjective):
     def _two_views(self, batch, rng):
         return augment.trim_padding(np.concatenate([self.augmentation(batch, rng), self.augmentation(batch, rng)]))
 
-    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+    def batches(self, x, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Batches of stacked view pairs `(2 × batch_size, time, channels)`, drawn in the
         input pipeline with seeds from `(seed, epoch, batch index)`. A `tf.data.Dataset`
         passes through as it is (it must already hold stacked view pairs)."""
-        import tensorflow as tf
 
-        check_self_supervised_inputs(
-            self, x, y, "series: an array (n, time, channels), a list of (time, channels) arrays or a tf.data.Dataset"
-        )
-        if isinstance(x, tf.data.Dataset):
-            return x
         padded = series_data.pad_series(self.series_list(x, min_length=2))
         if len(padded) < 2:
             raise ValueError(f"`x` holds {len(padded)} series: NT-Xent needs at least 2 per batch.")
@@ -181,11 +169,3 @@ class ContrastiveEncoder(SeriesObjective):
             epoch=epoch,
             shuffle=shuffle,
         )
-
-    def predict(self, x, batch_size=None, **kwargs):
-        """Outputs for raw series (an array or a list of unequal-length arrays, padded here)."""
-        import tensorflow as tf
-
-        if not isinstance(x, tf.data.Dataset):
-            x = series_data.pad_series(self.series_list(x))
-        return super().predict(x, batch_size=batch_size, **kwargs)

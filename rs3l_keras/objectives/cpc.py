@@ -4,11 +4,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from rs3l_keras.backbones.rnn_backbone import check_backbone
 from rs3l_keras.data import augment
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_self_supervised_inputs
 from rs3l_keras.objectives.series_objective import SeriesObjective
-from rs3l_keras.validation import check_backbone, check_positive_int
+from rs3l_keras.validation import check_positive_int
 
 NEG = -1e9  # logit of an excluded candidate
 
@@ -88,6 +88,9 @@ class CPC(SeriesObjective):
     (3, 16)
     """
 
+    learning_rate = 1e-3
+    fixed_loss = "InfoNCE"
+
     def __init__(
         self, backbone, channels=1, prediction_steps=4, kernel_size=3, encoder_layers=2, max_length=None, **kwargs
     ):
@@ -158,10 +161,8 @@ class CPC(SeriesObjective):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("tokenizer", None)
         config.update(
             {
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
                 "channels": self.channels,
                 "prediction_steps": self.prediction_steps,
                 "kernel_size": self.kernel_size,
@@ -174,13 +175,6 @@ class CPC(SeriesObjective):
     @property
     def metrics(self):
         return [*super().metrics, self.accuracy_tracker]
-
-    def compile(self, optimizer="auto", **kwargs):
-        """Adam(1e-3) with global gradient-norm clipping at 1.0; the loss is InfoNCE."""
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=1e-3, global_clipnorm=1.0)
-        kwargs.pop("loss", None)
-        super().compile(optimizer=optimizer, **kwargs)
 
     def encoder_model(self):
         """A functional model: raw series → the context network's outputs dict."""
@@ -212,16 +206,10 @@ class CPC(SeriesObjective):
             batch = _random_windows(batch, self.max_length, rng)
         return augment.trim_padding(batch)
 
-    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+    def batches(self, x, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Batches of raw series `(batch, time, channels)` (NaN-left-padded; cut to random
         windows of `max_length` if set). A `tf.data.Dataset` passes through as it is."""
-        import tensorflow as tf
 
-        check_self_supervised_inputs(
-            self, x, y, "series: an array (n, time, channels), a list of (time, channels) arrays or a tf.data.Dataset"
-        )
-        if isinstance(x, tf.data.Dataset):
-            return x
         padded = series_data.pad_series(self.series_list(x, min_length=self.prediction_steps + 1))
         return augment.augmented_batches(
             padded,
@@ -231,14 +219,6 @@ class CPC(SeriesObjective):
             epoch=epoch,
             shuffle=shuffle,
         )
-
-    def predict(self, x, batch_size=None, **kwargs):
-        """Outputs for raw series (an array or a list of unequal-length arrays, padded here)."""
-        import tensorflow as tf
-
-        if not isinstance(x, tf.data.Dataset):
-            x = series_data.pad_series(self.series_list(x))
-        return super().predict(x, batch_size=batch_size, **kwargs)
 
 
 def _random_windows(batch, length, rng):

@@ -1,16 +1,16 @@
 """`Forecaster`: direct multi-horizon forecasting, L = −(1/H) Σ_h log p(y_{T+h} | y_≤T, c_≤T+h)."""
 
+import pathlib
 import statistics
 
 import keras
 import numpy as np
 from keras import ops
 
-from rs3l_keras.backbones.rnn_backbone import CELLS
+from rs3l_keras.backbones.rnn_backbone import CELLS, check_backbone
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_self_supervised_inputs
 from rs3l_keras.objectives.series_objective import SeriesObjective
-from rs3l_keras.validation import check_backbone, check_number, check_one_of, check_positive_int
+from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
 DISTRIBUTIONS = (None, "gaussian")
 LOSSES = ("auto", "mse", "mae", "gaussian_nll")
@@ -128,6 +128,11 @@ class Forecaster(SeriesObjective):
     ((12, 1), True)
     """
 
+    learning_rate = 3e-3
+    expected_inputs = "a long series (time, channels), a list of series or a tf.data.Dataset"
+    one_array_is_one_series = True
+    fixed_loss = "the one chosen by the constructor's `loss=`"
+
     def __init__(
         self,
         backbone,
@@ -184,7 +189,9 @@ class Forecaster(SeriesObjective):
         self.bridges = [
             keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(num_states)
         ]
-        self.decoder_rnn = CELLS[backbone.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
+        self.decoder_rnn = CELLS[backbone.cell](
+            decoder_dim, return_sequences=True, fused=backbone.fused, name="decoder_rnn"
+        )
         self.mean_head = keras.layers.Dense(num_targets, dtype="float32", name="mean_head")
         self.scale_head = None
         if distribution == "gaussian":
@@ -236,10 +243,8 @@ class Forecaster(SeriesObjective):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("tokenizer", None)
         config.update(
             {
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
                 "horizon": self.horizon,
                 "context_length": self.context_length,
                 "target_channels": list(self.target_channels),
@@ -257,14 +262,6 @@ class Forecaster(SeriesObjective):
     @property
     def metrics(self):
         return [*super().metrics, self.mae_tracker]
-
-    def compile(self, optimizer="auto", **kwargs):
-        """Adam(3e-3) with global gradient-norm clipping at 1.0; the loss is the one chosen
-        in the constructor (`loss=`), so a `loss` given here is ignored."""
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=3e-3, global_clipnorm=1.0)
-        kwargs.pop("loss", None)
-        super().compile(optimizer=optimizer, **kwargs)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         mean = y_pred["mean"]
@@ -286,15 +283,31 @@ class Forecaster(SeriesObjective):
             loss = loss + ops.sum(self.losses)
         return loss
 
-    # -- data ---------------------------------------------------------------------------
-    def series_list(self, x, name="x", min_length=1):
-        """Like `SeriesObjective.series_list`, but a single 2-D `(time, channels)` (or 1-D)
-        array is one long series, not a batch."""
-        if isinstance(x, np.ndarray) and x.ndim in (1, 2):
-            x = [x]
-        return super().series_list(x, name=name, min_length=min_length)
+    def plot(self, meta, directory, name, dataset=None):
+        """The held-out last `horizon` steps of the preset's series, forecast in one go."""
+        from rs3l_keras import metrics, plot
 
-    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+        values = plot.preset_series(meta)()
+        horizon = self.horizon
+        train, test = values[:-horizon], values[-horizon:]
+        covariates = test[:, self.covariate_channels] if self.covariate_channels else None
+        result = self.forecast(train, horizon=horizon, covariates=covariates, interval=0.9)
+        target = self.target_channels[0]
+        shown = max(horizon, self.context_length)  # history drawn: as long as the forecast
+        smape = metrics.smape(test[:, target], result["mean"][:, 0])
+        figure = plot.forecast(
+            train[-shown:, target],
+            result["mean"][:, 0],
+            truth=test[:, target],
+            lower=result["lower"][:, 0],
+            upper=result["upper"][:, 0],
+            start=len(train) - shown,
+            title=f"{name}: the held-out last {horizon} steps, forecast in one go (sMAPE {smape:.2f}%)",
+        )
+        return [plot.save(figure, pathlib.Path(directory) / "forecast.png")]
+
+    # -- data ---------------------------------------------------------------------------
+    def batches(self, x, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Long series → batches of `({"history", "future"}, normalised future targets)`.
 
         `x`: one series `(time, channels)`, a batch `(n, time, channels)`, a list of
@@ -305,11 +318,6 @@ class Forecaster(SeriesObjective):
 
         from rs3l_keras.data import windowing
 
-        check_self_supervised_inputs(
-            self, x, y, "a long series (time, channels), a list of series or a tf.data.Dataset"
-        )
-        if isinstance(x, tf.data.Dataset):
-            return x
         self._check_adapted("make_dataset")
         series = self.series_list(x)
         span = self.context_length + self.horizon

@@ -7,11 +7,12 @@ import numpy as np
 from keras import ops
 
 from rs3l_keras import progress
+from rs3l_keras.backbones.rnn_backbone import check_backbone
 from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import PAD_ID
 from rs3l_keras.metrics import BitsPerToken, Perplexity
 from rs3l_keras.objectives.objective import Objective, check_self_supervised_inputs
-from rs3l_keras.validation import check_backbone, check_int, check_number, check_positive_int
+from rs3l_keras.validation import check_int, check_number, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -79,9 +80,16 @@ class LanguageModel(Objective):
     True
     """
 
+    pretrain_name = "language-model"
+    pretrain_options = ("sequence_length",)
+    train_metric = ("bits_per_token", "train_bits_per_char_last_epoch")
+    headline_metric = "heldout_bits_per_char"
+    headline_tolerance = (0.01, 0.0)
+
     def __init__(self, backbone, tokenizer=None, sequence_length=128, tie_embeddings=False, **kwargs):
         check_backbone(backbone, "token", tokenizer=tokenizer, bidirectional=False)  # predicts from the left only
         check_positive_int(sequence_length, "sequence_length")
+
         if tie_embeddings not in (True, False):
             raise ValueError(f"`tie_embeddings` must be True or False, received {tie_embeddings!r}.")
 
@@ -116,23 +124,18 @@ class LanguageModel(Objective):
         config = super().get_config()
         config.update(
             {
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
                 "sequence_length": self.sequence_length,
                 "tie_embeddings": self.tie_embeddings,
             }
         )
         return config
 
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
-        """Keras `compile` with defaults: Adam(2e-3) with global gradient-norm clipping at
-        1.0, sparse cross-entropy from logits ignoring padding, perplexity and bits/token."""
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=2e-3, global_clipnorm=1.0)
-        if loss == "auto":
-            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
-        if metrics == "auto":
-            metrics = [Perplexity(), BitsPerToken()]
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+    def default_loss(self):
+        """Sparse cross-entropy from logits, padding ignored."""
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
+
+    def default_metrics(self):
+        return [Perplexity(), BitsPerToken()]
 
     def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Text, token ids or a `tf.data.Dataset` → batches of (inputs, next-token targets)."""
@@ -182,6 +185,19 @@ class LanguageModel(Objective):
         }
 
     # -- sampling -----------------------------------------------------------------------
+    def heldout_report(self, text, num_lines=500, compare_with=None):
+        """Bits per character of held-out text (`score_text`; `num_lines`, `compare_with`
+        are not used)."""
+        scored = self.score_text(text)
+        return {
+            "metrics": {
+                "heldout_bits_per_char": scored["bits_per_char"],
+                "heldout_perplexity": scored["perplexity"],
+                "heldout_num_chars": scored["num_chars"],
+            },
+            "evaluation": "score_text: windows of 256 chars, 64 of burn-in context, each held-out char scored once",
+        }
+
     def generate(self, prompt, max_length=200, temperature=1.0, top_k=None, seed=None):
         """Continues `prompt` by sampling `max_length` new tokens.
 

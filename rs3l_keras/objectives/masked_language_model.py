@@ -4,10 +4,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from rs3l_keras.backbones.rnn_backbone import check_backbone
 from rs3l_keras.data import masking
 from rs3l_keras.data.tokenizers import MASK_ID
 from rs3l_keras.objectives.objective import Objective, check_self_supervised_inputs
-from rs3l_keras.validation import check_backbone, check_number, check_positive_int
+from rs3l_keras.validation import check_number, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -37,6 +38,13 @@ class MaskedLanguageModel(Objective):
     True
     """
 
+    pretrain_name = "masked-language-model"
+    pretrain_options = ("sequence_length",)
+    bidirectional_backbone = True
+    train_metric = ("masked_accuracy", "train_masked_accuracy_last_epoch")
+    headline_metric = "heldout_masked_accuracy"
+    headline_tolerance = (0.005, 0.0)
+
     def __init__(self, backbone, tokenizer=None, sequence_length=128, mask_rate=0.15, **kwargs):
         check_backbone(backbone, "token", tokenizer=tokenizer, bidirectional=True)  # predicts from both sides
         check_positive_int(sequence_length, "sequence_length")
@@ -59,23 +67,16 @@ class MaskedLanguageModel(Objective):
         config = super().get_config()
         config.update(
             {
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
                 "sequence_length": self.sequence_length,
                 "mask_rate": self.mask_rate,
             }
         )
         return config
 
-    def compile(self, optimizer="auto", loss="auto", weighted_metrics="auto", **kwargs):
-        """Adam(2e-3) with global gradient-norm clipping at 1.0; masked accuracy metric. The
-        loss is fixed by the objective (`compute_loss`); pass `loss` only to replace it."""
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=2e-3, global_clipnorm=1.0)
-        if weighted_metrics == "auto":
-            weighted_metrics = [keras.metrics.SparseCategoricalAccuracy(name="masked_accuracy")]
-        super().compile(
-            optimizer=optimizer, loss=None if loss == "auto" else loss, weighted_metrics=weighted_metrics, **kwargs
-        )
+    def default_weighted_metrics(self):
+        """Accuracy on the selected positions; the loss is `compute_loss` (a `loss` given to
+        `compile` replaces it)."""
+        return [keras.metrics.SparseCategoricalAccuracy(name="masked_accuracy")]
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if self._compile_loss is not None:  # a user-supplied loss replaces the objective's
@@ -86,6 +87,56 @@ class MaskedLanguageModel(Objective):
         if self.losses:
             loss = loss + ops.sum(self.losses)
         return loss
+
+    def heldout_report(self, text, num_lines=500, compare_with=None, seed=0, batch_size=64):
+        """Held-out masked-token accuracy; with `compare_with` (a `LanguageModel` or a preset
+        name), also the accuracy of that model predicting the same positions from the
+        uncorrupted left context only (position 0, which has none, is left out of both).
+        `num_lines` is not used."""
+        data = self.make_dataset(text, batch_size=batch_size, shuffle=False, seed=seed)
+        if isinstance(compare_with, str):
+            from rs3l_keras.zoo import hub
+
+            lm = hub.load_pretrained(compare_with)
+        else:
+            lm = compare_with
+        if lm is not None and lm.tokenizer != self.tokenizer:
+            raise ValueError(
+                f"`compare_with` {compare_with!r} has a different vocabulary from the masked LM: the "
+                "two must share one tokenizer to be scored on the same positions."
+            )
+        hits_mlm = hits_lm = total = 0
+        mask_hits_mlm = mask_hits_lm = mask_total = 0  # the positions shown as <mask> only
+        for corrupted, original, weights in data.as_numpy_iterator():  # numpy: predict_on_batch on every backend
+            selected = weights > 0
+            selected[:, 0] = False
+            masked = selected & (corrupted == MASK_ID)
+            correct = np.asarray(self.predict_on_batch(corrupted)).argmax(-1) == original
+            hits_mlm += int(correct[selected].sum())
+            mask_hits_mlm += int(correct[masked].sum())
+            total, mask_total = total + int(selected.sum()), mask_total + int(masked.sum())
+            if lm is not None:
+                lm_correct = np.asarray(lm.predict_on_batch(original[:, :-1])).argmax(-1) == original[:, 1:]
+                hits_lm += int(lm_correct[selected[:, 1:]].sum())
+                mask_hits_lm += int(lm_correct[masked[:, 1:]].sum())
+        report = {
+            "metrics": {
+                "heldout_masked_accuracy": hits_mlm / total,
+                "heldout_num_masked": total,
+                "heldout_mask_token_accuracy": mask_hits_mlm / mask_total,
+            },
+            "evaluation": (
+                "held-out text cut into windows of sequence_length; BERT corruption "
+                "with seed 0; accuracy of the argmax on the selected positions"
+            ),
+        }
+        if lm is not None:
+            report["baselines"] = {
+                "left_context_lm_accuracy": hits_lm / total,
+                "left_context_lm_mask_token_accuracy": mask_hits_lm / mask_total,
+                "left_context_lm": compare_with if isinstance(compare_with, str) else lm.name,
+            }
+        return report
 
     def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Text or token ids → batches of (corrupted ids, original ids, selected-position

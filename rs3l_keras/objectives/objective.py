@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import BOS_ID, Tokenizer
 from rs3l_keras.distribute import shardable
 from rs3l_keras.functional import TorchSafeSetattr
@@ -34,8 +35,52 @@ class Objective(TorchSafeSetattr, keras.Model):
     Like a KerasHub `Task`, an objective carries its preprocessing (a tokenizer for text)
     and maps it over the data in `fit`/`evaluate`/`predict`, so raw strings, token ids and
     `tf.data` datasets are all accepted, while the compiled graph only ever sees tensors.
-    Subclasses build the functional graph and implement `make_dataset`.
+    Subclasses build the functional graph and implement `make_dataset`; what differs
+    between objectives in `compile` and `get_config` is stated by the class attributes
+    below and the `default_*` methods.
     """
+
+    #: `compile(optimizer="auto")`: Adam at this learning rate, global gradient-norm clipping at 1.0.
+    learning_rate = 2e-3
+    #: The rule for a user's `compile(loss=...)`: `"auto"` (or None) is the objective's own loss.
+    #: Where the objective's loss is a plain function of (targets, predictions) (`fixed_loss`
+    #: None: language models, seq2seq) another loss replaces it; where the loss is the method
+    #: itself (contrastive, CPC, VAE, autoencoder, forecaster), `fixed_loss` names it and a
+    #: `loss` given to `compile` is refused with a ValueError.
+    fixed_loss = None
+    #: Constructor arguments holding the recurrent networks that `get_config` serialises.
+    network_args = ("backbone",)
+    #: Whether the objective carries a tokenizer (text) in its config.
+    takes_tokenizer = True
+
+    # What the pretraining driver, the CLI and the preset tests ask of an objective:
+    #: The `--objective` name of `rs3l pretrain` (None: not trained by it).
+    pretrain_name = None
+    #: Constructor arguments `pretrain.build_text_model` passes on, and whether the backbone
+    #: it builds reads both directions.
+    pretrain_options = ()
+    bidirectional_backbone = False
+    #: `(history key, metric name)`: the training metric recorded from the last epoch.
+    train_metric = None
+    #: The key of `heldout_report()["metrics"]` a preset records as its headline, and how
+    #: close a re-measurement must come to it: `(absolute, relative)`.
+    headline_metric = None
+    headline_tolerance = (0.0, 0.0)
+
+    def pretrain_callbacks(self, steps, kl_warmup_steps=None):
+        """Callbacks the objective needs in `pretrain_text_model`'s `fit` (`steps`: in all)."""
+        return []
+
+    def heldout_report(self, text, num_lines=500, compare_with=None):
+        """The held-out evaluation a preset records: a dict with `"metrics"` (the headline
+        among them) and, where the objective has them, `"baselines"`, `"evaluation"` (how it
+        was measured) and `"samples"` (for the model card)."""
+        raise NotImplementedError(f"A {type(self).__name__} has no held-out report.")
+
+    def plot(self, meta, directory, name, dataset=None):
+        """The figures of a preset (`rs3l plot`): draws them into `directory` from the
+        preset's metadata `meta`, returns their paths."""
+        raise NotImplementedError(f"A {type(self).__name__} has no preset figure.")
 
     def __init__(self, *args, tokenizer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,12 +152,39 @@ class Objective(TorchSafeSetattr, keras.Model):
         """List of str → (batch, max_len) int32 ids, right-padded with 0."""
         if self.tokenizer is None:
             raise ValueError("String inputs need a tokenizer; this model has none.")
-        encoded = [self.tokenizer.encode(t) for t in texts]
-        width = max(1, max(len(e) for e in encoded))
-        batch = np.zeros((len(encoded), width), dtype="int32")
-        for row, ids in zip(batch, encoded):
-            row[: len(ids)] = ids
-        return batch
+        return windowing.pad_ids([self.tokenizer.encode(t) for t in texts])
+
+    def default_loss(self):
+        """The compile loss of `compile(loss="auto")`; None: the objective's `compute_loss`."""
+        return None
+
+    def default_metrics(self):
+        """The metrics of `compile(metrics="auto")`."""
+        return None
+
+    def default_weighted_metrics(self):
+        """The weighted metrics of `compile(weighted_metrics="auto")`."""
+        return None
+
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", weighted_metrics="auto", **kwargs):
+        """Keras `compile` with the objective's defaults: Adam(`learning_rate`) with global
+        gradient-norm clipping at 1.0, `default_loss()`, `default_metrics()`. A `loss` other
+        than "auto" replaces the objective's loss, or is refused where the loss is fixed
+        (see `fixed_loss`)."""
+        if isinstance(optimizer, str) and optimizer == "auto":
+            optimizer = keras.optimizers.Adam(learning_rate=self.learning_rate, global_clipnorm=1.0)
+        if isinstance(loss, str) and loss == "auto" or loss is None:
+            loss = self.default_loss()
+        elif self.fixed_loss is not None:
+            raise ValueError(
+                f"A {type(self).__name__} trains with its own loss ({self.fixed_loss}): `compile` takes no "
+                f"`loss`, received loss={loss!r}."
+            )
+        if isinstance(metrics, str) and metrics == "auto":
+            metrics = self.default_metrics()
+        if isinstance(weighted_metrics, str) and weighted_metrics == "auto":
+            weighted_metrics = self.default_weighted_metrics()
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted_metrics, **kwargs)
 
     def compile_from_config(self, config):
         # Our `compile` only fills in defaults, so the stored arguments replay it exactly.
@@ -122,16 +194,21 @@ class Objective(TorchSafeSetattr, keras.Model):
             self.optimizer.build(self.trainable_variables)
 
     def get_config(self):
+        """The base of every objective's config: name, its recurrent networks (`network_args`)
+        and, for text, its tokenizer; subclasses add their own arguments."""
         config = {"name": self.name, "trainable": self.trainable}
-        config["tokenizer"] = (
-            keras.saving.serialize_keras_object(self.tokenizer) if self.tokenizer is not None else None
-        )
+        for arg in self.network_args:
+            config[arg] = keras.saving.serialize_keras_object(getattr(self, arg))
+        if self.takes_tokenizer:
+            config["tokenizer"] = (
+                keras.saving.serialize_keras_object(self.tokenizer) if self.tokenizer is not None else None
+            )
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("backbone", "encoder", "tokenizer"):
+        for key in (*cls.network_args, "tokenizer"):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
@@ -159,6 +236,8 @@ class EncoderDecoder(Objective):
     """Base of the encoder-decoder objectives (`Seq2Seq`, `SequenceVAE`): inputs are
     `{"encoder_token_ids", "decoder_token_ids"}`, lines are truncated to `max_length`, and
     the encoder is the backbone that fine-tuning keeps."""
+
+    network_args = ("encoder",)
 
     @property
     def backbone(self):

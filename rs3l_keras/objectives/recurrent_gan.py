@@ -1,16 +1,18 @@
 """`RecurrentGAN`: min_G max_D E_x[log D(x)] + E_z[log(1 − D(G(z)))] with RNNs (Mogren, 2016;
 Esteban et al., 2017), plus TimeGAN's moment-matching term on the generator (Yoon et al., 2019)."""
 
+import pathlib
+
 import keras
 import numpy as np
 from keras import ops
 
-from rs3l_keras.backbones.rnn_backbone import RNNBackbone
+from rs3l_keras.backbones.rnn_backbone import RNNBackbone, check_backbone
 from rs3l_keras.data import series as series_data
 from rs3l_keras.data import windowing
-from rs3l_keras.objectives.objective import _portable, check_self_supervised_inputs
+from rs3l_keras.objectives.objective import _portable
 from rs3l_keras.objectives.series_objective import SeriesObjective
-from rs3l_keras.validation import check_backbone, check_int, check_number, check_one_of, check_positive_int
+from rs3l_keras.validation import check_int, check_number, check_one_of, check_positive_int
 
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid")
 DISCRIMINATOR_OUTPUTS = ("sequence", "step")
@@ -102,6 +104,8 @@ class RecurrentGAN(SeriesObjective):
     >>> gan.sample(3, seed=0).shape  # original scale, length of the training series
     (3, 24, 5)
     """
+
+    network_args = ("backbone", "generator")
 
     def __init__(
         self,
@@ -494,20 +498,27 @@ class RecurrentGAN(SeriesObjective):
         self.value_range.assign(np.stack([values.min(axis=0), values.max(axis=0)]).astype("float32"))
         self.default_length.assign(float(max(len(s) for s in series)))
 
-    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+    def batches(self, x, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Series → batches of raw series, all left-padded with NaN to the longest one."""
         import tensorflow as tf
 
-        check_self_supervised_inputs(
-            self, x, y, "series (n, time, channels), a list of (time, channels) arrays or a tf.data.Dataset"
-        )
-        if isinstance(x, tf.data.Dataset):
-            return x
         padded = series_data.pad_series(self.series_list(x))
         batch_size = batch_size or 128
         if shuffle:
             return windowing.shuffled_batches(padded, batch_size, seed=seed, epoch=epoch)
         return tf.data.Dataset.from_tensor_slices(padded).batch(batch_size)
+
+    def plot(self, meta, directory, name, dataset=None):
+        """Samples (seed 0) next to real series, for a preset trained on sines."""
+        from rs3l_keras import plot
+        from rs3l_keras.data.series import make_sines
+
+        if "sines" not in str(meta.get("data", {}).get("name", "")):
+            plot.preset_series(meta)  # raises: only sines are known for a GAN
+        generated = self.sample(200, seed=0)
+        real = make_sines(200, length=generated.shape[1], channels=generated.shape[2], seed=7)
+        figure = plot.samples_vs_real(real, generated, n=8, title=f"{name}: samples (seed 0) vs real sines (seed 7)")
+        return [plot.save(figure, pathlib.Path(directory) / "samples_vs_real.png")]
 
     # -- sampling -------------------------------------------------------------------------
     def sample(self, n, length=None, seed=None, batch_size=1024):
@@ -542,8 +553,6 @@ class RecurrentGAN(SeriesObjective):
         config = super().get_config()
         config.update(
             {
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
-                "generator": keras.saving.serialize_keras_object(self.generator),
                 "noise_dim": self.noise_dim,
                 "static_noise_dim": self.static_noise_dim,
                 "output_activation": self.output_activation,
@@ -555,10 +564,3 @@ class RecurrentGAN(SeriesObjective):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("generator"), dict):
-            config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
-        return super().from_config(config)

@@ -4,12 +4,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from rs3l_keras.backbones.rnn_backbone import CELLS
+from rs3l_keras.backbones.rnn_backbone import CELLS, check_backbone
 from rs3l_keras.data import noise as noise_lib
+from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import BOS_ID, EOS_ID, MASK_ID, PAD_ID, UNK_ID
 from rs3l_keras.metrics import BitsPerToken
 from rs3l_keras.objectives.objective import EncoderDecoder
-from rs3l_keras.validation import check_backbone, check_int, check_number, check_one_of, check_positive_int
+from rs3l_keras.validation import check_int, check_number, check_one_of, check_positive_int
 
 ATTENTION = (None, "luong", "bahdanau")
 
@@ -40,6 +41,13 @@ class Seq2Seq(EncoderDecoder):
     start with `<bos>`). Output: logits (B, T, vocabulary_size).
     """
 
+    pretrain_name = "seq2seq"
+    pretrain_options = ("attention", "task", "max_length")
+    bidirectional_backbone = True
+    train_metric = ("bits_per_token", "train_bits_per_token_last_epoch")
+    headline_metric = "heldout_cer"
+    headline_tolerance = (0.005, 0.0)
+
     def __init__(
         self,
         encoder,
@@ -65,7 +73,9 @@ class Seq2Seq(EncoderDecoder):
             keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(self._num_states)
         ]
         self.decoder_embedding = keras.layers.Embedding(vocab, encoder.embedding_dim, name="decoder_embedding")
-        self.decoder_rnn = CELLS[encoder.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
+        self.decoder_rnn = CELLS[encoder.cell](
+            decoder_dim, return_sequences=True, fused=encoder.fused, name="decoder_rnn"
+        )
         self.memory_projection = self.attention = self.attention_combine = None
         if attention is not None:
             self.memory_projection = keras.layers.Dense(decoder_dim, use_bias=False, name="memory_projection")
@@ -106,7 +116,6 @@ class Seq2Seq(EncoderDecoder):
         config = super().get_config()
         config.update(
             {
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder_dim": self.decoder_dim,
                 "attention": self.attention_type,
                 "task": self.task,
@@ -116,16 +125,43 @@ class Seq2Seq(EncoderDecoder):
         )
         return config
 
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
-        """Adam(2e-3) with global gradient-norm clipping at 1.0; cross-entropy ignoring
-        padding; token accuracy and bits per token."""
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=2e-3, global_clipnorm=1.0)
-        if loss == "auto":
-            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
-        if metrics == "auto":
-            metrics = [BitsPerToken()]
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+    def default_loss(self):
+        """Cross-entropy from logits, padding ignored."""
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=PAD_ID)
+
+    def default_metrics(self):
+        return [BitsPerToken()]
+
+    def heldout_report(self, text, num_lines=500, compare_with=None, seed=0):
+        """Denoising on the first `num_lines` held-out lines: exact match and CER of the greedy
+        reconstruction, next to copying the corrupted input unchanged (the baselines)."""
+        from rs3l_keras.metrics import edit_distance
+
+        lines = noise_lib.text_lines(text, min_chars=10)[:num_lines]
+        originals = [self.tokenizer.encode(line)[: self.max_length] for line in lines]
+        corrupted = noise_lib.copy_baseline_ids(originals, seed=seed, **self.noise)
+        predicted = [self.tokenizer.encode(text) for text in self.generate(corrupted)]  # one greedy batch
+        length = sum(len(o) for o in originals)
+
+        def cer(hyps):
+            return sum(edit_distance(list(h), list(o)) for h, o in zip(hyps, originals)) / length
+
+        def exact(hyps):
+            return sum(np.array_equal(h, o) for h, o in zip(hyps, originals)) / len(originals)
+
+        return {
+            "metrics": {
+                "heldout_cer": cer(predicted),
+                "heldout_exact_match": exact(predicted),
+                "heldout_num_lines": len(lines),
+            },
+            "baselines": {"copy_input_cer": cer(corrupted), "copy_input_exact_match": exact(corrupted)},
+            "evaluation": (
+                f"first {num_lines} held-out lines of at least 10 characters, corrupted "
+                "with seed 0, decoded greedily as one right-padded batch; CER = edit "
+                "distance / reference length"
+            ),
+        }
 
     # -- data ---------------------------------------------------------------------------
     def make_pairs(self, x, y=None):
@@ -200,9 +236,7 @@ class Seq2Seq(EncoderDecoder):
         """Greedy decoding of many sources at once (right-padded, as in training)."""
         limits = [max_length or 2 * len(ids) + 10 for ids in sources]
         check_positive_int(max(limits), "max_length")
-        batch = np.zeros((len(sources), max(1, max(len(ids) for ids in sources))), np.int32)
-        for row, ids in zip(batch, sources):
-            row[: len(ids)] = ids
+        batch = windowing.pad_ids(sources)
         encoded = self.encoder(batch)
         states = [bridge(encoded["pooled_output"]) for bridge in self.bridges]
         memory = self.memory_projection(encoded["sequence_output"]) if self.attention is not None else None

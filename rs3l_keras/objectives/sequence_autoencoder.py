@@ -1,14 +1,15 @@
 """`SequenceAutoencoder`: L = ‖x − D(E(x))‖² over the observed steps (Srivastava et al., 2015)."""
 
+import pathlib
+
 import keras
 import numpy as np
 from keras import ops
 
-from rs3l_keras.backbones import fused
+from rs3l_keras.backbones.rnn_backbone import CELLS, check_backbone
 from rs3l_keras.data import series as series_data
-from rs3l_keras.objectives.objective import check_self_supervised_inputs
 from rs3l_keras.objectives.series_objective import SeriesObjective
-from rs3l_keras.validation import check_backbone, check_number, check_positive_int
+from rs3l_keras.validation import check_number, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -57,6 +58,11 @@ class SequenceAutoencoder(SeriesObjective):
     ((1, 4), (300,))
     """
 
+    learning_rate = 3e-3
+    expected_inputs = "a long series (time, channels), a batch of series or a tf.data.Dataset"
+    one_array_is_one_series = True
+    fixed_loss = "the masked reconstruction error"
+
     def __init__(self, backbone, code_dim=16, decoder_dim=None, window_length=64, window_stride=1, **kwargs):
         check_backbone(backbone, "feature")
         check_positive_int(code_dim, "code_dim")
@@ -75,7 +81,9 @@ class SequenceAutoencoder(SeriesObjective):
             keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(num_states)
         ]
         # Keras' layer, plus PyTorch's kernel on the torch backend (same weights).
-        self.decoder_rnn = fused.KERNEL_LAYERS[backbone.cell](decoder_dim, return_sequences=True, name="decoder_rnn")
+        self.decoder_rnn = CELLS[backbone.cell](
+            decoder_dim, return_sequences=True, fused=backbone.fused, name="decoder_rnn"
+        )
         self.output_head = keras.layers.Dense(channels, dtype="float32", name="output_head")
 
         # === Functional graph ===
@@ -99,10 +107,8 @@ class SequenceAutoencoder(SeriesObjective):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("tokenizer", None)
         config.update(
             {
-                "backbone": keras.saving.serialize_keras_object(self.backbone),
                 "code_dim": self.code_dim,
                 "decoder_dim": self.decoder_dim,
                 "window_length": self.window_length,
@@ -110,14 +116,6 @@ class SequenceAutoencoder(SeriesObjective):
             }
         )
         return config
-
-    def compile(self, optimizer="auto", **kwargs):
-        """Adam(3e-3) with global gradient-norm clipping at 1.0; the loss is the objective's
-        masked reconstruction error (a `loss` given here is ignored)."""
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=3e-3, global_clipnorm=1.0)
-        kwargs.pop("loss", None)
-        super().compile(optimizer=optimizer, **kwargs)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         target = (x - self.normalizer.mean) / self.normalizer.std  # NaN where padded
@@ -129,14 +127,7 @@ class SequenceAutoencoder(SeriesObjective):
         return loss
 
     # -- data ---------------------------------------------------------------------------
-    def series_list(self, x, name="x", min_length=1):
-        """Like `SeriesObjective.series_list`, but a single 2-D `(time, channels)` (or 1-D)
-        array is one long series, not a batch."""
-        if isinstance(x, np.ndarray) and x.ndim in (1, 2):
-            x = [x]
-        return super().series_list(x, name=name, min_length=min_length)
-
-    def make_dataset(self, x, y=None, batch_size=None, shuffle=False, seed=None, epoch=None):
+    def batches(self, x, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Series → batches of left-padded series (the model's only input).
 
         `x`: one long series `(time, channels)` (or `(time,)`), cut into windows of
@@ -148,11 +139,6 @@ class SequenceAutoencoder(SeriesObjective):
 
         from rs3l_keras.data import windowing
 
-        check_self_supervised_inputs(
-            self, x, y, "a long series (time, channels), a batch of series or a tf.data.Dataset"
-        )
-        if isinstance(x, tf.data.Dataset):
-            return x
         if isinstance(x, np.ndarray) and x.ndim in (1, 2):
             rows, _ = self._windows(self.series_list(x)[0], self.window_length, self.window_stride)
         else:
@@ -174,11 +160,53 @@ class SequenceAutoencoder(SeriesObjective):
             starts.append(len(series) - length)
         return np.stack([series[s : s + length] for s in starts]), starts
 
+    def plot(self, meta, directory, name, dataset=None):
+        """Anomaly scores of the preset's test series (whole, and around the labelled anomaly)
+        and reconstructions of a few of its windows."""
+        from rs3l_keras import plot
+
+        out = pathlib.Path(directory)
+        full, labels = plot.preset_series(meta)("test")
+        threshold = float(np.asarray(self.threshold))
+        threshold = threshold if threshold >= 0 else None
+        scores = self.anomaly_scores(full)
+        title = f"{name}: test series"
+        figure = plot.anomaly_scores(full, scores, threshold=threshold, anomalies=labels.astype(bool), title=title)
+        paths = [plot.save(figure, out / "anomaly_scores.png")]
+        labelled = np.flatnonzero(labels)
+        length = self.window_length
+        if len(labelled):  # zoom on the labelled anomaly: ten windows either side
+            lo, hi = max(0, int(labelled[0]) - 10 * length), min(len(full), int(labelled[-1]) + 1 + 10 * length)
+            figure = plot.anomaly_scores(
+                full[lo:hi],
+                scores[lo:hi],
+                threshold=threshold,
+                anomalies=labels[lo:hi].astype(bool),
+                start=lo,
+                title=title + ", around the labelled anomaly",
+            )
+            paths.append(plot.save(figure, out / "anomaly_scores_zoom.png"))
+        starts = [max(0, int(labelled[0]) - length // 2)] if len(labelled) else []
+        starts += [0, len(full) // 3, 2 * len(full) // 3]
+        windows = np.stack([full[s : s + length] for s in starts])
+        names = [
+            f"steps {s}-{s + length - 1}" + (" (labelled anomaly)" if labels[s : s + len(w)].any() else "")
+            for s, w in zip(starts, windows)
+        ]
+        figure = plot.reconstructions(
+            windows,
+            self.reconstruct(windows),
+            n=len(windows),
+            names=names,
+            title=f"{name}: test-series windows and their reconstructions",
+        )
+        return [*paths, plot.save(figure, out / "reconstructions.png")]
+
     # -- codes, reconstructions, anomalies ------------------------------------------------
     def encode(self, x, batch_size=256):
         """Codes `(n, code_dim)` of a batch `(n, time, channels)` or list of series."""
         check_positive_int(batch_size, "batch_size")
-        series = super().series_list(x)
+        series = self.series_list(x, one_series=False)
         codes = [
             ops.convert_to_numpy(self.predict_on_batch(series_data.pad_series(series[i : i + batch_size]))["code"])
             for i in range(0, len(series), batch_size)
@@ -189,7 +217,7 @@ class SequenceAutoencoder(SeriesObjective):
         """Reconstructions in the original units: a `(n, time, channels)` array for an
         array input, a list of `(time_i, channels)` arrays for a list."""
         check_positive_int(batch_size, "batch_size")
-        series = super().series_list(x)
+        series = self.series_list(x, one_series=False)
         out = []
         for i in range(0, len(series), batch_size):
             chunk = series[i : i + batch_size]

@@ -7,25 +7,12 @@ import numpy as np
 import pytest
 
 import rs3l_keras as rs3l
-from rs3l_keras.zoo import hub, model_card
+from rs3l_keras import pretrain
+from rs3l_keras.zoo import hub, metadata, model_card
 
 GOLDEN = pathlib.Path(__file__).parents[1] / "golden"
-REQUIRED = {
-    "objective",
-    "num_parameters",
-    "data",
-    "recipe",
-    "command",
-    "versions",
-    "created",
-    "metrics",
-    "files",
-    "training",
-    "format_version",
-    "headline_metric",
-    "description",
-}
-TEXT_OBJECTIVES = {"LanguageModel", "MaskedLanguageModel", "Seq2Seq", "SequenceVAE"}
+REQUIRED = set(metadata.REQUIRED_KEYS)
+TEXT_OBJECTIVES = {cls.__name__ for cls in pretrain.TEXT_OBJECTIVES.values()}
 # Text presets are re-measured here on the held-out plays; every time-series preset has its
 # own test in tests/zoo/test_<name>.py that re-measures its headline metric.
 TEXT_PRESETS = [n for n in rs3l.list_models() if rs3l.preset_metadata(n)["objective"] in TEXT_OBJECTIVES]
@@ -60,19 +47,13 @@ def test_preset_is_complete_and_documented(name):
 
 
 def _reproduce(model, meta, heldout):
-    from rs3l_keras import pretrain
-
-    kind = meta["objective"]
-    if kind == "LanguageModel":
-        result = model.score_text(heldout)
-        assert result["num_chars"] == meta["metrics"]["heldout_num_chars"]
-        return result["bits_per_char"], 0.01
-    if kind == "MaskedLanguageModel":
-        return pretrain.masked_accuracy_report(model, heldout)["heldout_masked_accuracy"], 0.005
-    if kind == "Seq2Seq":
-        return pretrain.seq2seq_report(model, heldout, meta["metrics"]["heldout_num_lines"])["heldout_cer"], 0.005
-    value = pretrain.vae_report(model, heldout, meta["metrics"]["heldout_num_lines"])["heldout_nll_bound"]
-    return value, 0.005 * value
+    """The objective's own held-out report, and its tolerance for a re-measurement."""
+    report = model.heldout_report(heldout, num_lines=meta["metrics"].get("heldout_num_lines", 500))["metrics"]
+    if "heldout_num_chars" in report:
+        assert report["heldout_num_chars"] == meta["metrics"]["heldout_num_chars"]
+    value = report[meta["headline_metric"]]
+    absolute, relative = model.headline_tolerance
+    return value, absolute + relative * value
 
 
 @pytest.mark.parametrize("name", TEXT_PRESETS)
