@@ -1,6 +1,9 @@
 """rs3l_keras: self-supervised learning for recurrent networks, as a Keras 3 model zoo."""
 
-from rs3l_keras import datasets
+from rs3l_keras import (
+    backend_logs,  # noqa: F401  first: Keras without TensorFlow's start-up noise
+    datasets,
+)
 from rs3l_keras.backbones import RNNBackbone
 from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
 from rs3l_keras.data.tokenizers import SentencePieceTokenizer
