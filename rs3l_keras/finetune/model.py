@@ -10,7 +10,7 @@ from rs3l_keras.objectives.objective import Objective
 from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
 HEADS = ("classification", "regression", "tagging", "forecast")
-POOLINGS = ("last", "mean", "max", "attention")
+POOLINGS = ("last", "mean", "max", "last+mean+max", "attention")
 IGNORE_LABEL = -1  # tagging targets at padded steps
 
 
@@ -43,8 +43,12 @@ def _pool(pooling, sequence, pooled, valid, attention):
     weights = ops.cast(valid, sequence.dtype)[..., None]
     if pooling == "mean":
         return ops.sum(sequence * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+    peak = ops.max(ops.where(weights > 0, sequence, ops.full_like(sequence, -1e9)), axis=1)
     if pooling == "max":
-        return ops.max(ops.where(weights > 0, sequence, ops.full_like(sequence, -1e9)), axis=1)
+        return peak
+    if pooling == "last+mean+max":  # ULMFiT's concat pooling, the probes' default
+        mean = ops.sum(sequence * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+        return ops.concatenate([pooled, mean, peak], axis=-1)
     return attention([sequence, valid])
 
 
@@ -484,7 +488,7 @@ def finetune(
     num_classes=None,
     output_dim=None,
     horizon=None,
-    pooling="last",
+    pooling="last+mean+max",
     freeze=None,
     dropout=0.1,
     target_channels=None,
@@ -507,7 +511,9 @@ def finetune(
         num_classes: int ≥ 2 (classification, tagging).
         output_dim: int (regression, default 1).
         horizon: int (forecast).
-        pooling: `"last"` (default), `"mean"`, `"max"` or `"attention"`.
+        pooling: `"last+mean+max"` (default: the last state, the mean and the max over the
+            real steps, concatenated — ULMFiT's concat pooling and the probes' default),
+            `"last"`, `"mean"`, `"max"` or `"attention"`.
         freeze: None or `"backbone"` (train the head only).
         dropout: dropout before the head.
         target_channels: forecast head: which channels to predict (default all).

@@ -64,6 +64,7 @@ class ContrastiveEncoder(SeriesObjective):
         temperature: float > 0, default 0.1 (τ).
         pooling: `"last"` (default), `"mean"` or `"last_mean"`: how the per-step states
             become the vector that is projected (mean over observed steps only).
+        normalization: `"dataset"` (default) or `"per_series"`: see `SeriesNormalization`.
         augmentation: `rs3l_keras.data.augment.Augmentation` or None (default
             `augment.default_views()`); used by `make_dataset`, not saved in the config.
 
@@ -91,6 +92,7 @@ class ContrastiveEncoder(SeriesObjective):
         temperature=0.1,
         pooling="last",
         augmentation=None,
+        normalization="dataset",
         **kwargs,
     ):
         check_backbone(backbone, "feature")
@@ -108,7 +110,7 @@ class ContrastiveEncoder(SeriesObjective):
 
         # === Layers ===
         self.backbone = backbone
-        self.normalizer = series_data.SeriesNormalization(backbone.input_dim, name="normalizer")
+        self.normalizer = series_data.normalization_layer(normalization, backbone.input_dim)
         self.projection_hidden = keras.layers.Dense(projection_hidden_dim, activation="relu", name="projection_hidden")
         self.projection_output = keras.layers.Dense(projection_dim, dtype="float32", name="projection_output")
 
@@ -124,6 +126,7 @@ class ContrastiveEncoder(SeriesObjective):
         self.projection_hidden_dim = projection_hidden_dim
         self.temperature = float(temperature)
         self.pooling = pooling
+        self.normalization = normalization
         self.augmentation = augmentation if augmentation is not None else augment.default_views()
 
     def get_config(self):
@@ -134,6 +137,7 @@ class ContrastiveEncoder(SeriesObjective):
                 "projection_hidden_dim": self.projection_hidden_dim,
                 "temperature": self.temperature,
                 "pooling": self.pooling,
+                "normalization": self.normalization,
             }
         )
         return config

@@ -73,6 +73,9 @@ class CPC(SeriesObjective):
         encoder_layers: int, default 2. Number of causal Conv1D layers in g_enc.
         max_length: int or None, default None. Training windows: each series is cut to a
             random window of at most this many steps in the input pipeline.
+        normalization: `"dataset"` (default: one z-score per channel fitted by `adapt`) or
+            `"per_series"` (each series z-scored over its own steps, for encoders of series
+            of any scale). See `SeriesNormalization`.
 
     Inputs: raw series `(batch, time, channels)` float, NaN-left-padded.
     Outputs (a dict): `latents` (batch, time, D), `context` (batch, time, hidden),
@@ -92,7 +95,15 @@ class CPC(SeriesObjective):
     fixed_loss = "InfoNCE"
 
     def __init__(
-        self, backbone, channels=1, prediction_steps=4, kernel_size=3, encoder_layers=2, max_length=None, **kwargs
+        self,
+        backbone,
+        channels=1,
+        prediction_steps=4,
+        kernel_size=3,
+        encoder_layers=2,
+        max_length=None,
+        normalization="dataset",
+        **kwargs,
     ):
         check_backbone(backbone, "feature", bidirectional=False)
         check_positive_int(channels, "channels")
@@ -109,7 +120,7 @@ class CPC(SeriesObjective):
 
         # === Layers ===
         self.backbone = backbone
-        self.normalizer = series_data.SeriesNormalization(channels, name="normalizer")
+        self.normalizer = series_data.normalization_layer(normalization, channels)
         self.step_encoder = [
             keras.layers.Conv1D(
                 latent_dim,
@@ -148,6 +159,7 @@ class CPC(SeriesObjective):
         self.kernel_size = kernel_size
         self.encoder_layers = encoder_layers
         self.max_length = max_length
+        self.normalization = normalization
         self.accuracy_tracker = keras.metrics.Mean(name="cpc_accuracy")
 
     def _encode_steps(self, x):
@@ -168,6 +180,7 @@ class CPC(SeriesObjective):
                 "kernel_size": self.kernel_size,
                 "encoder_layers": self.encoder_layers,
                 "max_length": self.max_length,
+                "normalization": self.normalization,
             }
         )
         return config

@@ -37,6 +37,8 @@ def render(meta):
         out += ["## Reference points", "", _table([(k, _fmt(v)) for k, v in sorted(meta["baselines"].items())]), ""]
     if meta.get("downstream"):
         out += ["## Downstream results", "", _table([(k, _fmt(v)) for k, v in sorted(meta["downstream"].items())]), ""]
+    if meta.get("benchmark_table"):  # a Markdown table written by the recipe's benchmark
+        out += ["## Benchmark", "", meta["benchmark_table"].rstrip(), ""]
     data = meta.get("data")
     if data:
         out += ["## Training data", "", _table([(k, _fmt(v)) for k, v in sorted(data.items())]), ""]
