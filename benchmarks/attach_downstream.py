@@ -13,10 +13,9 @@ import sys
 
 import numpy as np
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rs3l_keras.zoo import hub
 
-from rs3l_keras.zoo import hub  # noqa: E402
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def summarize(results):
