@@ -254,21 +254,25 @@ def _cv_logistic(features, labels, seed=0):
     weaker regularisation, which suits sparse tf-idf features: the baselines get the benefit."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV
+    from sklearn.multiclass import OneVsRestClassifier
 
     from rs3l_keras.finetune.probes import cv_folds
 
-    base = LogisticRegression(solver="liblinear", max_iter=1000)  # fast on sparse tf-idf; one-vs-rest
+    base = LogisticRegression(solver="liblinear", max_iter=1000)  # fast on sparse tf-idf
+    key = "C"
+    if len(np.unique(labels)) > 2:  # liblinear is binary: one-vs-rest
+        base, key = OneVsRestClassifier(base), "estimator__C"
     if np.unique(labels, return_counts=True)[1].min() < 5:
-        return base.set_params(C=1.0).fit(features, labels), 1.0
+        return base.set_params(**{key: 1.0}).fit(features, labels), 1.0
     search = GridSearchCV(
         base,
-        {"C": sorted(C_GRID, reverse=True)},
+        {key: sorted(C_GRID, reverse=True)},
         cv=cv_folds(5, cv_repeats_for(len(labels)), seed),
         scoring="accuracy",
         n_jobs=1,
     )
     search.fit(features, labels)
-    return search.best_estimator_, float(search.best_params_["C"])
+    return search.best_estimator_, float(search.best_params_[key])
 
 
 @functools.lru_cache(maxsize=1)

@@ -51,4 +51,9 @@ PRESETS = {
         "path": "lstm-autoencoder-ucr135",
         "metadata_sha256": "02126d09719dabe101ec2d5a9df9a627b8a540034e817f40b331c850021b2c0d",
     },
+    "lstm-lm-english": {
+        "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",
+        "path": "lstm-lm-english",
+        "metadata_sha256": "15933b3f3b46c544d93eec8b195fd552b084659dc0c5bf68ea37fb195040d781",
+    },
 }
