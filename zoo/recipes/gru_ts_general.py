@@ -161,7 +161,7 @@ def benchmark(args):
     `--part i --parts k` takes every k-th set, so k processes share the sets)."""
     state = json.loads((RUNS / "state.json").read_text())
     model = keras.models.load_model(RUNS / "checkpoint.keras")
-    names = (ucr_archive.BENCHMARK_SETS + ucr.EARLIER_SETS)[args.part :: args.parts]
+    names = args.names or (ucr_archive.BENCHMARK_SETS + ucr.EARLIER_SETS)[args.part :: args.parts]
     (RUNS / "benchmark").mkdir(exist_ok=True)
     for name in names:
         path = RUNS / "benchmark" / f"{name}.json"
@@ -282,6 +282,7 @@ def main():
     p = sub.add_parser("benchmark")
     p.add_argument("--part", type=int, default=0)
     p.add_argument("--parts", type=int, default=1)
+    p.add_argument("--names", nargs="+", help="these sets only (default: the part's share of all)")
     p = sub.add_parser("save")
     p.add_argument("--output", default=str(ROOT / "zoo" / "gru-ts-general"))
     args = parser.parse_args()
