@@ -14,7 +14,7 @@ extra, see DATA.md); nothing is downloaded. These are thin wrappers over
 `rs3l_keras.data.shakespeare`, `.reviews` and `.series`; `as_tfds=True` goes through the TFDS
 builders of `rs3l_keras.data.tfds_builders` (prepared once into TFDS' `data_dir`, offline).
 
-The well-known *online* TFDS datasets (`tiny_shakespeare`, `imdb_reviews`, ...) are read with
+The well-known *online* TFDS datasets (`tiny_shakespeare`, `ag_news_subset`, ...) are read with
 `load_tfds_text`, which fails fast with `DatasetUnavailableError` when there is no network.
 """
 
@@ -227,7 +227,7 @@ def _entry(name):
         close = difflib.get_close_matches(str(name).lower(), [n.lower() for n in _CATALOGUE], n=1, cutoff=0.6)
         hint = f" Did you mean {next(n for n in _CATALOGUE if n.lower() == close[0])!r}?" if close else ""
         online = (
-            " Online TFDS datasets (tiny_shakespeare, imdb_reviews, ...) are read with `load_tfds_text`."
+            " Online TFDS datasets (tiny_shakespeare, ag_news_subset, ...) are read with `load_tfds_text`."
             if not hint
             else ""
         )
@@ -405,13 +405,13 @@ def _prepare_tfds(name, data_dir):
 
 
 def load_tfds_text(name, data_dir=None, text_key=None):
-    """Text of a TFDS dataset (e.g. `tiny_shakespeare`, `imdb_reviews`) for language-model pretraining.
+    """Text of a TFDS dataset (e.g. `tiny_shakespeare`, `ag_news_subset`) for language-model pretraining.
 
     Downloads and prepares it in `data_dir` (TFDS' default `~/tensorflow_datasets`) unless it is
     already prepared there; our own builders (`rs3l_shakespeare`, ...) work offline too.
 
     Args:
-        name: str. A TFDS name, optionally with config and version (`"imdb_reviews/plain_text:1.0.0"`).
+        name: str. A TFDS name, optionally with config and version (`"ag_news_subset:1.0.0"`).
         data_dir: str or None. TFDS data directory.
         text_key: str or None. The text feature to read (default: `"text"`, or the only text feature).
 
@@ -433,7 +433,7 @@ def load_tfds_text(name, data_dir=None, text_key=None):
     if not texts:
         raise ValueError(
             f"TFDS dataset {name!r} has no text feature (features: {list(features)}): "
-            "expected a text dataset such as tiny_shakespeare or imdb_reviews."
+            "expected a text dataset such as tiny_shakespeare or ag_news_subset."
         )
     if text_key not in texts:
         raise ValueError(

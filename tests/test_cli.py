@@ -281,7 +281,7 @@ def test_pretrain_on_a_tfds_dataset_offline_is_a_clear_error(capsys, tmp_path, m
     assert not (tmp_path / "p").exists() and not (tmp_path / "p.ckpt").exists()
     assert not (tmp_path / "tfds").exists()  # the half-downloaded dataset is removed
     with pytest.raises(SystemExit) as info:
-        cli.main(["pretrain", "--data", "imdb_reviews", "--output", str(tmp_path / "p")])
+        cli.main(["pretrain", "--data", "ag_news_subset", "--output", str(tmp_path / "p")])
     assert info.value.code == 2
     assert "expected 'shakespeare' (offline) or 'tfds:NAME'" in capsys.readouterr().err
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
+import rs3l_keras.data.tfds_builders  # noqa: F401  registers the rs3l_* builders (tfds.load by name below)
 from rs3l_keras import datasets
 from rs3l_keras.data import shakespeare, ucr_archive
 
@@ -77,7 +78,10 @@ def test_forecasting_splits_are_the_benchmark_hold_outs():
         (lambda: datasets.load("gunpoint"), "`name` must be one of ('shakespeare', 'amazon_reviews', 'GunPoint'"),
         (lambda: datasets.load("gunpoint"), "received 'gunpoint'. Did you mean 'GunPoint'?"),
         (lambda: datasets.info("tiny_shakespeare"), "Did you mean 'shakespeare'?"),
-        (lambda: datasets.load("imdb"), "Online TFDS datasets (tiny_shakespeare, imdb_reviews, ...) are read with"),
+        (
+            lambda: datasets.load("ag_news"),
+            "Online TFDS datasets (tiny_shakespeare, ag_news_subset, ...) are read with",
+        ),
         (
             lambda: datasets.load("shakespeare", "validation"),
             "`split` for dataset 'shakespeare' must be one of ('train', 'test', 'all'), received 'validation'.",

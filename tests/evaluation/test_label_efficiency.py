@@ -38,7 +38,7 @@ def test_fine_food_task_and_baselines_on_real_reviews():
     with pytest.raises(ValueError, match="`arm` must be one of"):
         le.run_baseline("bert", texts, labels, *test)
     with pytest.raises(ValueError, match="`name` must be one of"):
-        le.load_task("imdb")
+        le.load_task("unknown_task")
 
 
 def test_probe_on_features_separates_separable_classes():
