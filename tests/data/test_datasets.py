@@ -11,7 +11,13 @@ from rs3l_keras.data import shakespeare, ucr_archive
 # Of the 88 UCR archive sets without an aeon entry, three stand for all (one reader; the whole
 # archive is read by tests/data/test_ucr_archive.py): equal lengths, unequal lengths, gaps.
 ARCHIVE_SAMPLE = ("ECG200", "PLAID", "DodgerLoopDay")
-NAMES = [n for n in datasets.list_datasets() if n not in ucr_archive.ARCHIVE or n in datasets.UCR_SETS + ARCHIVE_SAMPLE]
+# english_mix needs `make corpus` (npm tarballs, Debian packages), which `make test` does not install:
+# tests/data/test_corpus.py builds it from what the test environment has.
+NAMES = [
+    n
+    for n in datasets.list_datasets()
+    if n != "english_mix" and (n not in ucr_archive.ARCHIVE or n in datasets.UCR_SETS + ARCHIVE_SAMPLE)
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -24,8 +30,6 @@ def test_every_dataset_loads_as_its_catalogue_says(name):
         if name == "shakespeare":
             assert isinstance(value, str) and value == shakespeare.load_text(split)
             assert len(shakespeare.load_plays(split)) == entry.sizes[split]
-        elif entry.kind == "text":  # english_mix: documents joined (tests/data/test_corpus.py counts them)
-            assert isinstance(value, str) and len(value) > 1000 * entry.sizes[split]
         elif entry.kind == "labelled text":
             texts, labels = value
             assert len(texts) == len(labels) == entry.sizes[split] and all(isinstance(t, str) and t for t in texts)
