@@ -209,8 +209,8 @@ def _read(name, split):
     return values, labels
 
 
-def _classes(name):
-    _, labels = _read(name, "train")
+def _classes(train_labels):
+    """The train split's classes, sorted numerically (then by name)."""
 
     def key(label):
         try:
@@ -218,7 +218,7 @@ def _classes(name):
         except ValueError:
             return (1, 0.0, label)
 
-    return sorted(set(labels), key=key)
+    return sorted(set(train_labels), key=key)
 
 
 def load(name, split="train"):
@@ -231,7 +231,8 @@ def load(name, split="train"):
         mapping for both splits).
     """
     values, raw = _read(name, split)
-    classes = {c: i for i, c in enumerate(_classes(name))}
+    train_labels = raw if split == "train" else _read(name, "train")[1]  # the test split is mapped by train's
+    classes = {c: i for i, c in enumerate(_classes(train_labels))}
     unknown = sorted(set(raw) - set(classes))
     if unknown:
         raise ValueError(f"{name} {split} has labels {unknown} that its train split does not have.")

@@ -58,8 +58,16 @@ def load(name, split):
 def raw_baseline(name, seed=0):
     """Test accuracy of the probe's classifier on the raw series of set `name`."""
     (x_train, y_train), (x_test, y_test) = load(name, "train"), load(name, "test")
+    return _raw_seeds((x_train, y_train, x_test, y_test), [seed])[0]
+
+
+def _raw_seeds(split, seeds):
+    """The raw-series baseline for each CV seed, from one set of resampled features: the
+    probe's result dicts."""
+    x_train, y_train, x_test, y_test = split
     length = int(np.median([len(s) for s in x_train]))
-    return probe_features(raw_features(x_train, length), y_train, raw_features(x_test, length), y_test, seed=seed)
+    z_train, z_test = raw_features(x_train, length), raw_features(x_test, length)
+    return [probe_features(z_train, y_train, z_test, y_test, seed=s) for s in seeds]
 
 
 def probe(model, name, seed=0):
@@ -106,9 +114,7 @@ def benchmark(pretrained, untrained, names=ucr_archive.BENCHMARK_SETS, seeds=(0,
         split = (x_train, y_train, x_test, y_test)
         row = {"pretrained": _probe_seeds(pretrained, split, seeds)}
         row["untrained"] = [_probe_seeds(untrained(seed), split, [seed])[0] for seed in seeds]
-        length = int(np.median([len(s) for s in x_train]))
-        raw_train, raw_test = raw_features(x_train, length), raw_features(x_test, length)
-        row["raw_lr"] = [probe_features(raw_train, y_train, raw_test, y_test, seed=s)["accuracy"] for s in seeds]
+        row["raw_lr"] = [r["accuracy"] for r in _raw_seeds(split, seeds)]
         row["published"] = published(name)
         results[name] = row
         if log is not None:
