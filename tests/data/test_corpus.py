@@ -3,7 +3,7 @@ other sources are checked when installed (`make corpus`) and must fail clearly w
 
 import pytest
 
-from rs3l_keras.data import corpus
+from rs3l_keras.data import corpus, shakespeare
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +15,10 @@ def test_builds_from_installed_source_and_splits_by_document(plays):
     assert plays.train and plays.heldout
     train_ids = {doc for _, doc, _ in plays.train}
     held_ids = {doc for _, doc, _ in plays.heldout}
-    assert not train_ids & held_ids and len(train_ids | held_ids) == 38  # whole plays, never cut
+    assert not train_ids & held_ids and len(train_ids | held_ids) == 34  # whole plays, never cut
+    assert not (train_ids | held_ids) & set(shakespeare.HELD_OUT_PLAYS)  # a benchmark's test text
     stats = plays.stats["shakespeare"]
-    assert stats["documents"] == 38 and stats["train_chars"] + stats["heldout_chars"] > 4_000_000
+    assert stats["documents"] == 34 and stats["train_chars"] + stats["heldout_chars"] > 4_000_000
     assert stats["license"].startswith("MIT") and "pip install" in stats["install"]
     meta = plays.metadata()
     assert meta["train_chars"] == len(plays.train_text) - 2 * (len(plays.train) - 1)
