@@ -20,19 +20,14 @@ import argparse
 import json
 import math
 import pathlib
-import sys
 import time
 
 import keras
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-
-from ucr_probe import build, probe, train  # noqa: E402
-
-import rs3l_keras as rs3l  # noqa: E402
-from rs3l_keras.data import series as series_data  # noqa: E402
+import rs3l_keras as rs3l
+from rs3l_keras.data import series as series_data
+from rs3l_keras.evaluation.ucr_probe import build, probe, train
 
 ORDER = ("ItalyPowerDemand", "GunPoint", "BasicMotions", "JapaneseVowels", "ArrowHead")
 

@@ -1,4 +1,4 @@
-"""Random-weights baseline for the UCR linear probe: the CPC architecture of `ucr_probe.py`,
+"""Random-weights baseline for the UCR linear probe: the CPC architecture of `rs3l_keras.evaluation.ucr_probe`,
 untrained (normaliser fitted on the train split), probed exactly like the pretrained models.
 `--objective cpc+contrastive`: both architectures untrained, embeddings side by side (the
 control for the concatenated pretrained pair: as many features, no training).
@@ -12,15 +12,12 @@ control for the concatenated pretrained pair: as many features, no training).
 import argparse
 import json
 import pathlib
-import sys
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from ucr_probe import build, probe  # noqa: E402
-
-from rs3l_keras.data import series as sd  # noqa: E402
-from rs3l_keras.finetune.probes import POOLINGS  # noqa: E402
+from rs3l_keras.data import series as sd
+from rs3l_keras.evaluation.ucr_probe import build, probe
+from rs3l_keras.finetune.probes import POOLINGS
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--objective", choices=("cpc", "cpc+contrastive"), default="cpc")

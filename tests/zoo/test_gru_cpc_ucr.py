@@ -1,6 +1,5 @@
 """The `gru-cpc-ucr` preset reloads by name and its recorded probe accuracy reproduces."""
 
-import importlib.util
 import pathlib
 
 import numpy as np
@@ -8,15 +7,10 @@ import pytest
 
 import rs3l_keras as rs3l
 from rs3l_keras.data.series import PUBLISHED_ACCURACY, load_ucr
+from rs3l_keras.evaluation import ucr_probe
 
-BENCHMARK = pathlib.Path(__file__).parents[2] / "benchmarks" / "ucr_probe.py"
-
-
-def _benchmark():
-    spec = importlib.util.spec_from_file_location("ucr_probe", BENCHMARK)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+#: The recorded results of `benchmarks/ucr_probe.py`.
+RESULTS = pathlib.Path(__file__).parents[2] / "benchmarks"
 
 
 def test_reloads_by_name_and_reproduces_italy_power_demand_probe():
@@ -25,7 +19,7 @@ def test_reloads_by_name_and_reproduces_italy_power_demand_probe():
     assert type(model).__name__ == meta["objective"] == "CPC" and model.input_dim == 1
     assert meta["headline_metric"] == "ItalyPowerDemand_probe_accuracy"
     recorded = meta["results_table"]["ItalyPowerDemand"]
-    accuracy, pooling, _ = _benchmark().probe(
+    accuracy, pooling, _ = ucr_probe.probe(
         model, load_ucr("ItalyPowerDemand", "train"), load_ucr("ItalyPowerDemand", "test"), recorded["pooling"]
     )
     assert pooling == recorded["pooling"]
@@ -46,9 +40,9 @@ def test_objective_selection_by_train_cv_uses_no_test_number(tmp_path):
     train-CV accuracy, and reproduces the recorded selection from the two recorded runs."""
     import json
 
-    root = BENCHMARK.parent
+    root = RESULTS
     cpc, ntx = root / "ucr_probe_cpc.json", root / "ucr_probe_contrastive.json"
-    rows = _benchmark().select_by_train_cv(cpc, ntx)
+    rows = ucr_probe.select_by_train_cv(cpc, ntx)
     for row, a, b in zip(rows, json.loads(cpc.read_text()), json.loads(ntx.read_text())):
         for run, ra, rb in zip(row["runs"], a["runs"], b["runs"]):
             assert run["train_cv_accuracy"] == max(ra["train_cv_accuracy"], rb["train_cv_accuracy"])
@@ -59,7 +53,7 @@ def test_objective_selection_by_train_cv_uses_no_test_number(tmp_path):
         for run in row["runs"]:
             run["accuracy"] = 1.0
     (tmp_path / "ntx.json").write_text(json.dumps(doctored))
-    again = _benchmark().select_by_train_cv(cpc, tmp_path / "ntx.json")
+    again = ucr_probe.select_by_train_cv(cpc, tmp_path / "ntx.json")
     assert [[r["objective"] for r in row["runs"]] for row in again] == [
         [r["objective"] for r in row["runs"]] for row in rows
     ]
@@ -89,7 +83,7 @@ def test_selection_over_several_result_files_keeps_the_best_train_cv_and_checks_
     a = write("a.json", "cpc", "auto", [0.90, 0.80, 0.70], [0.1, 0.2, 0.3])
     b = write("b.json", "cpc", "last+mean+max", [0.90, 0.85, 0.60], [0.4, 0.5, 0.6])
     c = write("c.json", "contrastive", "last+mean+max", [0.50, 0.85, 0.95], [0.7, 0.8, 0.9])
-    (row,) = _benchmark().select_by_train_cv(a, b, c)
+    (row,) = ucr_probe.select_by_train_cv(a, b, c)
     assert [r["objective"] for r in row["runs"]] == ["cpc", "cpc/last+mean+max", "contrastive/last+mean+max"]
     assert [r["accuracy"] for r in row["runs"]] == [0.1, 0.5, 0.9]
     assert row["mean"] == pytest.approx(0.5)
@@ -97,16 +91,16 @@ def test_selection_over_several_result_files_keeps_the_best_train_cv_and_checks_
     bad[0]["runs"][0]["seed"] = 7
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     with pytest.raises(ValueError, match="same datasets and seeds"):
-        _benchmark().select_by_train_cv(a, tmp_path / "bad.json")
+        ucr_probe.select_by_train_cv(a, tmp_path / "bad.json")
     with pytest.raises(ValueError, match="at least two"):
-        _benchmark().select_by_train_cv(a)
+        ucr_probe.select_by_train_cv(a)
     # When every candidate records its train-CV log-loss, an accuracy tie goes to the lower one.
     for path, losses in ((b, [0.3, 0.2, 0.9]), (c, [0.1, 0.1, 0.1])):
         rows = json.loads(path.read_text())
         for run, loss in zip(rows[0]["runs"], losses):
             run["train_cv_log_loss"] = loss
         path.write_text(json.dumps(rows))
-    (row,) = _benchmark().select_by_train_cv(b, c)
+    (row,) = ucr_probe.select_by_train_cv(b, c)
     assert [r["accuracy"] for r in row["runs"]] == [0.4, 0.8, 0.9]  # seed 1: tie at 0.85, c's loss is lower
 
 
@@ -122,7 +116,7 @@ def test_recorded_v2_probe_tables_reproduce_their_selections_and_counts():
     files (train CV, log-loss ties), and the counts RESULTS.md states hold."""
     import json
 
-    root = BENCHMARK.parent
+    root = RESULTS
     rows = {
         f"{o}_h{h}": json.loads((root / f"ucr_probe_v2_{o}_h{h}.json").read_text())
         for o in ("cpc", "contrastive")
@@ -133,7 +127,7 @@ def test_recorded_v2_probe_tables_reproduce_their_selections_and_counts():
     pairs = [root / "ucr_probe_v2_cpc_h64.json", root / "ucr_probe_v2_contrastive_h64.json"]
     four = pairs + [root / "ucr_probe_v2_cpc_h128.json", root / "ucr_probe_v2_contrastive_h128.json"]
     for sources, recorded in ((pairs, "ucr_probe_v2_selected_h64.json"), (four, "ucr_probe_v2_selected.json")):
-        again = json.loads(json.dumps(_benchmark().select_by_train_cv(*sources)))
+        again = json.loads(json.dumps(ucr_probe.select_by_train_cv(*sources)))
         assert json.loads((root / recorded).read_text()) == again
 
     assert counts(rows["contrastive_h64"]) == (4, 3)  # T-Loss reached on 3 of 5 by one fixed protocol
@@ -146,7 +140,7 @@ def test_recorded_v4_pair_tables_meet_the_issue_target_on_both_backends():
     runs, and the counts hold (beats DTW-1NN on 5/5; T-Loss reached on 4/5 torch, 3/5 TF)."""
     import json
 
-    root = BENCHMARK.parent
+    root = RESULTS
     for name, seeds, expected in (("torch", [0, 1, 2, 3, 4], (5, 4)), ("tf", [0, 1, 2], (5, 3))):
         table = json.loads((root / f"ucr_probe_v4_pair_{name}.json").read_text())
         assert [x["dataset"] for x in table] == [
