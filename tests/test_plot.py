@@ -2,7 +2,6 @@
 
 import json
 import pathlib
-import sys
 
 import keras
 import numpy as np
@@ -162,12 +161,11 @@ def test_label_efficiency_from_the_recorded_benchmark(tmp_path):
     assert len(plot.label_efficiency(str(path)).axes[0].containers) == len(arms)  # a path works too
 
 
-def test_the_benchmark_script_redraws_its_plot_from_the_json(tmp_path, capsys):
-    sys.path.insert(0, str(ROOT))
-    from benchmarks import label_efficiency
+def test_the_benchmark_protocol_redraws_its_plot_from_the_json(tmp_path, capsys):
+    from rs3l_keras.evaluation import reviews
 
     out = tmp_path / "le.png"
-    label_efficiency.main(["--replot", "--plot", str(out)])
+    reviews.main(["--replot", "--output", str(ROOT / "benchmarks" / "label_efficiency.json"), "--plot", str(out)])
     assert out.stat().st_size > 5_000 and "| 100 |" in capsys.readouterr().out
 
 
