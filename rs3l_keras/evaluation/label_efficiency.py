@@ -38,6 +38,12 @@ Arms (all in the same run):
     with C ∈ {1e-3, …, 1e3} by stratified 5-fold CV on the n labels (5 shuffled splits below
     500 labels; ties to the smaller C); texts cut to their first 600 characters;
   - `scratch`: the same network with random weights, same recipe;
+  - `adapted` (ULMFiT stage 2, protocol fixed 2026-11-30 before its first run): the preset's
+    language model first fine-tuned on the task's own pool texts without labels (never the
+    test split): each pool text cut to its first 600 characters, a seeded sample (seed 0) of at
+    most `ADAPT_CHARS` characters, one epoch of `rs3l.finetune_language_model` (slanted
+    triangular rate to `ADAPT_LEARNING_RATE`, Adam, norm clipping 1.0, batch 32), once per
+    task; then the `pretrained` probe recipe on the adapted encoder;
   - `finetune` / `finetune_scratch` (where run): `rs3l.finetune(preset, ...).fit` with its defaults.
 Metric: accuracy on the whole test split (macro-F1 recorded beside it).
 Targets: pretrained ≥ the best baseline at 100 and at 500 labels on ≥ 3 of 4 tasks.
@@ -59,7 +65,12 @@ C_GRID = (0.01, 0.1, 1.0, 10.0, 100.0)
 REPEATED_CV_BELOW = 500
 #: ULMFiT's concat pooling of the frozen states: last, mean and max over the real tokens.
 PROBE_POOLING = "last+mean+max"
+#: The `adapted` arm: characters of pool text the LM is fine-tuned on, and its peak rate.
+ADAPT_CHARS = 1_000_000
+ADAPT_LEARNING_RATE = 1e-3
 BASELINES = ("majority", "tfidf_word", "tfidf_char", "glove_mean")
+#: Arms that probe the frozen encoder of the preset (pretrained, random weights, LM-adapted).
+NEURAL_PROBE_ARMS = ("pretrained", "scratch", "adapted")
 
 
 @dataclasses.dataclass
@@ -384,12 +395,31 @@ def _embed_needed(model, task, budgets, seeds, max_chars, batch_size=64):
     return dict(zip(needed, pool)), test
 
 
+def adapt_language_model(model, task, max_chars, seed=0):
+    """ULMFiT stage 2 on a task's pool text (the `adapted` arm): returns the seconds taken."""
+    import time
+
+    from rs3l_keras.finetune.ulmfit import finetune_language_model
+
+    rng = np.random.default_rng(seed)
+    texts, total = [], 0
+    for i in rng.permutation(len(task.train_texts)):
+        text = task.train_texts[int(i)][:max_chars]
+        if total + len(text) > ADAPT_CHARS:
+            break
+        texts.append(text)
+        total += len(text)
+    start = time.time()
+    finetune_language_model(model, texts, epochs=1, learning_rate=ADAPT_LEARNING_RATE, batch_size=32, seed=seed)
+    return time.time() - start
+
+
 def run(
     preset,
     tasks=tuple(TASKS),
     budgets=BUDGETS,
     seeds=SEEDS,
-    arms=BASELINES + ("pretrained", "scratch"),
+    arms=BASELINES + NEURAL_PROBE_ARMS,
     max_chars=600,
     results=None,
     on_record=None,
@@ -431,9 +461,10 @@ def run(
             if not todo:
                 continue
             start = time.time()
-            if arm in ("pretrained", "scratch"):
+            if arm in NEURAL_PROBE_ARMS:
                 keras.utils.set_random_seed(0)
-                model = load_pretrained(preset, weights=arm == "pretrained")
+                model = load_pretrained(preset, weights=arm != "scratch")
+                adapt_seconds = adapt_language_model(model, task, max_chars) if arm == "adapted" else None
                 pool, test = _embed_needed(model, task, budgets, seeds, max_chars)
                 embed_seconds = time.time() - start
             for n, seed in todo:
@@ -447,6 +478,8 @@ def run(
                     x = np.stack([pool[int(i)] for i in idx])
                     scores = probe_from_features(x, y, test, task.test_labels, seed)
                     scores["embed_seconds"] = round(embed_seconds, 1)
+                    if adapt_seconds is not None:
+                        scores["adapt_seconds"] = round(adapt_seconds, 1)
                 record(task=name, arm=arm, labels=n, seed=seed, seconds=round(time.time() - t0, 1), **scores)
     return results
 
@@ -455,9 +488,7 @@ def summary_table(results, task):
     """Markdown: labels × arms, mean ± std of test accuracy over seeds (n seeds in brackets)."""
     runs = [r for r in results["runs"] if r["task"] == task]
     arms = [
-        a
-        for a in BASELINES + ("pretrained", "scratch", "finetune", "finetune_scratch")
-        if any(r["arm"] == a for r in runs)
+        a for a in BASELINES + NEURAL_PROBE_ARMS + ("finetune", "finetune_scratch") if any(r["arm"] == a for r in runs)
     ]
     budgets = sorted({r["labels"] for r in runs})
     lines = ["| labels | " + " | ".join(arms) + " |", "| --- |" + " --- |" * len(arms)]
@@ -504,7 +535,7 @@ def main(argv=None):
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--budgets", nargs="+", type=int, default=list(BUDGETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
-    parser.add_argument("--arms", nargs="+", default=list(BASELINES + ("pretrained", "scratch")))
+    parser.add_argument("--arms", nargs="+", default=list(BASELINES + NEURAL_PROBE_ARMS))
     parser.add_argument("--max-chars", type=int, default=600)
     parser.add_argument("--output", default="benchmarks/label_efficiency_text.json")
     parser.add_argument("--summary", action="store_true", help="only print the tables of --output")
