@@ -197,10 +197,10 @@ def best_f1(labels, scores):
 
 def top1_hit(labels, scores, margin=100):
     """UCR anomaly archive rule (Wu & Keogh, 2021): the highest-scoring step lies within
-    `margin` steps of the labelled anomaly region."""
+    `margin` steps of a labelled anomaly step (of any labelled region, when there are several)."""
     labels = np.asarray(labels).astype(bool)
     if not labels.any():
         raise ValueError("`labels` has no anomaly.")
     where = np.flatnonzero(labels)
     peak = int(np.argmax(scores))
-    return bool(where[0] - margin <= peak <= where[-1] + margin)
+    return bool(np.abs(where - peak).min() <= margin)

@@ -10,7 +10,13 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import CELLS, check_backbone
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.series_objective import SeriesObjective
-from rs3l_keras.validation import check_number, check_one_of, check_positive_int
+from rs3l_keras.validation import (
+    check_number,
+    check_one_of,
+    check_positive_int,
+    no_other_arguments,
+    renamed_argument,
+)
 
 DISTRIBUTIONS = (None, "gaussian")
 LOSSES = ("auto", "mse", "mae", "gaussian_nll")
@@ -94,8 +100,9 @@ class Forecaster(SeriesObjective):
     Args:
         backbone: `RNNBackbone` with feature input, `input_dim` = all channels C.
         horizon: int. Steps forecast in training (and by default in `forecast`).
-        context_length: int, default 96. History steps of each training window (and the
-            history `forecast` reads by default).
+        sequence_length: int, default 96. History steps of each training window (and the
+            history `forecast` reads by default); formerly `context_length`, still accepted
+            with a DeprecationWarning.
         target_channels: sequence of ints, default `(0,)`. The channels forecast.
         covariate_channels: sequence of ints or None (default: every other channel). Known
             future covariates; channels in neither list are only read in the history.
@@ -120,7 +127,7 @@ class Forecaster(SeriesObjective):
     >>> from rs3l_keras import RNNBackbone
     >>> from rs3l_keras.data.series import load_airline
     >>> y = load_airline()  # (144, 1) monthly passengers
-    >>> model = Forecaster(RNNBackbone(input_dim=1, hidden_dim=8), horizon=12, context_length=24, season=12)
+    >>> model = Forecaster(RNNBackbone(input_dim=1, hidden_dim=8), horizon=12, sequence_length=24, season=12)
     >>> model.compile()
     >>> history = model.fit(y[:-12], epochs=1, batch_size=16, verbose=0)
     >>> out = model.forecast(y[:-12], interval=0.8)
@@ -132,12 +139,13 @@ class Forecaster(SeriesObjective):
     expected_inputs = "a long series (time, channels), a list of series or a tf.data.Dataset"
     one_array_is_one_series = True
     fixed_loss = "the one chosen by the constructor's `loss=`"
+    renamed_args = {"context_length": "sequence_length"}
 
     def __init__(
         self,
         backbone,
         horizon,
-        context_length=96,
+        sequence_length=96,
         target_channels=(0,),
         covariate_channels=None,
         season=None,
@@ -148,9 +156,10 @@ class Forecaster(SeriesObjective):
         window_stride=1,
         **kwargs,
     ):
+        sequence_length = self._renamed(kwargs, "sequence_length", sequence_length, 96)
         check_backbone(backbone, "feature")
         check_positive_int(horizon, "horizon")
-        check_positive_int(context_length, "context_length")
+        check_positive_int(sequence_length, "sequence_length")
         check_positive_int(window_stride, "window_stride")
         if season is not None:
             check_positive_int(season, "season")
@@ -230,7 +239,7 @@ class Forecaster(SeriesObjective):
 
         # === Config and state ===
         self.horizon = horizon
-        self.context_length = context_length
+        self.sequence_length = sequence_length
         self.target_channels = target_channels
         self.covariate_channels = covariate_channels
         self.season = season
@@ -246,7 +255,7 @@ class Forecaster(SeriesObjective):
         config.update(
             {
                 "horizon": self.horizon,
-                "context_length": self.context_length,
+                "sequence_length": self.sequence_length,
                 "target_channels": list(self.target_channels),
                 "covariate_channels": list(self.covariate_channels),
                 "season": self.season,
@@ -293,7 +302,7 @@ class Forecaster(SeriesObjective):
         covariates = test[:, self.covariate_channels] if self.covariate_channels else None
         result = self.forecast(train, horizon=horizon, covariates=covariates, interval=0.9)
         target = self.target_channels[0]
-        shown = max(horizon, self.context_length)  # history drawn: as long as the forecast
+        shown = max(horizon, self.sequence_length)  # history drawn: as long as the forecast
         smape = metrics.smape(test[:, target], result["mean"][:, 0])
         figure = plot.forecast(
             train[-shown:, target],
@@ -312,7 +321,7 @@ class Forecaster(SeriesObjective):
 
         `x`: one series `(time, channels)`, a batch `(n, time, channels)`, a list of
         unequal-length series, or a `tf.data.Dataset` (passed through). Every window of
-        `context_length + horizon` steps inside one series, `window_stride` apart, is used.
+        `sequence_length + horizon` steps inside one series, `window_stride` apart, is used.
         """
         import tensorflow as tf
 
@@ -320,12 +329,12 @@ class Forecaster(SeriesObjective):
 
         self._check_adapted("make_dataset")
         series = self.series_list(x)
-        span = self.context_length + self.horizon
+        span = self.sequence_length + self.horizon
         longest = max(len(s) for s in series)
         if longest < span:
             raise ValueError(
                 f"The longest series in `x` has {longest} steps: training windows need "
-                f"context_length + horizon = {self.context_length} + {self.horizon} = {span}."
+                f"sequence_length + horizon = {self.sequence_length} + {self.horizon} = {span}."
             )
         offsets = np.cumsum([0] + [len(s) for s in series])
         starts = np.concatenate(
@@ -340,7 +349,7 @@ class Forecaster(SeriesObjective):
         target_mean = self.normalizer.numpy_mean[targets]
         target_std = self.normalizer.numpy_std[targets]
         is_target = np.isin(np.arange(self.input_dim), targets)
-        context = self.context_length
+        context = self.sequence_length
 
         def windows(start):  # (B,) → inputs, targets
             w = tf.gather(table, start[:, None] + tf.range(span, dtype=tf.int64)[None])  # (B, L+H, C)
@@ -365,7 +374,15 @@ class Forecaster(SeriesObjective):
 
     # -- forecasting ----------------------------------------------------------------------
     def forecast(
-        self, history, horizon=None, covariates=None, interval=0.9, quantiles=None, context_length=None, batch_size=64
+        self,
+        history,
+        horizon=None,
+        covariates=None,
+        interval=0.9,
+        quantiles=None,
+        sequence_length=None,
+        batch_size=64,
+        **renamed,
     ):
         """Forecasts the target channels after each history, in the original units.
 
@@ -373,7 +390,7 @@ class Forecaster(SeriesObjective):
             history: one series `(time, channels)` (or `(time,)` when C = 1), a batch
                 `(n, time, channels)`, or a list of unequal-length series. Raw values,
                 all C channels. At least `season` steps each; only the last
-                `context_length` steps are read.
+                `sequence_length` steps are read.
             horizon: int > 0, default `self.horizon` (or the length of `covariates`).
             covariates: the known-future covariate channels over the horizon, in
                 `covariate_channels` order: `(horizon, n_covariates)` for one history, or
@@ -381,7 +398,8 @@ class Forecaster(SeriesObjective):
             interval: float in (0, 1), default 0.9. Central prediction interval of the
                 Gaussian head (`lower`, `upper`).
             quantiles: sequence of floats in (0, 1) or None (Gaussian head only).
-            context_length: int or None (default: the training `context_length`).
+            sequence_length: int or None (default: the training `sequence_length`; formerly
+                `context_length`).
 
         Returns:
             dict of numpy arrays `(horizon, K)` for one history, else `(n, horizon, K)`:
@@ -389,6 +407,8 @@ class Forecaster(SeriesObjective):
             per-step marginal Gaussians), and `quantiles` `(..., len(quantiles))` when
             asked for.
         """
+        sequence_length = renamed_argument(renamed, "context_length", "sequence_length", sequence_length, None)
+        no_other_arguments(renamed, "forecast")
         self._check_adapted("forecast")
         single = isinstance(history, np.ndarray) and history.ndim in (1, 2)
         series = self.series_list(history, name="history")
@@ -422,8 +442,8 @@ class Forecaster(SeriesObjective):
                 )
         horizon = self.horizon if horizon is None else horizon
         check_positive_int(horizon, "horizon")
-        context_length = context_length or self.context_length
-        check_positive_int(context_length, "context_length")
+        sequence_length = sequence_length or self.sequence_length
+        check_positive_int(sequence_length, "sequence_length")
         check_number(interval, "interval", 0, 1, low_open=True, high_open=True, expected="in (0, 1)")
         if quantiles is not None:
             if self.distribution is None:
@@ -436,7 +456,7 @@ class Forecaster(SeriesObjective):
         for begin in range(0, len(series), batch_size):
             chunk = series[begin : begin + batch_size]
             chunk_covariates = None if future_covariates is None else future_covariates[begin : begin + batch_size]
-            m, s = self._forecast_batch(chunk, chunk_covariates, horizon, context_length)
+            m, s = self._forecast_batch(chunk, chunk_covariates, horizon, sequence_length)
             mean.append(m)
             sigma.append(s)
         std = self.normalizer.numpy_std[self.target_channels]
@@ -450,11 +470,11 @@ class Forecaster(SeriesObjective):
                 result["quantiles"] = result["mean"][..., None] + sigma[..., None] * z
         return {k: v[0] if single else v for k, v in result.items()}
 
-    def _forecast_batch(self, series, covariates, horizon, context_length):
+    def _forecast_batch(self, series, covariates, horizon, sequence_length):
         """Normalised mean and scale `(n, horizon, K)`: one pass of the decoder for up to
         `self.horizon` steps; longer horizons in blocks of `self.horizon`, each block's
         mean appended to the history (with its covariates) before the next."""
-        series = [s[-context_length:] for s in series]
+        series = [s[-sequence_length:] for s in series]
         means, scales, done = [], [], 0
         while done < horizon:
             steps = min(self.horizon, horizon - done)
@@ -473,9 +493,56 @@ class Forecaster(SeriesObjective):
                     mean * self.normalizer.numpy_std[self.target_channels]
                     + self.normalizer.numpy_mean[self.target_channels]
                 )
-                series = [np.concatenate([s, b])[-context_length:] for s, b in zip(series, block)]
+                series = [np.concatenate([s, b])[-sequence_length:] for s, b in zip(series, block)]
         scale = None if scales[0] is None else np.concatenate(scales, axis=1)
         return np.concatenate(means, axis=1), scale
+
+    # -- anomaly scores (the interface of `SeriesObjective.detect`) ---------------------------
+    @property
+    def anomaly_context(self):
+        return self.sequence_length
+
+    @property
+    def calibration_min_length(self):
+        return self.sequence_length + self.horizon
+
+    def anomaly_scores(self, series, sequence_length=None, batch_size=256):
+        """Per-step anomaly score of one long series: the one-step-ahead forecast error of
+        each step from the `sequence_length` steps before it, |y − μ| / σ with the Gaussian
+        head (how many predicted standard deviations the step lies outside its forecast:
+        a threshold z flags the steps outside the central interval μ ± zσ), |y − μ| in
+        normalised units for point forecasts; the mean over target channels. Steps with
+        less than one season (or step) of history score 0.
+
+        Returns:
+            float32 numpy `(time,)`.
+        """
+        self._check_adapted("anomaly_scores")
+        if not isinstance(series, np.ndarray) or series.ndim not in (1, 2):
+            raise ValueError(
+                f"`series` must be one series, a numpy array (time, channels) or (time,), received "
+                f"{type(series).__name__}{getattr(series, 'shape', '')}."
+            )
+        sequence_length = sequence_length or self.sequence_length
+        check_positive_int(sequence_length, "sequence_length")
+        check_positive_int(batch_size, "batch_size")
+        values = self.series_list(series, name="series")[0]  # (T, C)
+        first = max(self.season or 1, 1)
+        padded = np.concatenate([np.full((sequence_length, self.input_dim), np.nan, "float32"), values])
+        targets = self.target_channels
+        mean, std = self.normalizer.numpy_mean[targets], self.normalizer.numpy_std[targets]
+        scores = np.zeros(len(values), "float32")
+        for begin in range(first, len(values), batch_size):
+            steps = np.arange(begin, min(begin + batch_size, len(values)))
+            history = np.stack([padded[t : t + sequence_length] for t in steps])  # (b, L, C): steps before t
+            future = values[steps][:, None].copy()  # (b, 1, C)
+            future[:, :, targets] = np.nan
+            out = self.predict_on_batch({"history": history, "future": future})
+            error = np.abs((values[steps][:, targets] - mean) / std - ops.convert_to_numpy(out["mean"])[:, 0])
+            if "scale" in out:
+                error = error / ops.convert_to_numpy(out["scale"])[:, 0]
+            scores[steps] = error.mean(-1)
+        return scores
 
 
 def _channel_list(channels, name, input_dim):

@@ -6,10 +6,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from rs3l_keras import anomaly
 from rs3l_keras.backbones.rnn_backbone import CELLS, check_backbone
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.series_objective import SeriesObjective
-from rs3l_keras.validation import check_number, check_positive_int
+from rs3l_keras.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rs3l_keras")
@@ -27,9 +28,13 @@ class SequenceAutoencoder(SeriesObjective):
 
     Anomaly detection (Malhotra et al., 2016): `anomaly_scores` slides windows over one
     long series and gives each step the mean squared reconstruction error over the windows
-    that cover it; `fit_threshold` takes a quantile of those scores on normal (training)
-    data and stores it in the model (a non-trainable weight, saved with it); `detect`
-    flags the steps above it.
+    that cover it. `fit` on one long normal series trains on its first 75% and sets the
+    threshold from the scores of the last 25%, which it never trained on (`holdout`,
+    `threshold_rule`: see `rs3l_keras.anomaly`; a threshold from the training steps' own
+    scores flags many normal steps of new data). The threshold is stored in the model (a
+    non-trainable weight, saved with it; `threshold_info` says how it was chosen); `detect`
+    flags the steps above it, or with `contamination=` the top share of a series' steps.
+    `fit_threshold(other_normal_series)` re-calibrates on normal data you kept aside.
 
     References: Srivastava et al. (2015), Unsupervised Learning of Video Representations
     using LSTMs; Malhotra et al. (2016), LSTM-based Encoder-Decoder for Multi-sensor Anomaly
@@ -39,8 +44,9 @@ class SequenceAutoencoder(SeriesObjective):
         backbone: `RNNBackbone` with feature input (`input_dim` = channels).
         code_dim: int, default 16. Size of the code.
         decoder_dim: int or None (default: the backbone's output size).
-        window_length: int, default 64. Length of the windows cut from one long series
-            (in `fit` and `anomaly_scores`).
+        sequence_length: int, default 64. Length of the windows cut from one long series
+            (in `fit` and `anomaly_scores`); formerly `window_length`, still accepted with a
+            DeprecationWarning.
         window_stride: int, default 1. Steps between training windows.
 
     Input: `(batch, time, channels)` raw, left-padded with NaN. Outputs:
@@ -50,23 +56,28 @@ class SequenceAutoencoder(SeriesObjective):
     >>> from rs3l_keras import RNNBackbone
     >>> from rs3l_keras.data.series import load_kdd_tsad_135
     >>> normal, _ = load_kdd_tsad_135("train")  # (1200, 1)
-    >>> model = SequenceAutoencoder(RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4, window_length=32,
+    >>> model = SequenceAutoencoder(RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4, sequence_length=32,
     ...                             window_stride=16)
     >>> model.compile()
-    >>> history = model.fit(normal, epochs=1, verbose=0)
+    >>> history = model.fit(normal, epochs=1, verbose=0)  # trains on steps 0-899, calibrates on 900-1199
     >>> model.encode(normal[None, :100]).shape, model.anomaly_scores(normal[:300]).shape
     ((1, 4), (300,))
+    >>> model.threshold_info["rule"], model.threshold_info["calibration_steps"], model.detect(normal).shape
+    ('max', 300, (1200,))
     """
 
     learning_rate = 3e-3
     expected_inputs = "a long series (time, channels), a batch of series or a tf.data.Dataset"
     one_array_is_one_series = True
     fixed_loss = "the masked reconstruction error"
+    renamed_args = {"window_length": "sequence_length"}
+    calibration_holdout = anomaly.DEFAULT_HOLDOUT
 
-    def __init__(self, backbone, code_dim=16, decoder_dim=None, window_length=64, window_stride=1, **kwargs):
+    def __init__(self, backbone, code_dim=16, decoder_dim=None, sequence_length=64, window_stride=1, **kwargs):
+        sequence_length = self._renamed(kwargs, "sequence_length", sequence_length, 64)
         check_backbone(backbone, "feature")
         check_positive_int(code_dim, "code_dim")
-        check_positive_int(window_length, "window_length")
+        check_positive_int(sequence_length, "sequence_length")
         check_positive_int(window_stride, "window_stride")
         decoder_dim = decoder_dim or backbone.output_dim
         check_positive_int(decoder_dim, "decoder_dim")
@@ -98,9 +109,9 @@ class SequenceAutoencoder(SeriesObjective):
         # === Config and state ===
         self.code_dim = code_dim
         self.decoder_dim = decoder_dim
-        self.window_length = window_length
+        self.sequence_length = sequence_length
         self.window_stride = window_stride
-        # Anomaly threshold on per-step scores; -1 until `fit_threshold` (scores are >= 0).
+        # Anomaly threshold on per-step scores; -1 until `fit`/`fit_threshold` (scores are >= 0).
         self.threshold = self.add_weight(
             name="threshold", shape=(), trainable=False, initializer=keras.initializers.Constant(-1.0)
         )
@@ -111,11 +122,15 @@ class SequenceAutoencoder(SeriesObjective):
             {
                 "code_dim": self.code_dim,
                 "decoder_dim": self.decoder_dim,
-                "window_length": self.window_length,
+                "sequence_length": self.sequence_length,
                 "window_stride": self.window_stride,
             }
         )
         return config
+
+    @property
+    def calibration_min_length(self):
+        return self.sequence_length
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         target = (x - self.normalizer.mean) / self.normalizer.std  # NaN where padded
@@ -131,7 +146,7 @@ class SequenceAutoencoder(SeriesObjective):
         """Series → batches of left-padded series (the model's only input).
 
         `x`: one long series `(time, channels)` (or `(time,)`), cut into windows of
-        `window_length` steps `window_stride` apart; or a batch `(n, time, channels)` / a
+        `sequence_length` steps `window_stride` apart; or a batch `(n, time, channels)` / a
         list of unequal-length series, used whole (left-padded with NaN to the longest);
         or a `tf.data.Dataset` (passed through).
         """
@@ -140,7 +155,7 @@ class SequenceAutoencoder(SeriesObjective):
         from rs3l_keras.data import windowing
 
         if isinstance(x, np.ndarray) and x.ndim in (1, 2):
-            rows, _ = self._windows(self.series_list(x)[0], self.window_length, self.window_stride)
+            rows, _ = self._windows(self.series_list(x)[0], self.sequence_length, self.window_stride)
         else:
             rows = series_data.pad_series(self.series_list(x))
         batch_size = batch_size or 32
@@ -167,14 +182,16 @@ class SequenceAutoencoder(SeriesObjective):
 
         out = pathlib.Path(directory)
         full, labels = plot.preset_series(meta)("test")
-        threshold = float(np.asarray(self.threshold))
-        threshold = threshold if threshold >= 0 else None
+        threshold = self.anomaly_threshold
         scores = self.anomaly_scores(full)
         title = f"{name}: test series"
+        how = meta.get("anomaly_threshold", {}).get("description")
+        if threshold is not None and how:
+            title += f"\nthreshold {threshold:.3g}: {how}"
         figure = plot.anomaly_scores(full, scores, threshold=threshold, anomalies=labels.astype(bool), title=title)
         paths = [plot.save(figure, out / "anomaly_scores.png")]
         labelled = np.flatnonzero(labels)
-        length = self.window_length
+        length = self.sequence_length
         if len(labelled):  # zoom on the labelled anomaly: ten windows either side
             lo, hi = max(0, int(labelled[0]) - 10 * length), min(len(full), int(labelled[-1]) + 1 + 10 * length)
             figure = plot.anomaly_scores(
@@ -232,7 +249,7 @@ class SequenceAutoencoder(SeriesObjective):
 
         Args:
             series: one series `(time, channels)` or `(time,)`, raw units.
-            window: int, default `window_length` (cut to the series length if longer).
+            window: int, default `sequence_length` (cut to the series length if longer).
             stride: int, default 1. Steps between windows (the last window always ends at
                 the last step, so every step is scored).
 
@@ -244,7 +261,7 @@ class SequenceAutoencoder(SeriesObjective):
                 f"`series` must be one series, a numpy array (time, channels) or (time,), received "
                 f"{type(series).__name__}{getattr(series, 'shape', '')}."
             )
-        window = self.window_length if window is None else window
+        window = self.sequence_length if window is None else window
         check_positive_int(window, "window")
         check_positive_int(stride, "stride")
         check_positive_int(batch_size, "batch_size")
@@ -263,18 +280,3 @@ class SequenceAutoencoder(SeriesObjective):
                 total[start : start + length] += row
                 count[start : start + length] += 1
         return (total / count).astype("float32")
-
-    def fit_threshold(self, series, quantile=0.99, window=None, stride=1):
-        """Sets the anomaly threshold to the `quantile` of the per-step scores of normal
-        `series` (e.g. the training series) and stores it in the model. Returns it."""
-        check_number(quantile, "quantile", 0, 1, low_open=True, expected="a float in (0, 1]")
-        value = float(np.quantile(self.anomaly_scores(series, window=window, stride=stride), quantile))
-        self.threshold.assign(value)
-        return value
-
-    def detect(self, series, window=None, stride=1):
-        """Boolean `(time,)`: steps whose anomaly score exceeds the stored threshold."""
-        threshold = float(ops.convert_to_numpy(self.threshold))
-        if threshold < 0:
-            raise ValueError("No anomaly threshold yet: call `fit_threshold(normal_series)` first.")
-        return self.anomaly_scores(series, window=window, stride=stride) > threshold

@@ -5,6 +5,7 @@ import pathlib
 import keras
 import numpy as np
 
+from rs3l_keras import anomaly
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.objective import Objective, check_self_supervised_inputs
 
@@ -56,7 +57,29 @@ class SeriesObjective(Objective):
         """Raw series (arrays or lists of arrays) → batches of model inputs and targets."""
         raise NotImplementedError(f"{type(self).__name__} must implement `batches`.")
 
-    def fit(self, x=None, y=None, *args, **kwargs):
+    def fit(self, x=None, y=None, *args, holdout=None, threshold_rule=None, **kwargs):
+        """Keras `fit` on raw series. For objectives that score anomalies
+        (`calibration_holdout` > 0, e.g. `SequenceAutoencoder`), one long normal series
+        `x` is split in time: the model trains on its head and the anomaly threshold is set
+        from the scores of its last `holdout` share, which it never trained on
+        (`fit_threshold`, rule `threshold_rule`; see `rs3l_keras.anomaly`). `holdout=0`
+        trains on all of `x` and sets no threshold."""
+        one_series = self.one_array_is_one_series and isinstance(x, np.ndarray) and x.ndim in (1, 2)
+        if holdout and not one_series:
+            raise ValueError(
+                f"`holdout={holdout}` calibrates an anomaly threshold on the tail of one long normal "
+                f"series; received {type(x).__name__}{getattr(x, 'shape', '')}. Pass one (time, channels) "
+                "array, or leave `holdout` unset."
+            )
+        holdout = self.calibration_holdout if holdout is None else holdout
+        if holdout and one_series:
+            train, calibration = anomaly.holdout_split(x, holdout, self.calibration_min_length)
+            history = self._fit(train, y, *args, **kwargs)
+            self.fit_threshold(calibration, rule=threshold_rule or anomaly.DEFAULT_RULE, holdout=holdout, context=train)
+            return history
+        return self._fit(x, y, *args, **kwargs)
+
+    def _fit(self, x=None, y=None, *args, **kwargs):
         import tensorflow as tf
 
         if not self.normalizer.is_adapted:
@@ -68,6 +91,79 @@ class SeriesObjective(Objective):
             if x is not None:
                 self.adapt(x)
         return super().fit(x, y, *args, **kwargs)
+
+    # -- anomaly detection: one interface over every objective that scores steps ---------
+    #: Share of one long normal series that `fit` keeps out of training to set the anomaly
+    #: threshold (0: `fit` sets none).
+    calibration_holdout = 0.0
+
+    @property
+    def calibration_min_length(self):
+        """Fewest steps `fit` keeps for training and for calibration (one window)."""
+        return 1
+
+    #: Steps before a step that its anomaly score reads (the forecaster's history); `fit`
+    #: scores the calibration tail after that many training steps, so its first steps are
+    #: scored as any other step.
+    anomaly_context = 0
+
+    def anomaly_scores(self, series, **kwargs):
+        """Per-step anomaly scores `(time,)` of one long series (higher: more anomalous)."""
+        raise NotImplementedError(f"{type(self).__name__} does not score anomalies.")
+
+    @property
+    def anomaly_threshold(self):
+        """The stored threshold on `anomaly_scores` (a float), or None before `fit_threshold`."""
+        variable = getattr(self, "threshold", None)
+        if variable is None:
+            return getattr(self, "_anomaly_threshold", None)
+        value = float(np.asarray(variable))
+        return value if value >= 0 else None
+
+    def fit_threshold(
+        self, series, rule=anomaly.DEFAULT_RULE, quantile=0.99, risk=1e-4, holdout=None, context=None, **kwargs
+    ):
+        """Sets the anomaly threshold from the scores of **normal data the model did not
+        train on** (`series`) by `rule` (`"max"`, `"quantile"` or `"pot"`: see
+        `rs3l_keras.anomaly`) and stores it in the model (`threshold_info` says how).
+        `context`: the steps just before `series` (only read as history by objectives
+        whose scores look back, `anomaly_context`). `kwargs` go to `anomaly_scores`.
+        Returns the threshold."""
+        lead = min(self.anomaly_context, 0 if context is None else len(context))
+        if lead:
+            series = np.concatenate([np.asarray(context)[-lead:], np.asarray(series)])
+        scores = self.anomaly_scores(series, **kwargs)[lead:]
+        value = anomaly.threshold_from_scores(scores, rule, quantile=quantile, risk=risk)
+        variable = getattr(self, "threshold", None)
+        if variable is None:
+            self._anomaly_threshold = value  # objectives without a threshold weight: not saved
+        else:
+            variable.assign(value)
+        info = {"rule": rule, "calibration_steps": int(len(scores)), "threshold": value}
+        if rule == "quantile":
+            info["quantile"] = quantile
+        if rule == "pot":
+            info["risk"] = risk
+        if holdout:
+            info["holdout"] = holdout
+        self.threshold_info = info
+        return value
+
+    def detect(self, series, contamination=None, **kwargs):
+        """Boolean `(time,)`: the steps of one long series whose anomaly score exceeds the
+        stored threshold, or (`contamination`, a share in (0, 0.5]) the top that share of
+        its steps. `kwargs` go to `anomaly_scores`."""
+        if contamination is None and self.anomaly_threshold is None:
+            raise ValueError(
+                "No anomaly threshold yet: `fit` on one long normal series sets it (from its held-out "
+                "tail), or call `fit_threshold(normal_series_not_trained_on)`, or pass `contamination=`."
+            )
+        if contamination is not None:
+            anomaly.contamination_threshold(np.zeros(2), contamination)  # checks the value first
+        scores = self.anomaly_scores(series, **kwargs)
+        if contamination is None:
+            return scores > self.anomaly_threshold
+        return scores > anomaly.contamination_threshold(scores, contamination)
 
     def predict(self, x, batch_size=None, **kwargs):
         """Outputs for raw series (an array or a list of unequal-length arrays, padded here);

@@ -1,0 +1,358 @@
+"""Anomaly-detection benchmark protocol: every labelled anomaly series that ships offline,
+the recurrent detectors against three standard baselines, thresholds judged out of sample.
+
+Written down before the run it judges (issue 22); `benchmarks/anomaly.py` runs it.
+
+Series (`SERIES`; each is a normal part, used for training and calibration only, and a
+labelled test part, never trained on; one window length per series, the same for every
+windowed method, fixed here from the normal part's period, not from the labels):
+
+  * `ucr135` — UCR anomaly archive 135 (aeon `load_kdd_tsad_135`): normal = steps 0–1199
+    (the archive's train part); test = steps 1200–7500, one labelled anomaly (12 steps).
+    Window 32 (the `lstm-autoencoder-ucr135` preset's).
+  * `ecg3` — aeon `ecg-diff-count-3` (semi-supervised split): normal = the 10,000-step
+    anomaly-free train series; test = the 10,000-step test series, 3 anomalies of 100 steps.
+    Window 64.
+  * `mitdb` — sktime 1.2.0 `mitdb.csv` (MIT-BIH ECG, 7,500 steps, one 352-step anomaly at
+    6936–7287): normal = steps 0–2999 (unlabelled there); test = steps 3000–7499. Window 64.
+  * `yahoo` — sktime 1.2.0 `yahoo.csv` (1,000 steps, 7 one-step anomalies at 431–846):
+    normal = steps 0–399 (no anomaly); test = steps 400–999. Window 24 (period ≈ 12).
+  * `ecg200_spliced`, `ecg5000_spliced` — UCR classification sets (`rs3l_keras.data.
+    ucr_archive`) with a minority class spliced in. Majority class = the most frequent TRAIN
+    class; minority class = the least frequent TRAIN class. Normal = the first `n_normal`
+    TRAIN series of the majority class, concatenated in archive order (ECG200: all 69 → 6,624
+    steps; ECG5000: 60 → 8,400 steps). Test = the first `n_normal` TEST series of the
+    majority class concatenated, with the first TEST series of the minority class inserted
+    after the middle one (one anomaly per series, as in the UCR anomaly archive; its steps
+    are the labels). Only TRAIN series reach training. Windows 48 (ECG200, length 96) and 64
+    (ECG5000, length 140).
+
+Calibration: every method scores steps; the normal part is split in time, the first 75%
+trains the method (`rs3l_keras.anomaly.holdout_split`, `DEFAULT_HOLDOUT`) and the last 25%
+(never trained on) calibrates the threshold. Rules on those held-out scores: `max`,
+`quantile` (0.99) and `pot` (peaks over threshold, risk 1e-4 per step); control: `insample`,
+the 0.99 quantile of the scores of the 75% the model trained on (the old default). The
+default rule of `SequenceAutoencoder.fit` is the held-out rule with the highest mean F1 at
+the stored threshold over the seeds of the **development series** `DEV_SERIES` (ucr135,
+ecg3); the other four series judge it (their numbers never chose anything).
+
+Methods:
+  * `autoencoder` — `SequenceAutoencoder` (LSTM 1×64 encoder and decoder, 16-d code), the
+    series' window, stride 1, Adam 3e-3 (global clipnorm 1), batch 32, `steps` gradient
+    steps (whole epochs, at least `steps`), one CPU thread.
+  * `forecaster` — `Forecaster` (LSTM 1×32, Gaussian head, horizon 8, context 2 windows,
+    instance normalisation "standard"), `forecaster_steps` steps; score = |y − μ| / σ of
+    each step's one-step-ahead forecast (a point outside a calibrated interval).
+  * Baselines, in the same run: `zscore` — |x − mean| / std over the previous 100 steps
+    (own rule: > 3); `iforest` — scikit-learn `IsolationForest` (100 trees, seeded) on the
+    normal-head windows (stride 1), score −`score_samples` averaged over the windows
+    covering a step (own rule: > −`offset_` = 0.5, its "auto" contamination);
+    `matrix_profile` — `stumpy.stump` AB-join: each test window's z-normalised distance to
+    its nearest normal-head window, averaged over the windows covering a step (the
+    semi-supervised discord; own rule: the held-out `max`, as it has no rule of its own).
+    Every baseline is also scored at the held-out rules.
+
+Metrics (test part only): point-wise precision / recall / F1 of `score > threshold` at the
+stored threshold; best point-wise F1 over all thresholds (threshold-free, optimistic); UCR's
+top-1 rule (Wu & Keogh 2021): the highest-scoring step lies within 100 steps of a labelled
+step (`rs3l_keras.metrics.top1_hit`). Seeds 0, 1, 2 for the learned methods (training
+seed; IsolationForest's `random_state`); the z-score and matrix profile are deterministic.
+
+Targets (issue 22): F1 at the stored threshold ≥ 0.6 on every series and never below the
+best baseline at its own rule; top-1 accuracy ≥ the matrix profile's.
+"""
+
+import importlib.util
+import math
+import pathlib
+import time
+
+import numpy as np
+
+from rs3l_keras import anomaly, metrics
+from rs3l_keras.validation import check_one_of
+
+SERIES_NAMES = ("ucr135", "ecg3", "mitdb", "yahoo", "ecg200_spliced", "ecg5000_spliced")
+DEV_SERIES = ("ucr135", "ecg3")
+WINDOWS = {"ucr135": 32, "ecg3": 64, "mitdb": 64, "yahoo": 24, "ecg200_spliced": 48, "ecg5000_spliced": 64}
+HELD_OUT_RULES = ("max", "quantile", "pot")
+RULES = (*HELD_OUT_RULES, "insample")
+SKTIME_INSTALL = "pip install --no-deps sktime==1.2.0 (`make` installs it: its data files are read, never imported)"
+CONFIG = dict(
+    hidden_dim=64,
+    code_dim=16,
+    batch_size=32,
+    learning_rate=3e-3,
+    steps=800,
+    holdout=anomaly.DEFAULT_HOLDOUT,
+    quantile=0.99,
+    risk=1e-4,
+    zscore_window=100,
+    zscore_rule=3.0,
+    forecaster_hidden_dim=32,
+    forecaster_horizon=8,
+    forecaster_steps=400,
+    iforest_trees=100,
+    top1_margin=100,
+)
+
+
+# -- series -------------------------------------------------------------------------------------
+def _sktime_csv(name):
+    spec = importlib.util.find_spec("sktime")
+    if spec is None:
+        raise ImportError(f"The `{name}` series ships in sktime 1.2.0: {SKTIME_INSTALL}.")
+    path = pathlib.Path(spec.origin).parent / "datasets" / "data" / name / f"{name}.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: {SKTIME_INSTALL}.")
+    table = np.loadtxt(path, delimiter=",", skiprows=1, dtype="float64")
+    return table[:, :1].astype("float32"), table[:, 1].astype("int32")
+
+
+def spliced(name, n_normal=None):
+    """`(normal, test, test_labels)` of a UCR classification set with its least frequent
+    TRAIN class spliced into the majority class (the construction in the module docstring)."""
+    from rs3l_keras.data import ucr_archive
+
+    train, train_labels = ucr_archive.load(name, "train")
+    test, test_labels = ucr_archive.load(name, "test")
+    counts = np.bincount(train_labels)
+    majority, minority = int(np.argmax(counts)), int(np.argmin(counts))
+    normal = [s for s, c in zip(train, train_labels) if c == majority][:n_normal]
+    pieces = [s for s, c in zip(test, test_labels) if c == majority][: len(normal)]
+    odd = next(s for s, c in zip(test, test_labels) if c == minority)
+    middle = len(pieces) // 2
+    pieces = [*pieces[:middle], odd, *pieces[middle:]]
+    labels = np.concatenate([np.full(len(p), int(p is odd), "int32") for p in pieces])
+    return np.concatenate(normal), np.concatenate(pieces), labels
+
+
+def load_series(name):
+    """`(normal (n, 1), test (m, 1), test_labels (m,))` float32/int32 of one benchmark series."""
+    check_one_of(name, "name", list(SERIES_NAMES))
+    if name == "ucr135":
+        from rs3l_keras.data.series import load_kdd_tsad_135
+
+        normal, _ = load_kdd_tsad_135("train")
+        full, labels = load_kdd_tsad_135("test")
+        return normal, full[len(normal) :], labels[len(normal) :]
+    if name == "ecg3":
+        import warnings
+
+        from aeon.datasets import load_ecg_diff_count_3
+
+        with warnings.catch_warnings():  # deprecated in aeon 1.6 (removed in 1.7; aeon is pinned)
+            warnings.simplefilter("ignore", FutureWarning)
+            test, labels, normal, _ = load_ecg_diff_count_3("semi-supervised")
+        return normal.astype("float32")[:, None], test.astype("float32")[:, None], labels.astype("int32")
+    if name in ("mitdb", "yahoo"):
+        values, labels = _sktime_csv(name)
+        cut = {"mitdb": 3000, "yahoo": 400}[name]
+        if labels[:cut].any():
+            raise ValueError(f"{name}: the normal part (steps 0-{cut - 1}) holds labelled anomalies.")
+        return values[:cut], values[cut:], labels[cut:]
+    return spliced({"ecg200_spliced": "ECG200", "ecg5000_spliced": "ECG5000"}[name], None if "200" in name else 60)
+
+
+# -- methods: each returns (test step scores, held-out normal scores, in-sample scores) ---------------
+def _window_matrix(values, length):
+    windows = np.lib.stride_tricks.sliding_window_view(values[:, 0], length)  # (n - length + 1, length)
+    return windows, np.arange(len(windows))
+
+
+def zscore_scores(head, tail, test, window):
+    """Rolling z-score of each part, read with the steps before it as history."""
+    w = CONFIG["zscore_window"]
+    normal = np.concatenate([head, tail])
+    on_normal = metrics.rolling_zscore(normal, w)
+    on_test = metrics.rolling_zscore(np.concatenate([normal[-w:], test]), w)[w:]
+    return on_test, on_normal[len(head) :], on_normal[: len(head)]
+
+
+def iforest_scores(head, tail, test, window, seed):
+    from sklearn.ensemble import IsolationForest
+
+    mean, std = float(head.mean()), float(head.std()) + 1e-8
+    forest = IsolationForest(n_estimators=CONFIG["iforest_trees"], random_state=seed)
+    forest.fit(_window_matrix((head - mean) / std, window)[0])
+
+    def score(part):
+        windows, starts = _window_matrix((part - mean) / std, window)
+        return anomaly.steps_from_windows(-forest.score_samples(windows), starts, window, len(part))
+
+    return score(test), score(tail), score(head), float(-forest.offset_)
+
+
+def matrix_profile_scores(head, tail, test, window):
+    import stumpy
+
+    reference = head[:, 0].astype("float64")
+
+    def score(part):
+        profile = stumpy.stump(part[:, 0].astype("float64"), window, T_B=reference, ignore_trivial=False)
+        distance = np.asarray(profile[:, 0], "float64")
+        return anomaly.steps_from_windows(distance, np.arange(len(distance)), window, len(part))
+
+    in_sample = stumpy.stump(reference, window)  # self-join: the nearest non-trivial match
+    in_sample = anomaly.steps_from_windows(
+        np.asarray(in_sample[:, 0], "float64"), np.arange(len(in_sample)), window, len(head)
+    )
+    return score(test), score(tail), in_sample
+
+
+def _gradient_epochs(n_windows, steps, batch_size):
+    return max(1, math.ceil(steps / math.ceil(n_windows / batch_size)))
+
+
+def autoencoder(normal, window, seed):
+    """A `SequenceAutoencoder` fitted the default way (`fit` holds the tail out); returns the model."""
+    import keras
+
+    from rs3l_keras.backbones import RNNBackbone
+    from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder
+
+    keras.utils.set_random_seed(seed)
+    model = SequenceAutoencoder(
+        RNNBackbone(input_dim=1, hidden_dim=CONFIG["hidden_dim"]), code_dim=CONFIG["code_dim"], window_length=window
+    )
+    model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
+    head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], window)
+    epochs = _gradient_epochs(len(head) - window + 1, CONFIG["steps"], CONFIG["batch_size"])
+    model.fit(normal, epochs=epochs, batch_size=CONFIG["batch_size"], seed=seed, verbose=0, holdout=CONFIG["holdout"])
+    return model
+
+
+def forecaster(normal, window, seed):
+    """A Gaussian `Forecaster` fitted the default way with `holdout` (its tail calibrates)."""
+    import keras
+
+    from rs3l_keras.backbones import RNNBackbone
+    from rs3l_keras.objectives.forecaster import Forecaster
+
+    keras.utils.set_random_seed(seed)
+    horizon, context = CONFIG["forecaster_horizon"], 2 * window
+    model = Forecaster(
+        RNNBackbone(input_dim=1, hidden_dim=CONFIG["forecaster_hidden_dim"]), horizon=horizon, context_length=context
+    )
+    model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
+    head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], context + horizon)
+    epochs = _gradient_epochs(len(head) - context - horizon + 1, CONFIG["forecaster_steps"], CONFIG["batch_size"])
+    model.fit(normal, epochs=epochs, batch_size=CONFIG["batch_size"], seed=seed, verbose=0, holdout=CONFIG["holdout"])
+    return model
+
+
+def model_scores(model, head, tail, test):
+    """Test, held-out and in-sample scores of a fitted objective, each part read after the
+    `anomaly_context` steps before it (as `fit` calibrated)."""
+    lead = model.anomaly_context
+
+    def score(part, before):
+        lead_in = before[len(before) - min(lead, len(before)) :]
+        return model.anomaly_scores(np.concatenate([lead_in, part]))[len(lead_in) :]
+
+    normal = np.concatenate([head, tail])
+    return score(test, normal), score(tail, head), model.anomaly_scores(head)
+
+
+# -- metrics ------------------------------------------------------------------------------------
+def thresholds(held_out, in_sample):
+    """Every rule's threshold from held-out (and, for the control, in-sample) normal scores."""
+    out = {
+        rule: anomaly.threshold_from_scores(held_out, rule, CONFIG["quantile"], CONFIG["risk"])
+        for rule in HELD_OUT_RULES
+    }
+    out["insample"] = anomaly.threshold_from_scores(in_sample, "quantile", CONFIG["quantile"])
+    return out
+
+
+def score_report(labels, scores, rule_thresholds):
+    """Point P/R/F1 at each threshold, best F1 and the top-1 rule on the test part."""
+    row = {
+        "best_f1": metrics.best_f1(labels, scores)["f1"],
+        "top1_hit": metrics.top1_hit(labels, scores, CONFIG["top1_margin"]),
+        "peak_step": int(np.argmax(scores)),
+    }
+    for rule, threshold in rule_thresholds.items():
+        flagged = scores > threshold
+        row[rule] = {
+            "threshold": float(threshold),
+            "flagged": int(flagged.sum()),
+            **metrics.precision_recall_f1(labels, flagged),
+        }
+    return row
+
+
+def run_series(name, seeds, methods=("autoencoder", "forecaster"), log=None):
+    """Every method on one series: a list of rows `{series, method, seed, ...score_report}`."""
+    normal, test, labels = load_series(name)
+    window = WINDOWS[name]
+    head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
+    info = {
+        "series": name,
+        "window": window,
+        "normal_steps": len(normal),
+        "test_steps": len(test),
+        "anomalous_steps": int(labels.sum()),
+    }
+    rows = []
+
+    def add(method, seed, test_scores, held, in_sample, extra=None, seconds=None):
+        rule_thresholds = thresholds(held, in_sample)
+        rule_thresholds.update(extra or {})
+        row = {**info, "method": method, "seed": seed, **score_report(labels, test_scores, rule_thresholds)}
+        if seconds is not None:
+            row["seconds"] = round(seconds, 1)
+        rows.append(row)
+        if log:
+            log(row)
+
+    z_test, z_held, z_in = zscore_scores(head, tail, test, window)
+    add("zscore", None, z_test, z_held, z_in, {"own": CONFIG["zscore_rule"]})
+    begin = time.time()
+    mp_test, mp_held, mp_in = matrix_profile_scores(head, tail, test, window)
+    add("matrix_profile", None, mp_test, mp_held, mp_in, {"own": float(mp_held.max())}, time.time() - begin)
+    for seed in seeds:
+        begin = time.time()
+        if_test, if_held, if_in, offset = iforest_scores(head, tail, test, window, seed)
+        add("iforest", seed, if_test, if_held, if_in, {"own": offset}, time.time() - begin)
+        for method in methods:
+            begin = time.time()
+            model = {"autoencoder": autoencoder, "forecaster": forecaster}[method](normal, window, seed)
+            seconds = time.time() - begin
+            test_scores, held, in_sample = model_scores(model, head, tail, test)
+            # `own`: the threshold `fit` stored (the default rule), which `detect` uses.
+            add(method, seed, test_scores, held, in_sample, {"own": model.anomaly_threshold}, seconds)
+    return rows
+
+
+def choose_rule(rows, methods=("autoencoder",)):
+    """The held-out rule with the highest mean F1 at its threshold over `DEV_SERIES` rows."""
+    dev = [r for r in rows if r["series"] in DEV_SERIES and r["method"] in methods]
+    means = {rule: float(np.mean([r[rule]["f1"] for r in dev])) for rule in HELD_OUT_RULES}
+    return max(HELD_OUT_RULES, key=lambda rule: means[rule]), means
+
+
+def summary_table(rows, rules=("own", "max", "pot", "insample")):
+    """Markdown: series × method, mean ± sd over seeds of F1 at each threshold rule, best F1,
+    top-1 hits."""
+    methods = []
+    for r in rows:
+        if r["method"] not in methods:
+            methods.append(r["method"])
+    head = " | ".join(f"F1 @ {rule}" for rule in rules)
+    lines = [f"| series | method | {head} | best F1 | top-1 ±100 |", "| --- | --- |" + " --- |" * (len(rules) + 2)]
+
+    def cell(values):
+        values = np.asarray(values, "float64")
+        return f"{values.mean():.3f}" if len(values) == 1 else f"{values.mean():.3f} ± {values.std():.3f}"
+
+    for name in SERIES_NAMES:
+        for method in methods:
+            group = [r for r in rows if r["series"] == name and r["method"] == method]
+            if not group:
+                continue
+            cells = [cell([r[rule]["f1"] for r in group]) if rule in group[0] else "–" for rule in rules]
+            hits = sum(bool(r["top1_hit"]) for r in group)
+            best = cell([r["best_f1"] for r in group])
+            lines.append(f"| {name} | {method} | " + " | ".join(cells) + f" | {best} | {hits}/{len(group)} |")
+    return "\n".join(lines)
