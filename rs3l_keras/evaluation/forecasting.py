@@ -45,3 +45,197 @@ def baselines(name, train, test):
         label = "naive" if season == 1 else f"seasonal naive (m={season})"
         rows[label] = {"smape": metrics.smape(y, f), "mase": metrics.mase(y, f, history, protocol["mase_season"])}
     return rows
+
+
+# -- archives: many series, one forecast each (the global forecaster's protocol) ---------------
+ARCHIVE_PROTOCOL = """Forecasting-archive protocol (M1, M3, Tourism; written before the runs it judges).
+
+- Data: `rs3l_keras.data.forecast_archives.load_competition(archive, frequency)`, the official
+  train (`x`) / test (`xx`) cut at the official horizons (M3: yearly 6, quarterly 8, monthly 18;
+  Tourism: 4, 8, 24). Each model forecasts every test span once, from the whole train part.
+- MASE (Hyndman & Koehler, 2006), as GluonTS and Chronos compute it: per series, the forecast's
+  MAE over the horizon divided by the in-sample MAE of the seasonal-naive forecast at lag m
+  (m = 1 yearly, 4 quarterly, 12 monthly; m = 1 when the train part has no more than m steps;
+  a 0 scale is replaced by the smallest positive scale float32 holds, as GluonTS does not), then
+  the mean over series. sMAPE: the M3 definition (in %), mean over series. Coverage: the share
+  of test values inside the model's central 90% interval.
+- Check of the convention: seasonal naive (the last season repeated) must reproduce Chronos'
+  published seasonal-naive MASE (DATA.md) to the third decimal.
+- Baselines in the same run, computed with statsforecast: SeasonalNaive, AutoETS and AutoTheta
+  at season m (their 90% prediction intervals too), plus the published Chronos zero-shot MASE.
+- No setting of a model is chosen on M3 or Tourism: the global forecaster's settings and
+  checkpoint are chosen on M1's official test parts (M1 is in its training pool only through
+  its train parts).
+"""
+
+
+def mase_scale(train, season):
+    """In-sample MAE of the seasonal-naive forecast at lag `season` (lag 1 where the series
+    has no more than `season` steps; never 0)."""
+    train = np.asarray(train, "float64")
+    season = season if len(train) > season else 1
+    scale = np.abs(train[season:] - train[:-season]).mean() if len(train) > season else 0.0
+    return max(scale, float(np.finfo("float32").tiny))
+
+
+def score_archive(collection, forecasts, lower=None, upper=None):
+    """Mean MASE, sMAPE (and 90% coverage when `lower`/`upper` are given) of `forecasts` (one
+    array of `horizon` values per series) on a `SeriesCollection`'s test parts."""
+    mases, smapes, inside = [], [], []
+    for k, (train, test) in enumerate(zip(collection.train, collection.test)):
+        f = np.asarray(forecasts[k], "float64")[: len(test)]
+        mases.append(np.abs(test - f).mean() / mase_scale(train, collection.season_length))
+        smapes.append(metrics.smape(test, f))
+        if lower is not None:
+            inside.append(np.mean((test >= lower[k][: len(test)]) & (test <= upper[k][: len(test)])))
+    result = {"mase": float(np.mean(mases)), "smape": float(np.mean(smapes)), "series": len(mases)}
+    if inside:
+        result["coverage_90"] = float(np.mean(inside))
+    return result
+
+
+def seasonal_naive_forecasts(collection):
+    """The last season of each train part repeated (the last value where the series is
+    shorter than one season)."""
+    m = collection.season_length
+    return [
+        metrics.seasonal_naive(train, collection.horizon, m if len(train) >= m else 1) for train in collection.train
+    ]
+
+
+def evaluate_global(model, collection, batch_size=256):
+    """`score_archive` of a `GlobalForecaster`'s zero-shot forecasts (median, 90% interval)."""
+    out = model.forecast(
+        collection.train,
+        horizon=collection.horizon,
+        season_length=collection.season_length,
+        interval=0.9,
+        batch_size=batch_size,
+    )
+    return score_archive(collection, out["mean"], out["lower"], out["upper"])
+
+
+#: Published zero-shot MASE (Ansari et al. 2024, Chronos, `scripts/evaluation/results/*-zero-shot.csv`
+#: of amazon-science/chronos-forecasting; DATA.md): seasonal naive, Chronos-T5-small, Chronos-Bolt-base.
+CHRONOS_MASE = {
+    "m3_monthly": {"seasonal_naive": 1.146, "chronos_t5_small": 0.886, "chronos_bolt_base": 0.851},
+    "m3_quarterly": {"seasonal_naive": 1.425, "chronos_t5_small": 1.279, "chronos_bolt_base": 1.289},
+    "m3_yearly": {"seasonal_naive": 3.172, "chronos_t5_small": 3.382, "chronos_bolt_base": 2.907},
+    "tourism_monthly": {"seasonal_naive": 1.631, "chronos_t5_small": 1.925, "chronos_bolt_base": 1.528},
+    "tourism_quarterly": {"seasonal_naive": 1.699, "chronos_t5_small": 1.762, "chronos_bolt_base": 1.756},
+    "tourism_yearly": {"seasonal_naive": 3.552, "chronos_t5_small": 3.988, "chronos_bolt_base": 3.692},
+}
+#: The statsforecast models of the archive protocol: name → class name in `statsforecast.models`.
+STATISTICAL_MODELS = {"seasonal_naive": "SeasonalNaive", "ets": "AutoETS", "theta": "AutoTheta"}
+STATSFORECAST_INSTALL = "pip install statsforecast (or `pip install 'rs3l-keras[forecasting]'`)"
+
+
+def statistical_forecasts(collection, models=tuple(STATISTICAL_MODELS), n_jobs=1):
+    """statsforecast's forecasts of every series of `collection` at its season length:
+    `{model: {"mean", "lower", "upper"}}` (lists of arrays, 90% intervals). A series too short
+    for the model's seasonal form is fitted by statsforecast's own fallbacks."""
+    import importlib.util
+
+    if importlib.util.find_spec("statsforecast") is None:
+        raise ModuleNotFoundError(
+            f"The statistical baselines need the package 'statsforecast': {STATSFORECAST_INSTALL}."
+        )
+    import pandas as pd
+    import statsforecast
+    from statsforecast import models as sf_models
+
+    m = collection.season_length
+    instances = [getattr(sf_models, STATISTICAL_MODELS[name])(season_length=m) for name in models]
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(len(collection)), [len(x) for x in collection.train]),
+            "ds": np.concatenate([np.arange(len(x)) for x in collection.train]),
+            "y": np.concatenate(collection.train).astype("float64"),
+        }
+    )
+    engine = statsforecast.StatsForecast(models=instances, freq=1, n_jobs=n_jobs)
+    out = engine.forecast(df=frame, h=collection.horizon, level=[90]).sort_values(["unique_id", "ds"])
+    result = {}
+    for name, model in zip(models, instances):
+        column = str(model)
+
+        def per_series(key):
+            return list(out[key].to_numpy().reshape(len(collection), collection.horizon))
+
+        result[name] = {
+            "mean": per_series(column),
+            "lower": per_series(f"{column}-lo-90"),
+            "upper": per_series(f"{column}-hi-90"),
+        }
+    return result
+
+
+#: The six collections of the archive benchmark (`ARCHIVE_PROTOCOL`).
+BENCHMARK_COLLECTIONS = (
+    ("M3", "yearly"),
+    ("M3", "quarterly"),
+    ("M3", "monthly"),
+    ("Tourism", "yearly"),
+    ("Tourism", "quarterly"),
+    ("Tourism", "monthly"),
+)
+
+
+def archive_benchmark(models, collections=BENCHMARK_COLLECTIONS, baselines=tuple(STATISTICAL_MODELS), n_jobs=1):
+    """`ARCHIVE_PROTOCOL` for `models` (`{name: GlobalForecaster}`, zero-shot) beside our own
+    seasonal naive (the convention check), the statsforecast `baselines` and the published
+    Chronos MASE, on each `(archive, frequency)` of `collections`.
+
+    Returns `{collection name: {"horizon", "season_length", "series", "scores": {row: scores},
+    "published": {...}, "seconds": {row: s}}}`."""
+    import time
+
+    from rs3l_keras.data import forecast_archives
+
+    results = {}
+    for archive, frequency in collections:
+        collection = forecast_archives.load_competition(archive, frequency)
+        scores, seconds = {}, {}
+        start = time.time()
+        scores["seasonal_naive (ours)"] = score_archive(collection, seasonal_naive_forecasts(collection))
+        if baselines:
+            start = time.time()
+            for name, out in statistical_forecasts(collection, baselines, n_jobs=n_jobs).items():
+                scores[f"{name} (statsforecast)"] = score_archive(collection, out["mean"], out["lower"], out["upper"])
+            seconds["statsforecast"] = round(time.time() - start, 1)
+        for name, model in models.items():
+            start = time.time()
+            scores[name] = evaluate_global(model, collection)
+            seconds[name] = round(time.time() - start, 1)
+        results[collection.name] = {
+            "horizon": collection.horizon,
+            "season_length": collection.season_length,
+            "series": len(collection),
+            "scores": scores,
+            "published_chronos_mase": CHRONOS_MASE.get(collection.name, {}),
+            "seconds": seconds,
+        }
+    return results
+
+
+def archive_table(results, rows=None):
+    """A Markdown table of `archive_benchmark`'s MASE / sMAPE / 90% coverage, one line per
+    collection and row, with the published Chronos MASE beside."""
+    lines = [
+        "| collection | h | m | model | MASE | sMAPE | 90% coverage |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, result in results.items():
+        for row, s in result["scores"].items():
+            if rows is not None and row not in rows:
+                continue
+            coverage = f"{s['coverage_90']:.3f}" if "coverage_90" in s else "–"
+            lines.append(
+                f"| {name} | {result['horizon']} | {result['season_length']} | {row} | {s['mase']:.3f} | "
+                f"{s['smape']:.2f} | {coverage} |"
+            )
+        for row, mase in result["published_chronos_mase"].items():
+            lines.append(
+                f"| {name} | {result['horizon']} | {result['season_length']} | {row} (published) | {mase:.3f} | – | – |"
+            )
+    return "\n".join(lines)

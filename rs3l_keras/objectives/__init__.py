@@ -1,6 +1,7 @@
 from rs3l_keras.objectives.contrastive import ContrastiveEncoder
 from rs3l_keras.objectives.cpc import CPC
 from rs3l_keras.objectives.forecaster import Forecaster
+from rs3l_keras.objectives.global_forecaster import GlobalForecaster
 from rs3l_keras.objectives.language_model import LanguageModel
 from rs3l_keras.objectives.masked_language_model import MaskedLanguageModel
 from rs3l_keras.objectives.objective import Objective
@@ -13,6 +14,7 @@ __all__ = [
     "CPC",
     "ContrastiveEncoder",
     "Forecaster",
+    "GlobalForecaster",
     "KLAnnealing",
     "LanguageModel",
     "MaskedLanguageModel",

@@ -39,6 +39,9 @@ def test_every_dataset_loads_as_its_catalogue_says(name):
             assert len(x) == len(labels) == entry.sizes[split] and labels.dtype == np.int32
             series = [x] if entry.kind == "anomaly series" else x  # one series (time, 1), or n series
             assert all(np.asarray(s).ndim == 2 and len(s) > 1 and np.isfinite(s).all() for s in series)
+        elif isinstance(value, list):  # forecasting archives: one 1-D series each, unequal lengths
+            assert len(value) == entry.sizes[split]
+            assert all(s.ndim == 1 and s.dtype == np.float32 and np.isfinite(s).all() for s in value)
         else:  # series: (time, channels), or (n, length, channels) for the generated sines
             assert value.dtype == np.float32 and np.isfinite(value).all() and len(value) == entry.sizes[split]
 
@@ -123,6 +126,11 @@ def test_tfds_builders_hold_the_loaders_content(name, data_dir, monkeypatch):
     if entry.tfds_name is None and entry.kind == "classification series":  # archive sets: (series, label), in order
         assert [int(e["label"]) for e in examples] == expected[1].tolist()
         assert all(np.array_equal(e["series"], s) for e, s in zip(examples, expected[0]))
+        return
+    if entry.tfds_name is None and isinstance(expected, list):  # forecasting archives: one series each, in order
+        assert len(examples) == len(expected) and all(
+            np.array_equal(e["series"], s) for e, s in zip(examples, expected)
+        )
         return
     if entry.tfds_name is None:  # sines: the generated arrays, in order
         np.testing.assert_array_equal(np.stack(examples), expected)

