@@ -184,4 +184,5 @@ class WindowSampler:
             },
             tf.TensorSpec((None, self.max_horizon), tf.float32),
         )
-        return tf.data.Dataset.from_generator(generate, output_signature=signature)
+        data = tf.data.Dataset.from_generator(generate, output_signature=signature)
+        return data if steps is None else data.apply(tf.data.experimental.assert_cardinality(steps))

@@ -239,3 +239,16 @@ def archive_table(results, rows=None):
                 f"| {name} | {result['horizon']} | {result['season_length']} | {row} (published) | {mase:.3f} | – | – |"
             )
     return "\n".join(lines)
+
+
+def evaluate_series(model, name, train, test):
+    """`evaluate` for a `GlobalForecaster` (univariate, no covariates): its forecast of the
+    target channel of `test` from that of `train`, at the protocol's MASE season."""
+    season = PROTOCOLS[name]["mase_season"]
+    history, y = train[:, 0], test[:, 0]
+    out = model.forecast(history, horizon=len(y), season_length=season, interval=0.9)
+    return {
+        "smape": metrics.smape(y, out["mean"]),
+        "mase": metrics.mase(y, out["mean"], history, season),
+        "coverage_90": float(np.mean((y >= out["lower"]) & (y <= out["upper"]))),
+    }

@@ -207,38 +207,57 @@ class GlobalForecaster(SeriesObjective):
     def adapt(self, x):
         """Nothing to fit: each history is scaled by its own mean absolute value."""
 
-    def batches(self, x, batch_size=None, shuffle=False, seed=None, epoch=None, season_length=None, steps=None):
-        """Series → random windows for fine-tuning (`WindowSampler` at this model's
-        `horizon` and `context_length`): `steps` batches (default: as many windows as the
-        series have steps after their first `horizon`, at least 8 batches)."""
+    def batches(
+        self, x, batch_size=None, shuffle=False, seed=None, epoch=None, season_length=None, steps=None, horizon=None
+    ):
+        """Series → random windows for fine-tuning (`WindowSampler` at `horizon`, default
+        this model's, and `context_length`): `steps` batches (default: as many windows as
+        the series have steps after their first `horizon`, at least 8 batches)."""
         from rs3l_keras.data.forecast_pool import PoolGroup, WindowSampler
 
         series = self.series_list(x)
         season = self._season(season_length)
-        usable = [s for s in series if len(s) >= self.horizon + 8]
+        horizon = self.horizon if horizon is None else horizon
+        check_positive_int(horizon, "horizon")
+        usable = [s for s in series if len(s) >= horizon + 8]
         if not usable:
             raise ValueError(
-                f"`x` has no series of at least horizon + 8 = {self.horizon + 8} steps: the "
+                f"`x` has no series of at least horizon + 8 = {horizon + 8} steps: the "
                 f"longest has {max(len(s) for s in series)}."
             )
         batch_size = batch_size or 32
         sampler = WindowSampler(
             [PoolGroup("x", 1.0, usable, [season] * len(usable))],
             max_context=self.context_length,
-            max_horizon=self.horizon,
-            horizon=self.horizon,
+            max_horizon=horizon,
+            horizon=horizon,
             seed=0 if seed is None else seed,
         )
-        steps = steps or max(8, sum(len(s) - self.horizon for s in usable) // batch_size)
+        steps = steps or max(8, sum(len(s) - horizon for s in usable) // batch_size)
         return sampler.dataset(batch_size, steps=steps).prefetch(2)
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, season_length=None, steps_per_epoch=None, **kwargs):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        season_length=None,
+        steps_per_epoch=None,
+        horizon=None,
+        seed=None,
+        **kwargs,
+    ):
         """Fine-tunes on `x` (a list of 1-D series, one long 1-D series, or a `tf.data.Dataset`
-        of `WindowSampler` batches), at `season_length` (None: 1)."""
+        of `WindowSampler` batches): random windows at `season_length` (None: 1) and
+        `horizon` (default `self.horizon`), `steps_per_epoch` batches per epoch, drawn with
+        `seed`."""
         import tensorflow as tf
 
         if not isinstance(x, tf.data.Dataset):
-            x = self.batches(x, batch_size=batch_size, season_length=season_length, steps=steps_per_epoch)
+            x = self.batches(
+                x, batch_size=batch_size, season_length=season_length, steps=steps_per_epoch, horizon=horizon, seed=seed
+            )
         # Objective.fit directly: SeriesObjective's step (fitting a dataset normaliser) has
         # nothing to do here, each history is scaled in the graph.
         return Objective.fit(self, x, y, batch_size=batch_size, epochs=epochs, **kwargs)
