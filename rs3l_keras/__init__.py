@@ -1,100 +1,25 @@
 """rs3l_keras: self-supervised learning for recurrent networks, as a Keras 3 model zoo."""
 
-from rs3l_keras import (
-    backend_logs,  # noqa: F401  first: Keras without TensorFlow's start-up noise
-    datasets,
-)
-from rs3l_keras.backbones import RNNBackbone
-from rs3l_keras.data import CharTokenizer, Tokenizer, WordTokenizer
-from rs3l_keras.data.tokenizers import SentencePieceTokenizer
-from rs3l_keras.finetune import (
-    DiscriminativeAdam,
-    FineTunedModel,
-    GradualUnfreezing,
-    SlantedTriangular,
-    cluster,
-    compile_ulmfit,
-    discriminative_optimizer,
-    embed,
-    finetune,
-    finetune_language_model,
-    fit_classifier,
-    linear_probe,
-)
-from rs3l_keras.objectives import (
-    CPC,
-    ContrastiveEncoder,
-    Forecaster,
-    KLAnnealing,
-    LanguageModel,
-    MaskedLanguageModel,
-    Objective,
-    RecurrentGAN,
-    Seq2Seq,
-    SequenceAutoencoder,
-    SequenceVAE,
-)
-from rs3l_keras.serving import export, load_exported, verify_export
-from rs3l_keras.streaming import AnomalyStreamer, ForecastStreamer, Streamer
-from rs3l_keras.version import __version__
-from rs3l_keras.zoo import (
-    PresetIntegrityError,
-    UnknownPresetError,
-    list_models,
-    load_pretrained,
-    pack_preset,
-    preset_metadata,
-    save_pretrained,
-    update_metadata,
-    upload_preset,
-    verify_preset,
-)
+# First: picks the Keras backend (`--backend` of the rs3l command, RS3L_BACKEND) before Keras loads.
+from rs3l_keras import backends  # noqa: F401
 
-__all__ = [
-    "AnomalyStreamer",
-    "CPC",
-    "ContrastiveEncoder",
-    "Forecaster",
-    "ForecastStreamer",
-    "DiscriminativeAdam",
-    "FineTunedModel",
-    "GradualUnfreezing",
-    "SlantedTriangular",
-    "cluster",
-    "compile_ulmfit",
-    "datasets",
-    "discriminative_optimizer",
-    "embed",
-    "export",
-    "finetune",
-    "finetune_language_model",
-    "fit_classifier",
-    "linear_probe",
-    "CharTokenizer",
-    "KLAnnealing",
-    "LanguageModel",
-    "MaskedLanguageModel",
-    "Objective",
-    "RNNBackbone",
-    "RecurrentGAN",
-    "Seq2Seq",
-    "SequenceAutoencoder",
-    "SequenceVAE",
-    "SentencePieceTokenizer",
-    "Streamer",
-    "Tokenizer",
-    "WordTokenizer",
-    "PresetIntegrityError",
-    "UnknownPresetError",
-    "__version__",
-    "list_models",
-    "load_exported",
-    "load_pretrained",
-    "pack_preset",
-    "preset_metadata",
-    "save_pretrained",
-    "update_metadata",
-    "upload_preset",
-    "verify_export",
-    "verify_preset",
-]
+# isort: split
+from rs3l_keras import backend_logs  # noqa: F401  first: Keras without TensorFlow's start-up noise
+
+# isort: split
+# The public names: each subpackage's (and module's) `__all__`, re-exported here, not re-listed.
+from rs3l_keras import backbones, data, datasets, objectives, serving, streaming, zoo
+from rs3l_keras import finetune as _finetune  # bound before its `finetune` function shadows it
+from rs3l_keras.backbones import *  # noqa: F403
+from rs3l_keras.data import *  # noqa: F403
+from rs3l_keras.finetune import *  # noqa: F403
+from rs3l_keras.objectives import *  # noqa: F403
+from rs3l_keras.serving import *  # noqa: F403
+from rs3l_keras.streaming import *  # noqa: F403
+from rs3l_keras.version import __version__
+from rs3l_keras.zoo import *  # noqa: F403
+
+__all__ = ["__version__", "datasets"]
+for _part in (backbones, data, _finetune, objectives, serving, streaming, zoo):
+    __all__ += _part.__all__
+del _part

@@ -57,6 +57,17 @@ def _existing_file(text):
     return text
 
 
+def _add_backend(p):
+    """--backend on the commands that run a model (`rs3l_keras.backends`)."""
+    p.add_argument(
+        "--backend",
+        choices=["auto", "tensorflow", "jax", "torch"],  # rs3l_keras.backends.CHOICES (not imported: loads Keras)
+        default="auto",
+        help="Keras backend, chosen before Keras loads (default auto: KERAS_BACKEND if set, else the fastest "
+        "installed for the device: torch on CPU; one line says which)",
+    )
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="rs3l", description="Self-supervised recurrent models for Keras 3: the rs3l_keras zoo."
@@ -82,6 +93,7 @@ def build_parser():
     p.add_argument("--temperature", type=_positive_float, default=0.8)
     p.add_argument("--top-k", type=_positive_int, default=None)
     p.add_argument("--seed", type=_non_negative_int, default=None)
+    _add_backend(p)
 
     p = sub.add_parser("evaluate", help="held-out bits per character of a language-model preset")
     p.add_argument("preset")
@@ -95,6 +107,7 @@ def build_parser():
     p.add_argument("--context", type=_non_negative_int, default=64, help="burn-in tokens per window")
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_backend(p)
 
     p = sub.add_parser(
         "plot",
@@ -113,6 +126,7 @@ def build_parser():
         default=None,
         help="series encoders: UCR set to embed (default: the preset's headline set)",
     )
+    _add_backend(p)
 
     p = sub.add_parser("pretrain", help="pretrain a text objective and save it as a preset")
     p.add_argument(
@@ -153,8 +167,13 @@ def build_parser():
     p.add_argument("--hidden-dim", type=_positive_int, default=512)
     p.add_argument("--embedding-dim", type=_positive_int, default=64)
     p.add_argument("--dropout", type=_fraction, default=0.0)
-    p.add_argument("--sequence-length", type=_positive_int, default=128, help="(masked) LM window length")
-    p.add_argument("--max-length", type=_positive_int, default=64, help="seq2seq/VAE: tokens per line")
+    p.add_argument(
+        "--sequence-length",
+        type=_positive_int,
+        default=None,
+        help="tokens per training window: (masked) LM windows (default 128), seq2seq/VAE lines (default 64)",
+    )
+    p.add_argument("--max-length", type=_positive_int, default=None, help=argparse.SUPPRESS)  # its old name
     p.add_argument("--attention", choices=["luong", "bahdanau", "none"], default="luong", help="seq2seq")
     p.add_argument("--task", choices=["denoise", "next-line"], default="denoise", help="seq2seq pretext")
     p.add_argument("--latent-dim", type=_positive_int, default=32, help="VAE")
@@ -191,6 +210,7 @@ def build_parser():
         help="data-parallel training: mirrored (local GPUs, TF), multiworker (TF_CONFIG "
         "cluster, TF), jax-data-parallel (all JAX devices), tpu (TF); --batch-size is global",
     )
+    _add_backend(p)
     return parser
 
 
@@ -327,6 +347,10 @@ def _cmd_pretrain(args, argv):
                 f"--logdir {args.logdir!r} writes TensorBoard logs, but the tensorboard package is not "
                 "installed: `pip install tensorboard`, or leave out --logdir."
             )
+    if args.max_length is not None:
+        if args.sequence_length is not None:
+            raise ValueError("--max-length is the old name of --sequence-length: give only --sequence-length.")
+        print("--max-length is deprecated and will be removed: use --sequence-length (same meaning).", file=sys.stderr)
     import keras
 
     history = keras.callbacks.History()  # this run's epochs, for --plot
@@ -349,11 +373,10 @@ def _cmd_pretrain(args, argv):
         hidden_dim=args.hidden_dim,
         embedding_dim=args.embedding_dim,
         dropout=args.dropout,
-        sequence_length=args.sequence_length,
+        sequence_length=args.sequence_length or args.max_length,
         batch_size=args.batch_size,
         epochs=args.epochs,
         model_options={  # each objective takes the ones it names in `pretrain_options`
-            "max_length": args.max_length,
             "task": args.task,
             "attention": None if args.attention == "none" else args.attention,
             "latent_dim": args.latent_dim,
@@ -413,6 +436,17 @@ def main(argv=None):
         parser.print_help()
         return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.command in ("generate", "evaluate", "plot", "pretrain"):
+        from rs3l_keras import backends
+
+        try:
+            print(
+                backends.announcement(*backends.select(args.backend, getattr(args, "distribute", None))),
+                file=sys.stderr,
+            )
+        except ValueError as error:
+            print(f"rs3l {args.command}: error: {error}", file=sys.stderr)
+            return 2
     from rs3l_keras.zoo.hub import PresetIntegrityError, UnknownPresetError
 
     handlers = {

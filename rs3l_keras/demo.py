@@ -69,7 +69,7 @@ def _review_classifier(source, texts, labels, test, seed=0, epochs=8, batch_size
     pretrained = source is not None
     if source is None:  # same architecture and tokenizer, random weights
         source = hub.load_pretrained("lstm-lm-small", weights=False)
-    clf = rs3l.finetune(source, head="classification", num_classes=2, max_length=192, pooling="mean", dropout=0.2)
+    clf = rs3l.finetune(source, head="classification", num_classes=2, sequence_length=192, pooling="mean", dropout=0.2)
     callbacks = rs3l.compile_ulmfit(clf, 2e-3, epochs * math.ceil(len(labels) / batch_size), pretrained=pretrained)
     clf.fit(texts, labels, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0, callbacks=callbacks)
     return float(((clf.predict(test[0], batch_size=128, verbose=0)[:, 0] > 0.5) == test[1]).mean())
@@ -116,4 +116,12 @@ def finetune_demo(names):
 
 
 if __name__ == "__main__":
+    import argparse
+    import sys
+
+    from rs3l_keras import backends
+
+    parser = argparse.ArgumentParser(prog="python -m rs3l_keras.demo", description=__doc__)
+    parser.add_argument("--backend", choices=list(backends.CHOICES), default="auto", help="as `rs3l --backend`")
+    print(backends.announcement(*backends.select(parser.parse_args().backend)), file=sys.stderr)
     main()
