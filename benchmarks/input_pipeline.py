@@ -62,7 +62,7 @@ def language_model():
 def forecaster():
     y = series.load_elecdemand()[:-1344]
     model = rs3l.Forecaster(
-        rs3l.RNNBackbone(input_dim=3, hidden_dim=64), horizon=1344, context_length=336, season=336, window_stride=48
+        rs3l.RNNBackbone(input_dim=3, hidden_dim=64), horizon=1344, sequence_length=336, season=336, window_stride=48
     )  # the lstm-forecaster-elecdemand sizes
     model.compile()
     model.adapt(y)

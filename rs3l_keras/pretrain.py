@@ -12,7 +12,7 @@ from rs3l_keras.data import shakespeare
 from rs3l_keras.data.tokenizers import tokenizer_class
 from rs3l_keras.distribute import check_distribute, check_global_batch, distribution_context, local_copy
 from rs3l_keras.objectives import LanguageModel, MaskedLanguageModel, Seq2Seq, SequenceVAE
-from rs3l_keras.validation import check_one_of
+from rs3l_keras.validation import check_one_of, no_other_arguments, renamed_argument
 from rs3l_keras.zoo import hub
 from rs3l_keras.zoo.metadata import machine
 
@@ -86,20 +86,23 @@ def build_text_model(
     hidden_dim=512,
     embedding_dim=64,
     dropout=0.0,
-    sequence_length=128,
-    max_length=64,
+    sequence_length=None,
     attention="luong",
     task="denoise",
     latent_dim=32,
     token_dropout=0.25,
     free_bits=0.0,
+    **renamed,
 ):
     """A fresh objective model around a fresh `RNNBackbone` (bidirectional where the objective
-    reads both directions); each objective takes the options it names in `pretrain_options`."""
+    reads both directions); each objective takes the options it names in `pretrain_options`.
+    `sequence_length` None: the objective's `pretrain_sequence_length` (128 tokens per (masked)
+    LM window, 64 per seq2seq/VAE line); `max_length` is its old name for seq2seq/VAE."""
+    sequence_length = renamed_argument(renamed, "max_length", "sequence_length", sequence_length, None)
+    no_other_arguments(renamed, "build_text_model")
     cls = TEXT_OBJECTIVES[check_one_of(objective, "objective", OBJECTIVES)]
     options = {
-        "sequence_length": sequence_length,
-        "max_length": max_length,
+        "sequence_length": sequence_length or cls.pretrain_sequence_length,
         "attention": attention,
         "task": task,
         "latent_dim": latent_dim,
@@ -130,7 +133,7 @@ def pretrain_text_model(
     hidden_dim=512,
     embedding_dim=64,
     dropout=0.0,
-    sequence_length=128,
+    sequence_length=None,
     batch_size=64,
     epochs=5,
     learning_rate=3e-3,
@@ -153,9 +156,10 @@ def pretrain_text_model(
 
     `objective`: `"language-model"` (unidirectional backbone), `"masked-language-model"`
     (bidirectional), `"seq2seq"` (bidirectional encoder; `model_options` takes `task`,
-    `attention`, `max_length`) or `"sequence-vae"` (`latent_dim`, `token_dropout`,
-    `free_bits`, `max_length`; KL annealed over `kl_warmup_steps`, default a third of the
-    steps). Training stops with `NonFiniteLossError` at the first non-finite loss.
+    `attention`) or `"sequence-vae"` (`latent_dim`, `token_dropout`, `free_bits`; KL
+    annealed over `kl_warmup_steps`, default a third of the steps). `sequence_length`:
+    tokens per training window (language models, default 128) or per line (seq2seq and
+    VAE, default 64). Training stops with `NonFiniteLossError` at the first non-finite loss.
     With `checkpoint_dir`, `last`/`best` weights are written there atomically every epoch and
     a crash-safe backup (model + optimizer) lets `resume=True` continue from the last
     finished epoch with the same data order, so the result equals an uninterrupted run's.
@@ -240,7 +244,7 @@ def pretrain_text_model(
     if output is not None and not dist.is_chief:
         logger.info("Worker %d: the chief writes the preset to %s.", dist.task_id, output)
     elif output is not None:
-        meta.setdefault("sequence_length", getattr(model, "sequence_length", getattr(model, "max_length", None)))
+        meta.setdefault("sequence_length", model.sequence_length)
         meta["training"] = {
             "epochs": epochs,
             "steps": steps,

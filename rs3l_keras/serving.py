@@ -43,6 +43,8 @@ import numpy as np
 
 from rs3l_keras.version import __version__
 
+__all__ = ["export", "load_exported", "verify_export"]
+
 FORMATS = {"tf_saved_model": "model", "onnx": "model.onnx", "litert": "model.tflite"}
 MANIFEST = "export.json"
 TOKENIZER_FILE = "tokenizer.json"

@@ -14,6 +14,9 @@ import numpy as np
 from keras import ops
 
 from rs3l_keras.backbones.rnn_backbone import RNNBackbone
+from rs3l_keras.validation import check_positive_int, no_other_arguments, renamed_argument
+
+__all__ = ["AnomalyStreamer", "ForecastStreamer", "Streamer"]
 
 NEG = -1e9  # the full-sequence max pooling's fill value for padded steps
 # Each pooling as the parts it concatenates, in order; "mean" keeps a running sum and count,
@@ -26,11 +29,6 @@ POOLING_PARTS = {
     "last+mean": ("last", "mean"),
     "last+mean+max": ("last", "mean", "max"),  # FineTunedModel: ULMFiT's concat pooling
 }
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive int, received {value!r}.")
 
 
 class _StepLayer(keras.layers.Layer):
@@ -85,7 +83,7 @@ class Streamer:
             from rs3l_keras.zoo import load_pretrained
 
             model = load_pretrained(model, compile=False)
-        _check_positive_int(batch_size, "batch_size")
+        check_positive_int(batch_size, "batch_size")
         self.model = model
         self.batch_size = batch_size
         self._plan(model)
@@ -351,7 +349,7 @@ class AnomalyStreamer:
 
     Args:
         model: a `SequenceAutoencoder` (fitted) or a preset name or path of one.
-        window: int or None (default: the model's `window_length`).
+        window: int or None (default: the model's `sequence_length`).
 
     Example:
     >>> import numpy as np, rs3l_keras as rs3l
@@ -377,8 +375,8 @@ class AnomalyStreamer:
             )
         if not model.normalizer.is_adapted:
             raise ValueError("`model`'s normaliser is not fitted: call `fit` (or `adapt`) first.")
-        window = model.window_length if window is None else window
-        _check_positive_int(window, "window")
+        window = model.sequence_length if window is None else window
+        check_positive_int(window, "window")
         self.model, self.window, self.channels = model, window, model.input_dim
         self.reset()
 
@@ -425,7 +423,7 @@ class AnomalyStreamer:
 
 class ForecastStreamer:
     """Rolling forecasts of a `Forecaster` on a live stream: each `step` appends one
-    observation and forecasts the next `horizon` steps from the last `context_length`.
+    observation and forecasts the next `horizon` steps from the last `sequence_length`.
 
     The Forecaster rescales each history window by its own mean and standard deviation
     before the encoder reads it, so the encoder's state cannot be carried from step to step;
@@ -434,11 +432,15 @@ class ForecastStreamer:
 
     Args:
         model: a `Forecaster` (fitted) or a preset name or path of one.
-        context_length: int or None (default: the model's `context_length`).
+        sequence_length: int or None (default: the model's `sequence_length`; formerly
+            `context_length`, still accepted with a DeprecationWarning).
     """
 
-    def __init__(self, model, context_length=None):
+    def __init__(self, model, sequence_length=None, **renamed):
         from rs3l_keras.objectives.forecaster import Forecaster
+
+        sequence_length = renamed_argument(renamed, "context_length", "sequence_length", sequence_length, None)
+        no_other_arguments(renamed, "ForecastStreamer")
 
         if isinstance(model, (str, os.PathLike)):
             from rs3l_keras.zoo import load_pretrained
@@ -446,9 +448,9 @@ class ForecastStreamer:
             model = load_pretrained(model, compile=False)
         if not isinstance(model, Forecaster):
             raise TypeError(f"`model` must be a Forecaster (or a preset of one), received {type(model).__name__}.")
-        context_length = model.context_length if context_length is None else context_length
-        _check_positive_int(context_length, "context_length")
-        self.model, self.context_length, self.channels = model, context_length, model.input_dim
+        sequence_length = model.sequence_length if sequence_length is None else sequence_length
+        check_positive_int(sequence_length, "sequence_length")
+        self.model, self.sequence_length, self.channels = model, sequence_length, model.input_dim
         self.reset()
 
     def reset(self):
@@ -463,10 +465,10 @@ class ForecastStreamer:
         value = np.asarray(x, "float32").reshape(-1)
         if value.shape != (self.channels,):
             raise ValueError(f"`x` must be one observation of {self.channels} channels, received shape {np.shape(x)}.")
-        self._values = np.concatenate([self._values, value[None]])[-self.context_length :]
+        self._values = np.concatenate([self._values, value[None]])[-self.sequence_length :]
         self.steps += 1
         if self.model.season and len(self._values) < self.model.season:
             return None
         return self.model.forecast(
-            self._values, covariates=covariates, context_length=self.context_length, **forecast_kwargs
+            self._values, covariates=covariates, sequence_length=self.sequence_length, **forecast_kwargs
         )

@@ -3,10 +3,18 @@
 Each check returns the value (ints as `int`, numbers as `float`) or raises a ValueError
 (a TypeError for an object of the wrong class) that names the argument, quotes the value
 received and says what was expected.
+
+Renamed arguments (`renamed_argument`) keep working under their old name with a
+DeprecationWarning. The one name of an input's length (the steps or tokens a model reads or
+trains on) is `sequence_length`, as in KerasHub's preprocessors and in the presets' metadata;
+it replaced `max_length` (Seq2Seq, SequenceVAE, CPC, FineTunedModel/finetune),
+`context_length` (Forecaster, ForecastStreamer) and `window_length` (SequenceAutoencoder).
+A generated output's length keeps `max_length` (`generate(max_length=)`, as in KerasHub).
 """
 
 import math
 import numbers
+import warnings
 
 
 def check_positive_int(value, name):
@@ -52,3 +60,30 @@ def check_one_of(value, name, choices, hint=""):
     if not ok:
         raise ValueError(f"`{name}` must be one of {choices}, received {value!r}.{hint}")
     return value
+
+
+def renamed_argument(kwargs, old, new, value, default, stacklevel=3):
+    """The value of an argument renamed from `old` to `new`: a keyword `old` left in `kwargs`
+    is removed from it and used, with a DeprecationWarning naming both names; passing both
+    is a TypeError. `value`/`default`: the new argument as received and its default.
+    `stacklevel` 3 points the warning at the caller of the function that calls this."""
+    if old not in kwargs:
+        return value
+    old_value = kwargs.pop(old)
+    if value is not default and value != default:
+        raise TypeError(
+            f"`{old}` is the old name of `{new}`: pass only `{new}`, received {old}={old_value!r} and {new}={value!r}."
+        )
+    warnings.warn(
+        f"`{old}` is deprecated and will be removed: use `{new}` (same meaning), received {old}={old_value!r}.",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    return old_value
+
+
+def no_other_arguments(kwargs, function):
+    """After `renamed_argument` took the old names out of a `**kwargs`: anything left is a
+    TypeError, as Python raises for an unknown keyword."""
+    if kwargs:
+        raise TypeError(f"{function}() got an unexpected keyword argument {next(iter(kwargs))!r}.")

@@ -172,8 +172,13 @@ def test_pretrain_masked_lm_compares_with_a_language_model(capsys, tmp_path, sha
 @pytest.mark.parametrize(
     "objective, extra, headline",
     [
-        ("seq2seq", ["--attention", "bahdanau", "--eval-lines", "20"], "heldout_cer"),
-        ("sequence-vae", ["--latent-dim", "4", "--free-bits", "0.2", "--eval-lines", "50"], "heldout_nll_bound"),
+        ("seq2seq", ["--attention", "bahdanau", "--eval-lines", "20", "--sequence-length", "40"], "heldout_cer"),
+        # --max-length: the old name of --sequence-length, still read (with a deprecation line)
+        (
+            "sequence-vae",
+            ["--latent-dim", "4", "--free-bits", "0.2", "--eval-lines", "50", "--max-length", "40"],
+            "heldout_nll_bound",
+        ),
     ],
 )
 def test_pretrain_line_objectives(capsys, tmp_path, shakespeare_train, shakespeare_test, objective, extra, headline):
@@ -195,8 +200,6 @@ def test_pretrain_line_objectives(capsys, tmp_path, shakespeare_train, shakespea
         "16",
         "--embedding-dim",
         "8",
-        "--max-length",
-        "40",
         "--batch-size",
         "32",
         "--epochs",
@@ -207,7 +210,8 @@ def test_pretrain_line_objectives(capsys, tmp_path, shakespeare_train, shakespea
     )
     assert code == 0, err
     meta = rs3l.preset_metadata(tmp_path / "preset")
-    assert meta["headline_metric"] == headline and headline in meta["metrics"]
+    assert meta["headline_metric"] == headline and headline in meta["metrics"] and meta["sequence_length"] == 40
+    assert ("--max-length is deprecated and will be removed: use --sequence-length" in err) == ("--max-length" in extra)
     if objective == "seq2seq":
         assert {"copy_input_cer", "copy_input_exact_match"} <= set(meta["baselines"])
     else:

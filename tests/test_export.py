@@ -41,7 +41,7 @@ def _encoder_case():
 
 
 def _classifier_case():
-    model = rs3l.finetune("lstm-lm-small", head="classification", num_classes=3, max_length=64)
+    model = rs3l.finetune("lstm-lm-small", head="classification", num_classes=3, sequence_length=64)
     texts = ["To be, or not to be", "Exeunt", "O Romeo, Romeo", "wherefore art thou"]
     return model, lambda batch, length: {"token_ids": model.prepare_inputs(texts[:batch])[:, :length]}
 
@@ -91,7 +91,7 @@ def test_forecaster_export_gives_forecast_in_original_units(models):
     inputs["history"][0, :3] = 20.0  # one full history, no padding
     served = keras.ops.convert_to_numpy(serving.serving_model(model)(inputs)["mean"])[0]
     covariates = inputs["future"][0][:, model.covariate_channels]
-    expected = model.forecast(inputs["history"][0], covariates=covariates, context_length=400)["mean"]
+    expected = model.forecast(inputs["history"][0], covariates=covariates, sequence_length=400)["mean"]
     np.testing.assert_allclose(served, expected, rtol=1e-5)
 
 

@@ -37,7 +37,7 @@ def airline_run():
     model = rs3l.Forecaster(
         rs3l.RNNBackbone(input_dim=1, hidden_dim=8),
         horizon=12,
-        context_length=24,
+        sequence_length=24,
         season=12,
         instance_normalization="location",
     )

@@ -86,8 +86,8 @@ def test_finetuned_series_model_on_every_prefix(cpc, pooling, head, kwargs):
 def test_text_classifier_and_tagger(lm):
     ids = lm.tokenizer.encode(TEXT)[None, :20]
     for model in (
-        rs3l.finetune(lm, head="classification", num_classes=2, max_length=64),
-        rs3l.finetune(lm, head="tagging", num_classes=4, max_length=64),
+        rs3l.finetune(lm, head="classification", num_classes=2, sequence_length=64),
+        rs3l.finetune(lm, head="tagging", num_classes=4, sequence_length=64),
     ):
         if model.head == "tagging":
             expected = keras.ops.convert_to_numpy(model.predict_on_batch(ids))  # one output per token already
@@ -158,7 +158,7 @@ def test_anomaly_scores_streamed_equal_the_batch_scores():
     series = load_kdd_tsad_135("test")[0][:90]
     stream = AnomalyStreamer(model)
     emitted = [stream.step(x) for x in series]
-    assert emitted[: model.window_length - 1] == [None] * (model.window_length - 1)
+    assert emitted[: model.sequence_length - 1] == [None] * (model.sequence_length - 1)
     scores = np.concatenate([[s for s in emitted if s is not None], stream.flush()])
     np.testing.assert_allclose(scores, model.anomaly_scores(series), rtol=1e-4, atol=1e-6)
     short = AnomalyStreamer(model)  # a stream shorter than one window is scored as one window
@@ -172,10 +172,10 @@ def test_rolling_forecast_equals_forecast_of_the_window():
     model = rs3l.load_pretrained("lstm-forecaster-elecdemand")
     series = (RNG.normal(size=(model.season + 2, model.input_dim)) + 20).astype("float32")
     covariates = RNG.normal(size=(model.horizon, len(model.covariate_channels))).astype("float32")
-    stream = ForecastStreamer(model, context_length=model.season)
+    stream = ForecastStreamer(model, sequence_length=model.season)
     outputs = [stream.step(x, covariates=covariates) for x in series]
     assert outputs[: model.season - 1] == [None] * (model.season - 1)
-    expected = model.forecast(series[-model.season :], covariates=covariates, context_length=model.season)
+    expected = model.forecast(series[-model.season :], covariates=covariates, sequence_length=model.season)
     np.testing.assert_allclose(outputs[-1]["mean"], expected["mean"], rtol=1e-6)
 
 

@@ -74,7 +74,7 @@ def train_classifier(source, texts, labels, test, seed, args, pretrained):
     keras.utils.set_random_seed(seed)
     n = len(labels)
     clf = finetune(
-        source, head="classification", num_classes=2, max_length=args.max_length, dropout=0.2, pooling=args.pooling
+        source, head="classification", num_classes=2, sequence_length=args.max_length, dropout=0.2, pooling=args.pooling
     )
     epochs = EPOCHS.get(n, 3)
     batch = 16 if n <= 100 else 32

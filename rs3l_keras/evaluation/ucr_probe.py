@@ -36,7 +36,7 @@ from rs3l_keras.objectives.cpc import CPC
 PRESET_SETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "PickupGestureWiimoteZ")
 
 
-def build(objective, channels, hidden_dim, seed, max_length=128):
+def build(objective, channels, hidden_dim, seed, sequence_length=128):
     keras.utils.set_random_seed(seed)
     if objective == "cpc":
         model = CPC(
@@ -44,7 +44,7 @@ def build(objective, channels, hidden_dim, seed, max_length=128):
             channels=channels,
             prediction_steps=4,
             kernel_size=3,
-            max_length=max_length,
+            sequence_length=sequence_length,
         )
     else:
         model = ContrastiveEncoder(
@@ -117,7 +117,9 @@ def probe(model, train_split, test_split, pooling="auto", seed=0, details=False,
     return accuracy, chosen, float(cv_score)
 
 
-def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, max_length=128, cv_repeats=1, log=None):
+def run_dataset(
+    name, objective, seeds, steps, batch_size, hidden_dim, pooling, sequence_length=128, cv_repeats=1, log=None
+):
     x_train, y_train = series_data.load_ucr(name, "train")
     x_test, y_test = series_data.load_ucr(name, "test")
     channels = (x_train[0] if isinstance(x_train, list) else x_train[0]).shape[-1]
@@ -127,7 +129,7 @@ def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, 
         start = time.time()
         models = []
         for part in objective.split("+"):  # "cpc+contrastive": both, each trained as on its own
-            models.append(build(part, channels, hidden_dim, seed, max_length))
+            models.append(build(part, channels, hidden_dim, seed, sequence_length))
             done = train(models[-1], x_train, steps, batch_size, seed)
         model = models[0] if len(models) == 1 else models
         result = probe(model, (x_train, y_train), (x_test, y_test), pooling, seed, details=True, cv_repeats=cv_repeats)
@@ -156,7 +158,7 @@ def run_dataset(name, objective, seeds, steps, batch_size, hidden_dim, pooling, 
             "steps": steps,
             "batch_size": batch_size,
             "pooling": pooling,
-            "max_length": max_length,
+            "sequence_length": sequence_length,
             "cv_repeats": cv_repeats,
             "backend": keras.backend.backend(),
         },
@@ -329,7 +331,11 @@ def main(argv=None):
         help="auto: last or mean, chosen by CV on the train split",
     )
     parser.add_argument(
-        "--max-length", type=int, default=128, help="CPC: random training crops of this many steps (0: whole series)"
+        "--sequence-length",
+        "--max-length",  # its name in the recorded commands
+        type=int,
+        default=128,
+        help="CPC: random training crops of this many steps (0: whole series)",
     )
     parser.add_argument(
         "--cv-repeats",
@@ -373,7 +379,7 @@ def main(argv=None):
         if "+" in args.objective:
             parser.error(f"--preset trains one model; --objective {args.objective!r} names two.")
         return train_preset(args, log=_print)
-    max_length = args.max_length or None
+    sequence_length = args.sequence_length or None
     results = [
         run_dataset(
             name,
@@ -383,7 +389,7 @@ def main(argv=None):
             args.batch_size,
             args.hidden_dim,
             args.pooling,
-            max_length,
+            sequence_length,
             args.cv_repeats,
             log=_print,
         )

@@ -7,7 +7,7 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 from rs3l_keras.data.tokenizers import PAD_ID
 from rs3l_keras.objectives.objective import Objective
-from rs3l_keras.validation import check_number, check_one_of, check_positive_int
+from rs3l_keras.validation import check_number, check_one_of, check_positive_int, renamed_argument
 
 HEADS = ("classification", "regression", "tagging", "forecast")
 POOLINGS = ("last", "mean", "max", "last+mean+max", "attention")
@@ -81,6 +81,8 @@ class FineTunedModel(Objective):
     layer (embedding or normaliser).
     """
 
+    renamed_args = {"max_length": "sequence_length"}
+
     def __init__(
         self,
         backbone,
@@ -93,17 +95,18 @@ class FineTunedModel(Objective):
         tokenizer=None,
         normalizer=None,
         target_channels=None,
-        max_length=512,
+        sequence_length=512,
         step_encoder=None,
         head_norm="auto",
         **kwargs,
     ):
+        sequence_length = self._renamed(kwargs, "sequence_length", sequence_length, 512)
         if not isinstance(backbone, RNNBackbone):
             raise TypeError(f"`backbone` must be an RNNBackbone, received {type(backbone).__name__}.")
         check_one_of(head, "head", list(HEADS))
         check_one_of(pooling, "pooling", list(POOLINGS))
         check_number(dropout, "dropout", 0, 1, high_open=True, expected="a float in [0, 1)")
-        check_positive_int(max_length, "max_length")
+        check_positive_int(sequence_length, "sequence_length")
         is_text = backbone.vocabulary_size is not None
         if head_norm not in ("auto", True, False):
             raise ValueError(f"`head_norm` must be 'auto', True or False, received {head_norm!r}.")
@@ -209,7 +212,7 @@ class FineTunedModel(Objective):
         self.pooling = pooling
         self.dropout = dropout
         self.target_channels = target_channels
-        self.max_length = max_length
+        self.sequence_length = sequence_length
         self.head_norm = head_norm
 
     def get_config(self):
@@ -228,7 +231,7 @@ class FineTunedModel(Objective):
                 "pooling": self.pooling,
                 "dropout": self.dropout,
                 "target_channels": self.target_channels,
-                "max_length": self.max_length,
+                "sequence_length": self.sequence_length,
                 "head_norm": self.head_norm,
             }
         )
@@ -301,7 +304,7 @@ class FineTunedModel(Objective):
                     raise ValueError("String inputs need a tokenizer; this model has none.")
                 from rs3l_keras.data.windowing import pad_ids
 
-                return pad_ids([self.tokenizer.encode(t)[: self.max_length] for t in x])
+                return pad_ids([self.tokenizer.encode(t)[: self.sequence_length] for t in x])
             from rs3l_keras.data.windowing import check_token_ids
 
             ids = np.asarray(x)
@@ -492,7 +495,7 @@ def finetune(
     freeze=None,
     dropout=0.1,
     target_channels=None,
-    max_length=512,
+    sequence_length=512,
     compile=True,
     tokenizer=None,
     head_norm="auto",
@@ -517,7 +520,8 @@ def finetune(
         freeze: None or `"backbone"` (train the head only).
         dropout: dropout before the head.
         target_channels: forecast head: which channels to predict (default all).
-        max_length: text inputs are cut to this many tokens.
+        sequence_length: text inputs are cut to this many tokens (formerly `max_length`,
+            still accepted with a DeprecationWarning).
         head_norm: `"auto"` (BatchNormalization before the head for text, none for series),
             True or False.
         compile: compile with the head's defaults (see `FineTunedModel.compile`).
@@ -528,11 +532,12 @@ def finetune(
 
     Example:
     >>> import rs3l_keras as rs3l
-    >>> clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, max_length=64)
+    >>> clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, sequence_length=64)
     >>> history = clf.fit(["great tea", "awful, stale"] * 4, [1, 0] * 4, epochs=1, verbose=0)
     >>> clf.predict(["lovely"], verbose=0).shape
     (1, 1)
     """
+    sequence_length = renamed_argument(kwargs, "max_length", "sequence_length", sequence_length, 512)
     if freeze not in (None, "backbone"):
         raise ValueError(f"`freeze` must be None or 'backbone', received {freeze!r}.")
     backbone, source_tokenizer, normalizer, step_encoder = _source_parts(model)
@@ -560,7 +565,7 @@ def finetune(
         tokenizer=tokenizer,
         normalizer=normalizer,
         target_channels=target_channels,
-        max_length=max_length,
+        sequence_length=sequence_length,
         step_encoder=step_encoder,
         head_norm=head_norm,
         **kwargs,

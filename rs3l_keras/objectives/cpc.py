@@ -56,7 +56,7 @@ class CPC(SeriesObjective):
     where the negatives N are the codes of every other series of the batch at step t+k
     and the codes of the same series at every other step. Padded (NaN) steps are never
     anchors, positives or negatives. Memory grows as B·T·(B + T)·K: cut long series with
-    `max_length` (random windows in the pipeline). A metric `cpc_accuracy` tracks how
+    `sequence_length` (random windows in the pipeline). A metric `cpc_accuracy` tracks how
     often the positive scores highest.
 
     The context network is the backbone, so `c_T` (its `pooled_output`) is the series
@@ -71,8 +71,9 @@ class CPC(SeriesObjective):
         prediction_steps: int, default 4 (K).
         kernel_size: int, default 3. Width of the causal convolutions of g_enc.
         encoder_layers: int, default 2. Number of causal Conv1D layers in g_enc.
-        max_length: int or None, default None. Training windows: each series is cut to a
-            random window of at most this many steps in the input pipeline.
+        sequence_length: int or None, default None. Training windows: each series is cut to
+            a random window of at most this many steps in the input pipeline (formerly
+            `max_length`, still accepted with a DeprecationWarning).
         normalization: `"dataset"` (default: one z-score per channel fitted by `adapt`) or
             `"per_series"` (each series z-scored over its own steps, for encoders of series
             of any scale). See `SeriesNormalization`.
@@ -93,6 +94,7 @@ class CPC(SeriesObjective):
 
     learning_rate = 1e-3
     fixed_loss = "InfoNCE"
+    renamed_args = {"max_length": "sequence_length"}
 
     def __init__(
         self,
@@ -101,20 +103,22 @@ class CPC(SeriesObjective):
         prediction_steps=4,
         kernel_size=3,
         encoder_layers=2,
-        max_length=None,
+        sequence_length=None,
         normalization="dataset",
         **kwargs,
     ):
+        sequence_length = self._renamed(kwargs, "sequence_length", sequence_length, None)
         check_backbone(backbone, "feature", bidirectional=False)
         check_positive_int(channels, "channels")
         check_positive_int(prediction_steps, "prediction_steps")
         check_positive_int(kernel_size, "kernel_size")
         check_positive_int(encoder_layers, "encoder_layers")
-        if max_length is not None:
-            check_positive_int(max_length, "max_length")
-            if max_length <= prediction_steps:
+        if sequence_length is not None:
+            check_positive_int(sequence_length, "sequence_length")
+            if sequence_length <= prediction_steps:
                 raise ValueError(
-                    f"`max_length` must be greater than prediction_steps={prediction_steps}, received {max_length}."
+                    f"`sequence_length` must be greater than prediction_steps={prediction_steps}, "
+                    f"received {sequence_length}."
                 )
         latent_dim = backbone.input_dim
 
@@ -158,7 +162,7 @@ class CPC(SeriesObjective):
         self.prediction_steps = prediction_steps
         self.kernel_size = kernel_size
         self.encoder_layers = encoder_layers
-        self.max_length = max_length
+        self.sequence_length = sequence_length
         self.normalization = normalization
         self.accuracy_tracker = keras.metrics.Mean(name="cpc_accuracy")
 
@@ -179,7 +183,7 @@ class CPC(SeriesObjective):
                 "prediction_steps": self.prediction_steps,
                 "kernel_size": self.kernel_size,
                 "encoder_layers": self.encoder_layers,
-                "max_length": self.max_length,
+                "sequence_length": self.sequence_length,
                 "normalization": self.normalization,
             }
         )
@@ -215,13 +219,13 @@ class CPC(SeriesObjective):
         return loss
 
     def _window(self, batch, rng):
-        if self.max_length is not None and batch.shape[1] > self.max_length:
-            batch = _random_windows(batch, self.max_length, rng)
+        if self.sequence_length is not None and batch.shape[1] > self.sequence_length:
+            batch = _random_windows(batch, self.sequence_length, rng)
         return augment.trim_padding(batch)
 
     def batches(self, x, batch_size=None, shuffle=False, seed=None, epoch=None):
         """Batches of raw series `(batch, time, channels)` (NaN-left-padded; cut to random
-        windows of `max_length` if set). A `tf.data.Dataset` passes through as it is."""
+        windows of `sequence_length` if set). A `tf.data.Dataset` passes through as it is."""
 
         padded = series_data.pad_series(self.series_list(x, min_length=self.prediction_steps + 1))
         return augment.augmented_batches(

@@ -1,5 +1,7 @@
 """`Objective`: the base of every pretext task (a Keras `Model` around an `RNNBackbone`)."""
 
+import warnings
+
 import keras
 import numpy as np
 
@@ -7,6 +9,7 @@ from rs3l_keras.data import windowing
 from rs3l_keras.data.tokenizers import BOS_ID, Tokenizer
 from rs3l_keras.distribute import shardable
 from rs3l_keras.functional import TorchSafeSetattr
+from rs3l_keras.validation import renamed_argument
 
 
 def check_self_supervised_inputs(objective, x, y, expected):
@@ -52,6 +55,10 @@ class Objective(TorchSafeSetattr, keras.Model):
     network_args = ("backbone",)
     #: Whether the objective carries a tokenizer (text) in its config.
     takes_tokenizer = True
+    #: Renamed constructor arguments, `{old: new}` (see `rs3l_keras.validation`): the old
+    #: keyword still works with a DeprecationWarning (`_renamed`), so does the old attribute;
+    #: configs saved under the old name load silently.
+    renamed_args = {}
 
     # What the pretraining driver, the CLI and the preset tests ask of an objective:
     #: The `--objective` name of `rs3l pretrain` (None: not trained by it).
@@ -60,6 +67,8 @@ class Objective(TorchSafeSetattr, keras.Model):
     #: it builds reads both directions.
     pretrain_options = ()
     bidirectional_backbone = False
+    #: `sequence_length` of `rs3l pretrain` when none is given.
+    pretrain_sequence_length = 128
     #: `(history key, metric name)`: the training metric recorded from the last epoch.
     train_metric = None
     #: The key of `heldout_report()["metrics"]` a preset records as its headline, and how
@@ -81,6 +90,28 @@ class Objective(TorchSafeSetattr, keras.Model):
         """The figures of a preset (`rs3l plot`): draws them into `directory` from the
         preset's metadata `meta`, returns their paths."""
         raise NotImplementedError(f"A {type(self).__name__} has no preset figure.")
+
+    @classmethod
+    def _renamed(cls, kwargs, new, value, default):
+        """`value` of the argument `new`, or of its old name in `kwargs` (warned, removed)."""
+        for old, target in cls.renamed_args.items():
+            if target == new:
+                value = renamed_argument(kwargs, old, new, value, default, stacklevel=4)
+        return value
+
+    def __getattr__(self, name):  # only called when normal lookup fails
+        new = type(self).renamed_args.get(name)
+        if new is not None:
+            warnings.warn(
+                f"`{type(self).__name__}.{name}` is deprecated and will be removed: use `.{new}` (same meaning).",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return getattr(self, new)
+        parent = getattr(super(), "__getattr__", None)  # torch.nn.Module has one, TF/JAX layers none
+        if parent is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return parent(name)
 
     def __init__(self, *args, tokenizer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,6 +239,9 @@ class Objective(TorchSafeSetattr, keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        for old, new in cls.renamed_args.items():  # saved before the rename
+            if old in config:
+                config.setdefault(new, config.pop(old))
         for key in (*cls.network_args, "tokenizer"):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
@@ -234,7 +268,7 @@ def _portable(config):
 
 class EncoderDecoder(Objective):
     """Base of the encoder-decoder objectives (`Seq2Seq`, `SequenceVAE`): inputs are
-    `{"encoder_token_ids", "decoder_token_ids"}`, lines are truncated to `max_length`, and
+    `{"encoder_token_ids", "decoder_token_ids"}`, lines are truncated to `sequence_length`, and
     the encoder is the backbone that fine-tuning keeps."""
 
     network_args = ("encoder",)
@@ -244,16 +278,16 @@ class EncoderDecoder(Objective):
         return self.encoder
 
     def encode_lines(self, texts):
-        """List of str → list of 1-D id arrays, each cut to `max_length` tokens."""
+        """List of str → list of 1-D id arrays, each cut to `sequence_length` tokens."""
         if self.tokenizer is None:
             raise ValueError("Text inputs need a tokenizer; this model has none.")
         if not isinstance(texts, (list, tuple)) or not texts or not all(isinstance(t, str) for t in texts):
             raise ValueError("`x` must be text or a non-empty list of str.")
-        return [self.tokenizer.encode(t)[: self.max_length] for t in texts]
+        return [self.tokenizer.encode(t)[: self.sequence_length] for t in texts]
 
     def predict_inputs(self, texts):
         """Raw strings → encoder ids = the text, decoder ids = `<bos>` + the text (the
         logits of reproducing each string)."""
-        ids = self.encode_batch(texts)[:, : self.max_length]
+        ids = self.encode_batch(texts)[:, : self.sequence_length]
         decoder = np.concatenate([np.full((len(ids), 1), BOS_ID, "int32"), ids], axis=1)
         return {"encoder_token_ids": ids, "decoder_token_ids": decoder}

@@ -33,7 +33,8 @@ class Seq2Seq(EncoderDecoder):
         decoder_dim: int or None. Decoder units (default: the encoder's output size).
         attention: None, `"luong"` or `"bahdanau"`.
         task: `"denoise"` (default) or `"next-line"`: the pairs `fit` builds from raw text.
-        max_length: int, default 128. Lines are truncated to this many tokens.
+        sequence_length: int, default 128. Lines are truncated to this many tokens
+            (formerly `max_length`, still accepted with a DeprecationWarning).
         noise: dict of corruption rates for `"denoise"` (`drop_rate`, `swap_rate`,
             `span_rate`, `max_span`).
 
@@ -42,7 +43,9 @@ class Seq2Seq(EncoderDecoder):
     """
 
     pretrain_name = "seq2seq"
-    pretrain_options = ("attention", "task", "max_length")
+    pretrain_options = ("attention", "task", "sequence_length")
+    pretrain_sequence_length = 64
+    renamed_args = {"max_length": "sequence_length"}
     bidirectional_backbone = True
     train_metric = ("bits_per_token", "train_bits_per_token_last_epoch")
     headline_metric = "heldout_cer"
@@ -55,14 +58,15 @@ class Seq2Seq(EncoderDecoder):
         decoder_dim=None,
         attention="luong",
         task="denoise",
-        max_length=128,
+        sequence_length=128,
         noise=None,
         **kwargs,
     ):
+        sequence_length = self._renamed(kwargs, "sequence_length", sequence_length, 128)
         check_backbone(encoder, "token", tokenizer=tokenizer, role="encoder")
         check_one_of(attention, "attention", ATTENTION)
         noise_lib.check_noise_task(task)
-        check_positive_int(max_length, "max_length")
+        check_positive_int(sequence_length, "sequence_length")
         decoder_dim = decoder_dim or encoder.output_dim
         vocab = encoder.vocabulary_size
         self._num_states = 2 if encoder.cell == "lstm" else 1
@@ -109,7 +113,7 @@ class Seq2Seq(EncoderDecoder):
         self.decoder_dim = decoder_dim
         self.attention_type = attention
         self.task = task
-        self.max_length = max_length
+        self.sequence_length = sequence_length
         self.noise = dict(noise or {})
 
     def get_config(self):
@@ -119,7 +123,7 @@ class Seq2Seq(EncoderDecoder):
                 "decoder_dim": self.decoder_dim,
                 "attention": self.attention_type,
                 "task": self.task,
-                "max_length": self.max_length,
+                "sequence_length": self.sequence_length,
                 "noise": self.noise,
             }
         )
@@ -138,7 +142,7 @@ class Seq2Seq(EncoderDecoder):
         from rs3l_keras.metrics import edit_distance
 
         lines = noise_lib.text_lines(text, min_chars=10)[:num_lines]
-        originals = [self.tokenizer.encode(line)[: self.max_length] for line in lines]
+        originals = [self.tokenizer.encode(line)[: self.sequence_length] for line in lines]
         corrupted = noise_lib.copy_baseline_ids(originals, seed=seed, **self.noise)
         predicted = [self.tokenizer.encode(text) for text in self.generate(corrupted)]  # one greedy batch
         length = sum(len(o) for o in originals)
@@ -227,9 +231,9 @@ class Seq2Seq(EncoderDecoder):
 
     def _source_ids(self, source):
         if isinstance(source, np.ndarray) and source.ndim == 1 and source.dtype.kind in "iu":
-            return source.astype(np.int32)[: self.max_length]  # already token ids
+            return source.astype(np.int32)[: self.sequence_length]  # already token ids
         if isinstance(source, str):
-            return self.tokenizer.encode(source)[: self.max_length]
+            return self.tokenizer.encode(source)[: self.sequence_length]
         raise ValueError(f"`source` must be a str or a 1-D int array of ids, received {type(source).__name__}.")
 
     def _greedy_batch(self, sources, max_length=None):

@@ -75,12 +75,15 @@ class SequenceVAE(EncoderDecoder):
         token_dropout: float in [0, 1), default 0.25.
         free_bits: float ≥ 0, default 0 (nats per latent dimension).
         beta: float > 0, default 1. The KL weight once annealing is over.
-        max_length: int, default 64. Sequences are truncated to this many tokens.
+        sequence_length: int, default 64. Sequences are truncated to this many tokens
+            (formerly `max_length`, still accepted with a DeprecationWarning).
     """
 
     fixed_loss = "reconstruction NLL + β·KL"
     pretrain_name = "sequence-vae"
-    pretrain_options = ("latent_dim", "token_dropout", "free_bits", "max_length")
+    pretrain_options = ("latent_dim", "token_dropout", "free_bits", "sequence_length")
+    pretrain_sequence_length = 64
+    renamed_args = {"max_length": "sequence_length"}
     train_metric = ("kl", "train_kl_last_epoch")
     headline_metric = "heldout_nll_bound"
     headline_tolerance = (0.0, 0.005)
@@ -94,12 +97,13 @@ class SequenceVAE(EncoderDecoder):
         token_dropout=0.25,
         free_bits=0.0,
         beta=1.0,
-        max_length=64,
+        sequence_length=64,
         **kwargs,
     ):
+        sequence_length = self._renamed(kwargs, "sequence_length", sequence_length, 64)
         check_backbone(encoder, "token", tokenizer=tokenizer, role="encoder")
         check_positive_int(latent_dim, "latent_dim")
-        check_positive_int(max_length, "max_length")
+        check_positive_int(sequence_length, "sequence_length")
         check_number(free_bits, "free_bits", 0)
         check_number(beta, "beta", 0, low_open=True)
         decoder_dim = decoder_dim or encoder.output_dim
@@ -141,7 +145,7 @@ class SequenceVAE(EncoderDecoder):
         self.token_dropout_rate = token_dropout
         self.free_bits = float(free_bits)
         self.beta = float(beta)
-        self.max_length = max_length
+        self.sequence_length = sequence_length
         self.kl_weight = self.add_weight(
             name="kl_weight", shape=(), trainable=False, initializer=keras.initializers.Constant(self.beta)
         )
@@ -164,7 +168,7 @@ class SequenceVAE(EncoderDecoder):
                 "token_dropout": self.token_dropout_rate,
                 "free_bits": self.free_bits,
                 "beta": self.beta,
-                "max_length": self.max_length,
+                "sequence_length": self.sequence_length,
             }
         )
         return config
@@ -248,7 +252,7 @@ class SequenceVAE(EncoderDecoder):
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"`z` must have shape (n, {self.latent_dim}), received {z.shape}.")
         check_number(temperature, "temperature", 0)
-        max_length = max_length or self.max_length
+        max_length = max_length or self.sequence_length
         rng = np.random.default_rng(seed)
         states = [bridge(z) for bridge in self.bridges]
         tokens = np.full(len(z), BOS_ID, "int32")

@@ -28,7 +28,7 @@ def weights_equal(a, b):
 def test_backbone_is_copied_bit_for_bit_and_the_source_never_changes(reviews):
     lm = rs3l.load_pretrained("lstm-lm-small")
     before = [w.copy() for w in lm.get_weights()]
-    clf = finetune(lm, head="classification", num_classes=2, max_length=64)
+    clf = finetune(lm, head="classification", num_classes=2, sequence_length=64)
     assert weights_equal(clf.backbone, lm.backbone)
     assert clf.backbone is not lm.backbone and clf.tokenizer == lm.tokenizer
     assert not any(layer.name == "lm_head" for layer in clf.layers)  # pretext head dropped
@@ -43,7 +43,7 @@ def test_backbone_is_copied_bit_for_bit_and_the_source_never_changes(reviews):
 
 
 def test_default_binary_setup_is_sigmoid_bce_accuracy_and_it_learns_real_reviews(reviews):
-    clf = finetune("lstm-lm-small", head="classification", num_classes=2, max_length=96)
+    clf = finetune("lstm-lm-small", head="classification", num_classes=2, sequence_length=96)
     assert clf.head_layer.units == 1
     assert isinstance(clf.loss, keras.losses.BinaryCrossentropy)
     clf.compile(optimizer=keras.optimizers.Adam(3e-3, global_clipnorm=1.0))
@@ -185,7 +185,7 @@ def test_bad_inputs_and_labels_are_clear_errors(gunpoint):
 
 
 def test_round_trips_config_keras_and_preset(tmp_path, reviews):
-    clf = finetune("lstm-lm-small", head="classification", num_classes=4, pooling="attention", max_length=32)
+    clf = finetune("lstm-lm-small", head="classification", num_classes=4, pooling="attention", sequence_length=32)
     clf.fit(reviews[0][:32], reviews[1][:32] * 3, epochs=1, batch_size=16, verbose=0)
     run_config_round_trip(clf)
     ids = clf.prepare_inputs(reviews[0][:4])

@@ -28,7 +28,7 @@ def test_slanted_triangular_matches_the_ulmfit_formula():
 
 
 def test_discriminative_rates_divide_by_decay_per_layer_group(reviews):
-    clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, max_length=64)
+    clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, sequence_length=64)
     groups = clf.layer_groups()
     assert [len(g) for g in groups] == [4, 3, 1]  # head (kernel, bias, norm γ, β), LSTM, embedding
     clf.compile(optimizer=discriminative_optimizer(clf, learning_rate=1e-3, decay=2.6))
@@ -42,7 +42,7 @@ def test_discriminative_rates_divide_by_decay_per_layer_group(reviews):
 
 
 def test_gradual_unfreezing_adds_one_group_per_epoch(reviews):
-    clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, max_length=64)
+    clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, sequence_length=64)
     clf.compile(optimizer=discriminative_optimizer(clf, learning_rate=1e-3))
     groups = clf.layer_groups()
     snapshots = []
@@ -61,7 +61,7 @@ def test_gradual_unfreezing_adds_one_group_per_epoch(reviews):
 
 
 def test_freeze_backbone_trains_the_head_only(reviews):
-    clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, max_length=64, freeze="backbone")
+    clf = rs3l.finetune("lstm-lm-small", head="classification", num_classes=2, sequence_length=64, freeze="backbone")
     before = [np.array(w) for w in clf.backbone.weights]
     clf.fit(*reviews, epochs=1, batch_size=32, verbose=0)
     assert all(np.array_equal(a, np.array(b)) for a, b in zip(before, clf.backbone.weights))
@@ -107,7 +107,7 @@ def test_ulmfit_end_to_end_calls_on_real_reviews(reviews):
     history = rs3l.finetune_language_model(lm, texts, epochs=2, learning_rate=3e-3, batch_size=8)
     assert len(history.history["loss"]) == 2
     assert lm.score_text("\n".join(texts[:32]), verbose=0)["bits_per_char"] < before  # adapted to the task text
-    clf = rs3l.finetune(lm, head="classification", num_classes=2, max_length=64)
+    clf = rs3l.finetune(lm, head="classification", num_classes=2, sequence_length=64)
     history = rs3l.fit_classifier(clf, texts, labels, epochs=3, batch_size=16)
     assert len(history.history["loss"]) == 3
     assert isinstance(clf.optimizer, DiscriminativeAdam)

@@ -33,7 +33,7 @@ def numpy_cpc_loss(latents, predictions, observed):
 
 def test_learns_on_gunpoint():
     x, _ = load_ucr("GunPoint", "train")
-    model = make(prediction_steps=3, max_length=48)
+    model = make(prediction_steps=3, sequence_length=48)
     model.compile(optimizer=keras.optimizers.Adam(1e-2, global_clipnorm=1.0))
     model.adapt(x)
     data = model.make_dataset(x, batch_size=16, shuffle=True, seed=0).repeat()
@@ -71,9 +71,9 @@ def test_variable_length_japanese_vowels_and_round_trips(tmp_path):
     run_saving_round_trip(model, pad_series(x[:4]), tmp_path)
 
 
-def test_max_length_cuts_random_windows():
+def test_sequence_length_cuts_random_windows():
     x, _ = load_ucr("GunPoint", "train")
-    model = make(max_length=32)
+    model = make(sequence_length=32)
     first = next(iter(model.make_dataset(x[:8], batch_size=8))).numpy()
     assert first.shape == (8, 32, 1) and np.isfinite(first).all()
     assert any(np.array_equal(first[0, :, 0], x[0, s : s + 32, 0]) for s in range(150 - 31))
@@ -89,8 +89,8 @@ def test_errors():
         CPC(backbone, prediction_steps=-2)
     with pytest.raises(ValueError, match="`channels` must be a positive int, received 0"):
         CPC(backbone, channels=0)
-    with pytest.raises(ValueError, match="`max_length` must be greater than prediction_steps=4, received 4"):
-        CPC(backbone, max_length=4)
+    with pytest.raises(ValueError, match="`sequence_length` must be greater than prediction_steps=4, received 4"):
+        CPC(backbone, sequence_length=4)
     with pytest.raises(ValueError, match="must have bidirectional=False"):
         CPC(RNNBackbone(input_dim=4, hidden_dim=4, bidirectional=True))
     model = make()

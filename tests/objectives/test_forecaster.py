@@ -16,11 +16,11 @@ def elec():
     return series.load_elecdemand()[-3000:]  # Demand, WorkDay, Temperature
 
 
-def make(channels=1, horizon=12, context_length=24, season=12, hidden_dim=8, **kwargs):
+def make(channels=1, horizon=12, sequence_length=24, season=12, hidden_dim=8, **kwargs):
     model = Forecaster(
         RNNBackbone(input_dim=channels, hidden_dim=hidden_dim),
         horizon=horizon,
-        context_length=context_length,
+        sequence_length=sequence_length,
         season=season,
         **kwargs,
     )
@@ -42,7 +42,7 @@ def test_metrics_reproduce_the_published_airline_baseline(airline):
 
 def test_learns_on_airline_and_beats_seasonal_naive(airline):
     train, test = airline[:-36], airline[-36:]
-    model = make(horizon=36, context_length=36, hidden_dim=16, distribution=None, instance_normalization="location")
+    model = make(horizon=36, sequence_length=36, hidden_dim=16, distribution=None, instance_normalization="location")
     model.adapt(train)
     windows = model.make_dataset(train, batch_size=16, shuffle=True, seed=0).repeat()  # 49 windows
     first, last = run_learns(model, windows, steps=60, min_drop=0.0)
@@ -79,7 +79,7 @@ def test_forecast_shapes_scale_and_intervals(airline, tmp_path):
 
 
 def test_covariates_and_point_loss(elec):
-    model = make(channels=3, horizon=48, context_length=96, season=48, hidden_dim=16, distribution=None, loss="mae")
+    model = make(channels=3, horizon=48, sequence_length=96, season=48, hidden_dim=16, distribution=None, loss="mae")
     assert model.covariate_channels == [1, 2] and set(
         model.predict_on_batch({"history": elec[None, :96], "future": elec[None, 96:144]})
     ) == {"mean"}
@@ -130,7 +130,7 @@ def test_bad_inputs(airline):
         model.forecast(airline[:6])
     with pytest.raises(ValueError, match="`interval` must be in"):
         model.forecast(airline, interval=1.5)
-    with pytest.raises(ValueError, match="training windows need context_length \\+ horizon = 24 \\+ 12 = 36"):
+    with pytest.raises(ValueError, match="training windows need sequence_length \\+ horizon = 24 \\+ 12 = 36"):
         model.fit(airline[:30], epochs=1, verbose=0)
     with pytest.raises(ValueError, match="builds its own targets"):
         model.fit(airline, airline, epochs=1, verbose=0)

@@ -1,6 +1,8 @@
 """What the `Objective` base owns: compile defaults and the one rule for `loss=`, the networks in
 the config, and what the tools ask of every objective."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -28,7 +30,7 @@ def test_compile_defaults_and_the_loss_rule():
     encoder = rs3l.ContrastiveEncoder(_series())
     encoder.compile()
     assert float(encoder.optimizer.learning_rate) == pytest.approx(1e-3)
-    for model in (encoder, rs3l.CPC(_series(), max_length=8), rs3l.Forecaster(_series(), horizon=2)):
+    for model in (encoder, rs3l.CPC(_series(), sequence_length=8), rs3l.Forecaster(_series(), horizon=2)):
         with pytest.raises(ValueError, match=r"trains with its own loss \(.+\): `compile` takes no `loss`"):
             model.compile(loss="mse")
         model.compile(loss=None)  # None is the objective's own loss (a replayed compile config)
@@ -51,8 +53,8 @@ def test_every_text_objective_answers_the_pretraining_driver():
     for name, cls in pretrain.TEXT_OBJECTIVES.items():
         assert cls.pretrain_name == name and cls.headline_metric.startswith("heldout_")
         assert len(cls.train_metric) == 2 and cls.headline_tolerance != (0.0, 0.0)
-    model = pretrain.build_text_model("seq2seq", rs3l.CharTokenizer.fit("abc"), hidden_dim=4, max_length=9)
-    assert model.backbone.bidirectional and model.max_length == 9
+    model = pretrain.build_text_model("seq2seq", rs3l.CharTokenizer.fit("abc"), hidden_dim=4, sequence_length=9)
+    assert model.backbone.bidirectional and model.sequence_length == 9
     with pytest.raises(NotImplementedError):
         rs3l.CPC(_series()).heldout_report("text")
 
@@ -71,3 +73,65 @@ def test_pad_ids_right_pads_with_zeros():
     batch = windowing.pad_ids([np.array([3, 4, 5]), np.array([6]), np.array([], "int32")])
     np.testing.assert_array_equal(batch, [[3, 4, 5], [6, 0, 0], [0, 0, 0]])
     assert batch.dtype == np.int32 and windowing.pad_ids([np.array([], "int32")]).shape == (1, 1)
+
+
+def _seq2seq(**kwargs):
+    tokenizer = rs3l.CharTokenizer.fit("abcdefg")
+    encoder = rs3l.RNNBackbone(tokenizer.vocabulary_size, hidden_dim=4, bidirectional=True)
+    return rs3l.Seq2Seq(encoder, tokenizer, **kwargs)
+
+
+def _vae(**kwargs):
+    tokenizer = rs3l.CharTokenizer.fit("abcdefg")
+    return rs3l.SequenceVAE(rs3l.RNNBackbone(tokenizer.vocabulary_size, hidden_dim=4), tokenizer, **kwargs)
+
+
+RENAMED = [  # (old name, build with a length keyword)
+    ("max_length", _seq2seq),
+    ("max_length", _vae),
+    ("max_length", lambda **kw: rs3l.CPC(_series(), **kw)),
+    ("max_length", lambda **kw: rs3l.finetune(_text(), head="classification", num_classes=2, **kw)),
+    ("context_length", lambda **kw: rs3l.Forecaster(_series(), horizon=2, **kw)),
+    ("window_length", lambda **kw: rs3l.SequenceAutoencoder(_series(), code_dim=2, **kw)),
+]
+
+
+@pytest.mark.parametrize("old, build", RENAMED, ids=lambda v: v if isinstance(v, str) else "")
+def test_input_length_has_one_name_and_the_old_keyword_still_works_with_a_warning(old, build):
+    model = build(sequence_length=11)
+    assert model.sequence_length == 11 and model.get_config()["sequence_length"] == 11 and old not in model.get_config()
+    with pytest.warns(DeprecationWarning, match=f"`{old}` is deprecated and will be removed: use `sequence_length`"):
+        legacy = build(**{old: 7})
+    assert legacy.sequence_length == 7
+    with pytest.warns(
+        DeprecationWarning, match=rf"`{type(legacy).__name__}\.{old}` is deprecated.+`\.sequence_length`"
+    ):
+        assert getattr(legacy, old) == 7
+    with pytest.raises(TypeError, match=f"`{old}` is the old name of `sequence_length`: pass only `sequence_length`"):
+        build(**{old: 7, "sequence_length": 9})
+    config = {k: v for k, v in legacy.get_config().items() if k != "sequence_length"}
+    config[old] = 5  # a config saved before the rename loads without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert type(legacy).from_config(config).sequence_length == 5
+
+
+def test_renamed_keywords_of_methods_and_the_pretraining_driver():
+    series = np.sin(np.arange(60, dtype="float32") / 3)[:, None]
+    model = rs3l.Forecaster(_series(), horizon=2, sequence_length=8)
+    model.compile()
+    model.fit(series, epochs=1, verbose=0)
+    expected = model.forecast(series, sequence_length=6)["mean"]
+    with pytest.warns(DeprecationWarning, match="`context_length` is deprecated.+use `sequence_length`"):
+        np.testing.assert_array_equal(model.forecast(series, context_length=6)["mean"], expected)
+    with pytest.raises(TypeError, match="forecast\\(\\) got an unexpected keyword argument 'context_len'"):
+        model.forecast(series, context_len=6)
+    with pytest.warns(DeprecationWarning, match="`context_length` is deprecated"):
+        assert rs3l.ForecastStreamer(model, context_length=6).sequence_length == 6
+    tokenizer = rs3l.CharTokenizer.fit("abc")
+    with pytest.warns(DeprecationWarning, match="`max_length` is deprecated"):
+        vae = pretrain.build_text_model("sequence-vae", tokenizer, hidden_dim=4, max_length=9)
+    assert vae.sequence_length == 9
+    # None: each objective's own pretraining length (LM windows 128, seq2seq/VAE lines 64).
+    assert pretrain.build_text_model("language-model", tokenizer, hidden_dim=4).sequence_length == 128
+    assert pretrain.build_text_model("seq2seq", tokenizer, hidden_dim=4).sequence_length == 64

@@ -18,7 +18,7 @@ def make(char_tokenizer, attention="luong", task="denoise", cell="lstm"):
     encoder = RNNBackbone(
         char_tokenizer.vocabulary_size, cell=cell, hidden_dim=32, embedding_dim=16, bidirectional=True
     )
-    model = Seq2Seq(encoder, char_tokenizer, attention=attention, task=task, max_length=48)
+    model = Seq2Seq(encoder, char_tokenizer, attention=attention, task=task, sequence_length=48)
     model.compile()
     return model
 

@@ -16,7 +16,7 @@ def lines(shakespeare_train):
 
 def make(char_tokenizer, **kwargs):
     encoder = RNNBackbone(char_tokenizer.vocabulary_size, hidden_dim=32, embedding_dim=16)
-    model = SequenceVAE(encoder, char_tokenizer, latent_dim=8, max_length=48, **kwargs)
+    model = SequenceVAE(encoder, char_tokenizer, latent_dim=8, sequence_length=48, **kwargs)
     model.compile()
     return model
 

@@ -67,7 +67,7 @@ for objective in ["language-model", "masked-language-model", "seq2seq", "sequenc
     for _ in range(2):
         set_determinism(5, deterministic=True)
         model = build_text_model(objective, CharTokenizer.fit(text), hidden_dim=16, embedding_dim=8,
-                                 sequence_length=32, max_length=32, latent_dim=4)
+                                 sequence_length=32, latent_dim=4)
         model.compile()
         extra = [KLAnnealing(5)] if objective == "sequence-vae" else []
         model.fit(text, batch_size=16, epochs=2, steps_per_epoch=6, seed=5, verbose=0, callbacks=extra)
@@ -88,9 +88,9 @@ def _series_models():
     from rs3l_keras import CPC, ContrastiveEncoder, Forecaster, RecurrentGAN, RNNBackbone, SequenceAutoencoder, finetune
 
     return {
-        "forecaster": lambda: Forecaster(RNNBackbone(input_dim=1, hidden_dim=8), horizon=4, context_length=16),
+        "forecaster": lambda: Forecaster(RNNBackbone(input_dim=1, hidden_dim=8), horizon=4, sequence_length=16),
         "sequence-autoencoder": lambda: SequenceAutoencoder(
-            RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4, window_length=16
+            RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4, sequence_length=16
         ),
         "contrastive": lambda: ContrastiveEncoder(RNNBackbone(input_dim=1, hidden_dim=8), projection_dim=8),
         "cpc": lambda: CPC(RNNBackbone(input_dim=8, cell="gru", hidden_dim=8), channels=1, prediction_steps=2),

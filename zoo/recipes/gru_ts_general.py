@@ -49,7 +49,7 @@ def build(objective, seed):
         model = CPC(
             RNNBackbone(input_dim=64, cell="gru", hidden_dim=HIDDEN),
             prediction_steps=4,
-            max_length=MAX_LENGTH,
+            sequence_length=MAX_LENGTH,
             normalization="per_series",
             name="cpc",
         )
