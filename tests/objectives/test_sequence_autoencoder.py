@@ -14,7 +14,7 @@ def ucr135():
 
 
 def make(channels=1, hidden_dim=16, **kwargs):
-    kwargs = {"code_dim": 8, "window_length": 32, "window_stride": 4, **kwargs}
+    kwargs = {"code_dim": 8, "sequence_length": 32, "window_stride": 4, **kwargs}
     model = SequenceAutoencoder(RNNBackbone(input_dim=channels, hidden_dim=hidden_dim), **kwargs)
     model.compile()
     return model
@@ -39,7 +39,7 @@ def test_scores_threshold_detect_and_round_trips(ucr135, tmp_path):
     model = make()
     model.fit(normal, epochs=1, batch_size=32, verbose=0, seed=0)
     clone = run_config_round_trip(model)
-    assert clone.window_length == 32 and clone.code_dim == 8
+    assert clone.sequence_length == 32 and clone.code_dim == 8
     batch = series.pad_series([normal[:40], normal[100:125]])  # unequal lengths, NaN-left-padded
     loaded = run_saving_round_trip(model, batch, tmp_path)
     out = model.predict_on_batch(batch)
@@ -82,7 +82,7 @@ def test_bad_inputs(ucr135):
     backbone = RNNBackbone(input_dim=1, hidden_dim=4)
     for kwargs, message in [
         (dict(code_dim=0), "`code_dim` must be a positive int, received 0"),
-        (dict(window_length=-3), "`window_length` must be a positive int, received -3"),
+        (dict(sequence_length=-3), "`sequence_length` must be a positive int, received -3"),
         (dict(window_stride=1.5), "`window_stride` must be a positive int"),
     ]:
         with pytest.raises(ValueError, match=message):
