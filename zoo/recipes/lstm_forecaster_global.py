@@ -143,7 +143,13 @@ def save(args):
     validation = m1_validation(model)
     for frequency in M1_FREQUENCIES:
         metrics[f"m1_{frequency}_mase_validation"] = validation[frequency]["mase"]
-    beats = [c for c, r in results.items() if r["scores"][name]["mase"] < r["scores"]["seasonal_naive (ours)"]["mase"]]
+    beats = [
+        c
+        for c, r in results.items()
+        if round(r["scores"][name]["mase"], 3) < round(r["scores"]["seasonal_naive (ours)"]["mase"], 3)
+    ]
+    for collection in results:
+        metrics[f"{collection}_beats_seasonal_naive"] = int(collection in beats)
     metrics["beats_seasonal_naive_of_6"] = len(beats)
     groups = forecast_pool.training_pool(synthetic=state["args"]["synthetic"], seed=state["args"]["seed"])
     table = forecasting.archive_table(results)
@@ -183,7 +189,7 @@ def save(args):
                 "cpu_seconds": state["cpu_seconds"],
                 "chosen_checkpoint": state["best"],
                 "selection": "the checkpoint with the lowest mean M1 validation MASE (yearly, quarterly, monthly)",
-                "log": log,
+                "curve_step_m1_mase_loss": [[r["step"], round(r["m1_mean_mase"], 4), round(r["loss"], 4)] for r in log],
                 "backend": "torch (KERAS_BACKEND=torch, OMP_NUM_THREADS=1)",
             },
             archive_benchmark={"command": bench["command"], "results": results},
