@@ -14,6 +14,8 @@ from rs3l_keras.validation import check_number, check_positive_int
 #: The quantile levels of the output head: the median is the point forecast, 0.05 and 0.95
 #: the 90% interval.
 QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+#: Bound of the scaled targets in the loss (Chronos clips its scaled values to ±15).
+TARGET_CLIP = 20.0
 #: Season lengths with their own one-hot input (any other season length: the last slot).
 SEASON_CLASSES = (1, 4, 7, 12, 24, 52)
 #: Per-step encoder features: scaled value, observed flag, sin/cos of the seasonal phase,
@@ -51,7 +53,8 @@ class GlobalForecaster(SeriesObjective):
     season_length=None)` guesses none (1: the naive forecast and no phase).
 
     Loss: the pinball loss averaged over `QUANTILES` and the observed future steps, on the
-    scaled values (targets NaN past a row's horizon are ignored).
+    scaled values, targets clipped to ±`TARGET_CLIP` (targets NaN past a row's horizon are
+    ignored).
 
     Args:
         backbone: feature `RNNBackbone`, `input_dim=NUM_FEATURES`.
@@ -181,7 +184,9 @@ class GlobalForecaster(SeriesObjective):
         quantiles, scale = y_pred["quantiles"], y_pred["scale"]  # (B, H, Q), (B, 1)
         observed = ops.logical_not(ops.isnan(y))  # (B, H)
         count = ops.maximum(ops.sum(ops.cast(observed, "float32")), 1.0)
-        target = ops.where(observed, y, ops.zeros_like(y)) / scale  # (B, H)
+        # Scaled targets clipped to ±TARGET_CLIP (as Chronos' tokens are): a window whose future
+        # is 10^4 times its history's mean (a series leaving zero) must not dominate the batch.
+        target = ops.clip(ops.where(observed, y, ops.zeros_like(y)) / scale, -TARGET_CLIP, TARGET_CLIP)  # (B, H)
         error = target[:, :, None] - quantiles / scale[:, :, None]  # (B, H, Q)
         levels = ops.convert_to_tensor(np.asarray(QUANTILES, "float32"))
         pinball = ops.maximum(levels * error, (levels - 1.0) * error)  # (B, H, Q)
