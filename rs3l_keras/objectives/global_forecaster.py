@@ -198,6 +198,27 @@ class GlobalForecaster(SeriesObjective):
             loss = loss + ops.sum(self.losses)
         return loss
 
+    def plot(self, meta, directory, name, dataset=None):
+        """Zero-shot forecasts of the test spans of one archive (`dataset`, default
+        `"m3_monthly"`): its first series, with the median and the 90% interval."""
+        import pathlib
+
+        from rs3l_keras import datasets, metrics, plot
+
+        collection = datasets.load_series_collection(dataset or "m3_monthly")
+        train, test = collection.train[0], collection.test[0]
+        out = self.forecast(train, horizon=collection.horizon, season_length=collection.season_length)
+        figure = plot.forecast(
+            train,
+            out["mean"],
+            truth=test,
+            lower=out["lower"],
+            upper=out["upper"],
+            title=f"{name}: {collection.names[0]} ({collection.name}), zero-shot "
+            f"(sMAPE {metrics.smape(test, out['mean']):.2f}%)",
+        )
+        return [plot.save(figure, pathlib.Path(directory) / f"forecast_{collection.name}.png")]
+
     # -- data ---------------------------------------------------------------------------
     def series_list(self, x, name="x", min_length=1, one_series=None):
         """Validated list of 1-D float32 series (a 1-D array is one series, a 2-D array

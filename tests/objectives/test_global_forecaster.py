@@ -73,3 +73,8 @@ def test_config_and_saving_round_trips(tmp_path):
         "future": np.zeros((2, 4), "float32"),
     }
     run_saving_round_trip(model, inputs, tmp_path)
+
+
+def test_plot_draws_a_zero_shot_forecast_of_an_archive_series(tmp_path):
+    (path,) = make().plot({}, tmp_path, "untrained", dataset="tourism_quarterly")
+    assert path.name == "forecast_tourism_quarterly.png" and path.stat().st_size > 10_000
