@@ -140,6 +140,7 @@ print("RESULT " + json.dumps(result))
 
 
 @pytest.mark.skipif(len(ALL) < 2, reason="needs two Keras backends installed")
+@pytest.mark.timeout(1800)  # six processes, each importing TensorFlow and compiling four models
 def test_models_trained_on_any_backend_load_on_the_others(tmp_path):
     def run(backend, *args):
         done = subprocess.run(

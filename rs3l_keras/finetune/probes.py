@@ -84,6 +84,29 @@ def _resolve(model):
     return model
 
 
+def bucket_length(n):
+    """The shape bucket of a length: the next of 8, 12, 16, 24, 32, 48, … (2^k and 1.5·2^k),
+    so inputs of any length compile to a few shapes (at most half the steps are padding)."""
+    bucket = 8
+    while bucket < n:
+        bucket = bucket * 3 // 2 if bucket & (bucket - 1) == 0 else bucket * 4 // 3
+    return bucket
+
+
+def bucket_rows(n, batch_size):
+    """Rows a batch of `n` is padded to: the next power of two, at most `batch_size`."""
+    return min(1 << max(int(n) - 1, 0).bit_length(), batch_size) if n < batch_size else n
+
+
+def _predict_padded(model, batch, rows, fill):
+    """`model.predict_on_batch` on `batch` padded with `fill` to `rows` rows; outputs cut back."""
+    n = len(batch)
+    if rows > n:
+        batch = np.concatenate([batch, np.full((rows - n, *batch.shape[1:]), fill, batch.dtype)])
+    out = model.predict_on_batch(batch)
+    return {key: np.asarray(value)[:n] for key, value in out.items()}
+
+
 def _pool(sequence, last, valid, pooling):
     """numpy pooling of `(n, t, d)` states with a `(n, t)` validity mask."""
     if pooling == "last":
@@ -109,7 +132,8 @@ def embed(model, x, pooling=DEFAULT_POOLING, batch_size=256, verbose="auto"):
             encoder of the same series: each objective keeps different information).
         x: time series — numpy `(n, time, channels)` or a list of unequal-length
             `(time_i, channels)` arrays (raw values: the model's normaliser is applied;
-            series are encoded in groups of equal length, never padded; a univariate
+            a series' vector never depends on its batch: causal encoders read series
+            right-padded to shape buckets, bidirectional ones equal-length groups; a univariate
             encoder embeds each channel of multivariate series separately and concatenates
             the vectors) — or, for text
             models, a list of str (right-padded; `pooled_output` and the pooling read the
@@ -141,9 +165,11 @@ def embed(model, x, pooling=DEFAULT_POOLING, batch_size=256, verbose="auto"):
         order = np.argsort([len(t) for t in x], kind="stable")
         for start in progress.track(range(0, len(x), batch_size), "Embedding", verbose=verbose):
             ids = model.encode_batch([x[i] for i in order[start : start + batch_size]])
-            out = backbone.predict_on_batch(ids)
-            seq = np.asarray(out["sequence_output"])
-            chunks.append(_pool(seq, np.asarray(out["pooled_output"]), ids != 0, pooling))
+            if not backbone.bidirectional:  # more right padding changes nothing a causal stack reads
+                ids = np.pad(ids, ((0, 0), (0, bucket_length(ids.shape[1]) - ids.shape[1])))
+            out = _predict_padded(backbone, ids, bucket_rows(len(ids), batch_size), 0)
+            seq = out["sequence_output"]
+            chunks.append(_pool(seq, out["pooled_output"], ids != 0, pooling))
         vectors = np.concatenate(chunks)
         result = np.empty_like(vectors)
         result[order] = vectors
@@ -160,16 +186,31 @@ def embed(model, x, pooling=DEFAULT_POOLING, batch_size=256, verbose="auto"):
         return np.concatenate([embed(model, part, pooling, batch_size, verbose) for part in per_channel], axis=1)
     encoder = _encoder(model)
     result = None
-    # Equal-length groups: no padding, so a series' vector never depends on its batch.
+    lengths = np.array([len(s) for s in series])
+    # A series' vector never depends on its batch. A unidirectional (causal) encoder reads
+    # series right-padded with NaN to a shape bucket (`bucket_length`) exactly as alone: its
+    # state at the last real step is the vector, the padding comes after it (and NaN is
+    # ignored by the normaliser's statistics), so inputs of any length compile to a few
+    # shapes instead of one per length (JAX compiles each new shape; TensorFlow traces).
+    # A bidirectional encoder reads equal-length groups, unpadded.
+    causal = not backbone.bidirectional
+    groups = {}
+    for i, n in enumerate(lengths):
+        groups.setdefault(bucket_length(n) if causal else n, []).append(i)
     batches = [
-        idx[start : start + batch_size]
-        for idx in series_data.length_buckets(series).values()
+        (length, idx[start : start + batch_size])
+        for length, idx in groups.items()
         for start in range(0, len(idx), batch_size)
     ]
-    for rows in progress.track(batches, "Embedding", verbose=verbose):
-        out = encoder.predict_on_batch(np.stack([series[i] for i in rows]))
-        seq = np.asarray(out["sequence_output"])
-        vectors = _pool(seq, np.asarray(out["pooled_output"]), np.ones(seq.shape[:2], bool), pooling)
+    for length, rows in progress.track(batches, "Embedding", verbose=verbose):
+        batch = np.full((len(rows), length, series[0].shape[1]), np.nan, "float32")  # right-padded
+        for j, i in enumerate(rows):
+            batch[j, : lengths[i]] = series[i]
+        out = _predict_padded(encoder, batch, bucket_rows(len(rows), batch_size) if causal else len(rows), np.nan)
+        seq = out["sequence_output"]
+        valid = np.arange(length)[None, :] < lengths[rows][:, None]
+        last = seq[np.arange(len(rows)), lengths[rows] - 1] if causal else out["pooled_output"]
+        vectors = _pool(seq, last, valid, pooling)
         if result is None:
             result = np.empty((len(series), vectors.shape[1]), vectors.dtype)
         result[rows] = vectors

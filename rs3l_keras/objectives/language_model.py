@@ -166,8 +166,12 @@ class LanguageModel(Objective):
         ids = self.tokenizer.encode(text)
         inputs, targets, weights = windowing.scoring_windows(ids, window, context)
         total = 0.0
+        rows = min(batch_size, len(inputs))
         for start in progress.track(range(0, len(inputs), batch_size), "Scoring text", verbose=verbose):
-            logits = np.asarray(self.predict_on_batch(inputs[start : start + batch_size]), np.float64)
+            batch = inputs[start : start + batch_size]
+            n = len(batch)  # the last batch is padded to the others' shape: one compiled function
+            batch = np.concatenate([batch, np.zeros((rows - n, batch.shape[1]), batch.dtype)]) if n < rows else batch
+            logits = np.asarray(self.predict_on_batch(batch), np.float64)[:n]
             logits -= logits.max(axis=-1, keepdims=True)
             log_norm = np.log(np.exp(logits).sum(axis=-1))
             picked = np.take_along_axis(logits, targets[start : start + batch_size, :, None], -1)[..., 0]
