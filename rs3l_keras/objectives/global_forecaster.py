@@ -118,25 +118,32 @@ class GlobalForecaster(SeriesObjective):
         z = values / scale  # (B, T)
         count = ops.sum(observed, axis=1, keepdims=True)  # (B, 1)
         # A season longer than the history falls back to 1 (naive, no phase).
-        period = ops.where(ops.cast(season, "float32")[:, None] <= count, ops.cast(season, "float32")[:, None], 1.0)
+        period = ops.where(
+            ops.expand_dims(ops.cast(season, "float32"), 1) <= count,
+            ops.expand_dims(ops.cast(season, "float32"), 1),
+            1.0,
+        )
         ones = ops.ones_like(history)  # (B, T); step indices from cumsums: the graph has no static T
         length = ops.sum(ones, axis=1, keepdims=True)  # (B, 1): T
         past_offset = ops.cumsum(ones, axis=1) - length - 1.0  # (B, T): −T … −1
         past_phase = 2 * np.pi * ops.mod(past_offset, period) / period  # (B, T)
         classes = ops.cast(
-            ops.equal(ops.cast(season, "int32")[:, None], np.asarray(SEASON_CLASSES, "int32")[None]), "float32"
+            ops.equal(ops.expand_dims(ops.cast(season, "int32"), 1), np.asarray(SEASON_CLASSES, "int32")[None]),
+            "float32",
         )  # (B, S)
         static = ops.concatenate(
             [classes, 1.0 - ops.sum(classes, axis=1, keepdims=True), ops.log(ops.maximum(count, 1.0)) / 5.0], axis=1
         )  # (B, S + 2)
-        steps = ops.zeros_like(z)[:, :, None]  # (B, T, 1)
+        # Per-series vectors repeated over steps as (B, T, 1) @ (B, 1, D): Keras 3.15 on TensorFlow
+        # returns (1, 8, 1) for (1, 8, 1) + (1, 1, 8), so no broadcasting add here.
+        steps = ops.expand_dims(ops.zeros_like(z), -1)  # (B, T, 1)
         features = ops.concatenate(
             [
-                z[:, :, None],
-                observed[:, :, None],
-                ops.sin(past_phase)[:, :, None],
-                ops.cos(past_phase)[:, :, None],
-                steps + static[:, None, :],
+                ops.expand_dims(z, -1),
+                ops.expand_dims(observed, -1),
+                ops.expand_dims(ops.sin(past_phase), -1),
+                ops.expand_dims(ops.cos(past_phase), -1),
+                ops.matmul(ops.ones_like(steps), ops.expand_dims(static, 1)),
             ],
             axis=-1,
         )  # (B, T, NUM_FEATURES)
@@ -145,20 +152,20 @@ class GlobalForecaster(SeriesObjective):
         index = length - period + ops.mod(ahead, period)  # (B, H)
         naive = ops.take_along_axis(z, ops.cast(ops.maximum(index, 0.0), "int32"), axis=1)  # (B, H)
         future_phase = 2 * np.pi * ops.mod(ahead, period) / period  # (B, H)
-        zeros = ops.zeros_like(naive)[:, :, None]  # (B, H, 1)
+        zeros = ops.expand_dims(ops.zeros_like(naive), -1)  # (B, H, 1)
         decoder_inputs = ops.concatenate(
             [
-                naive[:, :, None],
-                zeros + z[:, -1:, None],
-                ops.sin(future_phase)[:, :, None],
-                ops.cos(future_phase)[:, :, None],
-                (ahead / 24.0)[:, :, None],
-                zeros + pooled[:, None, :],
+                ops.expand_dims(naive, -1),
+                zeros + ops.expand_dims(z[:, -1:], -1),
+                ops.expand_dims(ops.sin(future_phase), -1),
+                ops.expand_dims(ops.cos(future_phase), -1),
+                ops.expand_dims(ahead / 24.0, -1),
+                ops.matmul(ops.ones_like(zeros), ops.expand_dims(pooled, 1)),
             ],
             axis=-1,
         )  # (B, H, 5 + E)
         hidden = self.decoder_rnn(decoder_inputs, initial_state=[bridge(pooled) for bridge in self.bridges])
-        quantiles = (naive[:, :, None] + self.quantile_head(hidden)) * scale[:, :, None]  # (B, H, Q)
+        quantiles = (ops.expand_dims(naive, -1) + self.quantile_head(hidden)) * ops.expand_dims(scale, -1)  # (B, H, Q)
         super().__init__(
             inputs={"history": history, "season": season, "future": future},
             outputs={"quantiles": quantiles, "scale": scale},
