@@ -30,19 +30,19 @@ def _write(path, payload):
 
 
 def run(series, seeds, methods, json_path=None):
-    done = {}
-    if json_path and pathlib.Path(json_path).exists():  # resumable: series already run are kept
-        done = {r["series"]: True for r in json.loads(pathlib.Path(json_path).read_text())["rows"]}
+    rows = []
+    if json_path and pathlib.Path(json_path).exists():  # resumable: (series, seed) already run are kept
         rows = json.loads(pathlib.Path(json_path).read_text())["rows"]
-    else:
-        rows = []
+    done = {(r["series"], r["seed"]) for r in rows if r["method"] == "iforest"}
     begin = time.time()
-    for name in series:
-        if name in done:
-            continue
-        rows += protocol.run_series(name, seeds, methods, log=lambda r: print(json.dumps(r, default=float), flush=True))
-        if json_path:
-            _write(json_path, {"config": protocol.CONFIG, "seeds": seeds, "rows": rows})
+    for seed in seeds:  # seeds outermost: seed 0 on every series first
+        for name in series:
+            if (name, seed) in done:
+                continue
+            log = lambda r: print(json.dumps(r, default=float), flush=True)  # noqa: E731
+            rows += protocol.run_series(name, [seed], methods, log=log, deterministic=seed == seeds[0])
+            if json_path:
+                _write(json_path, {"config": protocol.CONFIG, "seeds": seeds, "rows": rows})
     rule, means = protocol.choose_rule(rows)
     result = {
         "config": protocol.CONFIG,
@@ -144,8 +144,17 @@ def main(argv=None):
     parser.add_argument("--methods", nargs="+", default=["autoencoder", "forecaster"])
     parser.add_argument("--json", default=None, help="results (resumable: series already in it are skipped)")
     parser.add_argument("--save-preset", default=None, help="train and save the UCR-135 preset here")
+    parser.add_argument("--merge", nargs="+", default=None, help="parts run in parallel (--series subsets) → --json")
     args = parser.parse_args(argv)
-    if args.save_preset and args.json and pathlib.Path(args.json).exists():
+    if args.merge:
+        parts = [json.loads(pathlib.Path(p).read_text()) for p in args.merge]
+        rows = [r for part in parts for r in part["rows"]]
+        rows.sort(key=lambda r: protocol.SERIES_NAMES.index(r["series"]))
+        rule, means = protocol.choose_rule(rows)
+        result = {"config": protocol.CONFIG, "seeds": args.seeds, "rows": rows, "chosen_rule": rule}
+        result.update(dev_mean_f1=means, seconds=sum(p.get("seconds", 0) for p in parts))
+        _write(args.json, result)
+    elif args.save_preset and args.json and pathlib.Path(args.json).exists():
         result = json.loads(pathlib.Path(args.json).read_text())
     else:
         result = run(args.series, args.seeds, args.methods, args.json)

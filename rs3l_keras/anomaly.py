@@ -107,5 +107,6 @@ def steps_from_windows(window_scores, starts, length, total):
     np.add.at(delta, np.minimum(starts + length, total), -window_scores)
     np.add.at(count, starts, 1.0)
     np.add.at(count, np.minimum(starts + length, total), -1.0)
-    covered = np.cumsum(count)[:total]
-    return (np.cumsum(delta)[:total] / np.maximum(covered, 1.0)).astype("float32")
+    covered = np.rint(np.cumsum(count)[:total])
+    steps = np.where(covered > 0, np.cumsum(delta)[:total] / np.maximum(covered, 1.0), 0.0)
+    return steps.astype("float32")

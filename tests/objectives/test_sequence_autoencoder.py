@@ -37,7 +37,7 @@ def test_learns_to_reconstruct_real_series(ucr135):
 def test_scores_threshold_detect_and_round_trips(ucr135, tmp_path):
     normal, full, labels = ucr135
     model = make()
-    model.fit(normal, epochs=1, batch_size=32, verbose=0, seed=0)
+    model.fit(normal, epochs=1, batch_size=32, verbose=0, seed=0, holdout=0)  # all of it; no threshold
     clone = run_config_round_trip(model)
     assert clone.sequence_length == 32 and clone.code_dim == 8
     batch = series.pad_series([normal[:40], normal[100:125]])  # unequal lengths, NaN-left-padded
@@ -54,8 +54,14 @@ def test_scores_threshold_detect_and_round_trips(ucr135, tmp_path):
     assert model.anomaly_scores(normal[:20]).shape == (20,)  # shorter than a window: one window
     with pytest.raises(ValueError, match="No anomaly threshold yet"):
         model.detect(segment)
-    threshold = model.fit_threshold(normal, quantile=0.99)
+    threshold = model.fit_threshold(normal, rule="quantile", quantile=0.99)
     assert threshold == pytest.approx(np.quantile(model.anomaly_scores(normal), 0.99))
+    assert model.threshold_info == {
+        "rule": "quantile",
+        "calibration_steps": 1200,
+        "threshold": threshold,
+        "quantile": 0.99,
+    }
     flags = model.detect(segment, stride=2)
     assert flags.dtype == bool and flags.shape == (400,)
     np.testing.assert_array_equal(flags, scores > threshold)
@@ -66,6 +72,26 @@ def test_scores_threshold_detect_and_round_trips(ucr135, tmp_path):
     reloaded = keras.saving.load_model(tmp_path / "thresholded.keras", safe_mode=True)
     assert float(reloaded.threshold.numpy()) == pytest.approx(threshold)
     assert loaded.encode(batch[:1, -40:]).shape == (1, 8)
+
+
+def test_fit_calibrates_the_threshold_on_normal_steps_it_did_not_train_on(ucr135):
+    normal, full, labels = ucr135
+    model = make(hidden_dim=32, window_stride=2)
+    model.fit(normal, epochs=10, batch_size=32, verbose=0, seed=0)  # the default: holdout 0.25
+    info = model.threshold_info
+    assert info == {"rule": "max", "calibration_steps": 300, "threshold": info["threshold"], "holdout": 0.25}
+    assert model.anomaly_threshold == pytest.approx(model.anomaly_scores(normal[900:]).max(), rel=1e-5)
+    in_sample = np.quantile(model.anomaly_scores(normal[:900]), 0.99)  # the old rule, on trained steps
+    assert abs(model.anomaly_threshold - in_sample) > 0.05 * in_sample
+    # The normaliser saw the training steps only.
+    np.testing.assert_allclose(model.normalizer.numpy_mean, normal[:900].mean(0), rtol=1e-4)
+    test, test_labels = full[1200:], labels[1200:]
+    flagged = model.detect(test)
+    measured = metrics.precision_recall_f1(test_labels, flagged)
+    assert measured["recall"] >= 0.4 and flagged.mean() < 0.01  # catches the anomaly, < 1% false alarms
+    assert metrics.top1_hit(test_labels, model.anomaly_scores(test))
+    for share in (0.001, 0.01):
+        assert model.detect(test, contamination=share).sum() == np.ceil(share * len(test))  # at least that share
 
 
 def test_zscore_and_anomaly_metrics(ucr135):
@@ -104,7 +130,17 @@ def test_bad_inputs(ucr135):
     with pytest.raises(ValueError, match="`series` must be one series"):
         model.anomaly_scores([normal])
     with pytest.raises(ValueError, match="`quantile` must be a float in"):
-        model.fit_threshold(normal, quantile=0)
+        model.fit_threshold(normal, rule="quantile", quantile=0)
+    with pytest.raises(ValueError, match="`rule` must be one of"):
+        model.fit_threshold(normal, rule="mean")
+    with pytest.raises(ValueError, match=r"`contamination` must be a share in \(0, 0.5\], received 0.7"):
+        model.detect(normal, contamination=0.7)
+    with pytest.raises(ValueError, match=r"`holdout` must be a share in \(0, 1\), received 2"):
+        model.fit(normal, verbose=0, holdout=2)
+    with pytest.raises(ValueError, match="leaves 12 training steps of a 44-step series"):
+        model.fit(normal[:44], verbose=0)
+    with pytest.raises(ValueError, match="No anomaly threshold yet"):
+        model.detect(normal)
     with pytest.raises(ValueError, match="`stride` must be a positive int, received 0"):
         model.anomaly_scores(normal, stride=0)
     with pytest.raises(ValueError, match="builds its own targets"):

@@ -1,0 +1,82 @@
+"""The anomaly benchmark protocol (`rs3l_keras.evaluation.anomaly`): metrics on hand-made
+labels, the series and their construction, the baselines on real series."""
+
+import numpy as np
+import pytest
+
+from rs3l_keras import anomaly, metrics
+from rs3l_keras.evaluation import anomaly as protocol
+
+
+def test_point_f1_and_top1_within_100_on_hand_made_labels():
+    labels = np.zeros(1000, "int32")
+    labels[300:310] = 1  # region A: 10 steps
+    labels[800] = 1  # region B: one step
+    predicted = np.zeros(1000, bool)
+    predicted[305:315] = True  # 5 of A's steps, 5 false alarms
+    predicted[800] = True
+    # tp 6, predicted 11, labelled 11: precision = recall = F1 = 6/11
+    assert metrics.precision_recall_f1(labels, predicted) == pytest.approx(
+        {"precision": 6 / 11, "recall": 6 / 11, "f1": 6 / 11}
+    )
+    scores = np.zeros(1000)
+    scores[300:310] = 2.0
+    scores[800] = 1.0
+    scores[500] = 1.5  # a false alarm between the regions
+    best = metrics.best_f1(labels, scores)  # at threshold 1: 12 flagged, 11 right: P 11/12, R 1
+    assert best["f1"] == pytest.approx(22 / 23) and best["threshold"] == 1.0
+    for peak, hit in [(409, True), (411, False), (700, True), (900, True), (901, False), (150, False)]:
+        peaked = np.zeros(1000)
+        peaked[peak] = 1.0
+        assert metrics.top1_hit(labels, peaked) is hit, peak  # within 100 steps of a labelled step
+    with pytest.raises(ValueError, match="`labels` has no anomaly"):
+        metrics.top1_hit(np.zeros(10), np.ones(10))
+
+
+def test_series_and_the_spliced_construction():
+    for name in protocol.SERIES_NAMES:
+        normal, test, labels = protocol.load_series(name)
+        assert normal.ndim == test.ndim == 2 and normal.shape[1] == test.shape[1] == 1
+        assert labels.shape == (len(test),) and labels.any() and np.isfinite(normal).all()
+    # ECG200: the 69 majority TRAIN series are the normal part; the test part is the majority
+    # TEST series (64 of them) with the first minority TEST series after the 32nd: one block.
+    from rs3l_keras.data import ucr_archive
+
+    normal, test, labels = protocol.load_series("ecg200_spliced")
+    train, train_labels = ucr_archive.load("ECG200", "train")
+    tests, test_labels = ucr_archive.load("ECG200", "test")
+    majority, minority = np.argmax(np.bincount(train_labels)), np.argmin(np.bincount(train_labels))
+    assert len(normal) == 96 * int((train_labels == majority).sum())
+    assert len(test) == 96 * (int((test_labels == majority).sum()) + 1)
+    where = np.flatnonzero(labels)
+    assert len(where) == 96 and where[0] == 96 * 32 and (np.diff(where) == 1).all()
+    odd = tests[int(np.flatnonzero(test_labels == minority)[0])]
+    np.testing.assert_array_equal(test[where], odd)
+    with pytest.raises(ValueError, match="`name` must be one of"):
+        protocol.load_series("nab")
+
+
+def test_baselines_and_the_model_rows_on_yahoo():
+    normal, test, labels = protocol.load_series("yahoo")
+    window = protocol.WINDOWS["yahoo"]
+    head, tail = anomaly.holdout_split(normal, protocol.CONFIG["holdout"], window)
+    z_test, z_held, z_in = protocol.zscore_scores(head, tail, test, window)
+    # One-step spikes: the rolling z-score finds them (best F1 1.0 was measured).
+    assert metrics.best_f1(labels, z_test)["f1"] > 0.9 and z_held.shape == (len(tail),)
+    if_test, if_held, if_in, offset = protocol.iforest_scores(head, tail, test, window, seed=0)
+    assert if_test.shape == (len(test),) and np.isfinite(if_test).all() and offset == 0.5
+    mp_test, mp_held, mp_in = protocol.matrix_profile_scores(head, tail, test, window)
+    assert mp_test.shape == (len(test),) and mp_in.shape == (len(head),) and (mp_test >= 0).all()
+    assert metrics.top1_hit(labels, mp_test)
+    rule_thresholds = protocol.thresholds(z_held, z_in)
+    assert set(rule_thresholds) == set(protocol.RULES) and rule_thresholds["max"] == z_held.max()
+    row = protocol.score_report(labels, z_test, rule_thresholds)
+    assert row["max"]["flagged"] == int((z_test > z_held.max()).sum())
+    rows = [
+        {"series": s, "method": "autoencoder", "seed": 0, "best_f1": 0.5, "top1_hit": True, **row}
+        for s in ("ucr135", "ecg3", "yahoo")
+    ]
+    rule, means = protocol.choose_rule(rows)
+    assert means[rule] == max(means.values())
+    table = protocol.summary_table(rows)
+    assert table.count("\n") == 4 and "| ecg3 | autoencoder |" in table
