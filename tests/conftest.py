@@ -50,15 +50,27 @@ def make_tiny_lm(text, hidden_dim=16):
     return lm
 
 
-@pytest.fixture
-def tiny_preset(tmp_path, shakespeare_test):
+@pytest.fixture(scope="session")
+def _tiny_preset_template(tmp_path_factory, shakespeare_test):
+    """Trained and saved once per session; no test changes the model (they damage, re-save
+    or re-pin their own copy of the folder)."""
     from rs3l_keras import save_pretrained
 
+    keras.utils.set_random_seed(1234)
     lm = make_tiny_lm(shakespeare_test[:20_000])
     path = save_pretrained(
         lm,
-        tmp_path / "tiny-lm",
+        tmp_path_factory.mktemp("template") / "tiny-lm",
         metrics={"heldout_bits_per_char": np.float32(5.5)},
         metadata={"description": "test preset", "recipe": "pytest"},
     )
     return lm, path
+
+
+@pytest.fixture
+def tiny_preset(_tiny_preset_template, tmp_path):
+    """`(model, path)`: a tiny saved LM preset, the folder a fresh copy for each test."""
+    import shutil
+
+    lm, template = _tiny_preset_template
+    return lm, shutil.copytree(template, tmp_path / "tiny-lm")
