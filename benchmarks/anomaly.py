@@ -57,15 +57,21 @@ def run(series, seeds, methods, json_path=None):
     return result
 
 
-def save_preset(directory, result):
+def train_preset():
+    """The preset's model: the UCR-135 autoencoder of the protocol, seed 0, fitted the default way."""
+    normal, _, _ = protocol.load_series("ucr135")
+    begin = time.time()
+    model = protocol.autoencoder(normal, protocol.WINDOWS["ucr135"], 0)
+    return model, time.time() - begin
+
+
+def save_preset(directory, result, trained=None):
     from rs3l_keras.zoo import save_pretrained
     from rs3l_keras.zoo.metadata import zoo_metadata
 
     normal, test, labels = protocol.load_series("ucr135")
     window, seed = protocol.WINDOWS["ucr135"], 0
-    begin = time.time()
-    model = protocol.autoencoder(normal, window, seed)
-    seconds = time.time() - begin
+    model, seconds = trained or train_preset()
     scores = model.anomaly_scores(test)
     measured = metrics.precision_recall_f1(labels, model.detect(test))
     info = dict(model.threshold_info)

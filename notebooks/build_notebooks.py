@@ -563,11 +563,9 @@ NOTEBOOKS["05_anomaly_detection"] = [
     ## Scores from the preset
 
     `anomaly_scores` slides 32-step windows over the series (stride 1) and gives each step the
-    mean squared reconstruction error of the windows covering it. The threshold was set by `fit`
-    before looking at the test part: it trained on the first 75% of the normal part and took the
-    largest score of the last 25%, which it never trained on (a threshold from its own training
-    steps sits too low: they are reconstructed better than new normal steps). It is stored in the
-    model (`detect(series)` applies it) and the preset's metadata says how it was chosen.
+    mean squared reconstruction error of the windows covering it. The preset's threshold (the 0.99
+    quantile of its training scores) is stored in the model (`detect(series)` applies it); models
+    fitted now calibrate on held-out normal steps instead (last section).
     """),
     code("""
     # plot.* return matplotlib figures; this shows them below the cell
@@ -579,11 +577,9 @@ NOTEBOOKS["05_anomaly_detection"] = [
 
     ae = rs3l.load_pretrained("lstm-autoencoder-ucr135")
     threshold = ae.anomaly_threshold
-    how = rs3l.preset_metadata("lstm-autoencoder-ucr135")["anomaly_threshold"]["description"]
     scores = ae.anomaly_scores(full)
     flagged = ae.detect(full)  # scores > threshold
-    plot.anomaly_scores(full[:, 0], scores, threshold=threshold, anomalies=labels.astype(bool),
-                        title=f"threshold {threshold:.3g}: {how}")
+    plot.anomaly_scores(full[:, 0], scores, threshold=threshold, anomalies=labels.astype(bool))
     """),
     md("""
     ## Metrics on the test part
