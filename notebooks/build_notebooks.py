@@ -540,8 +540,8 @@ NOTEBOOKS["05_anomaly_detection"] = [
 
     Scores every step of UCR anomaly series 135 (a heart-rate signal with one labelled anomaly)
     by how badly the `lstm-autoencoder-ucr135` preset reconstructs it, flags steps above the
-    threshold stored with the model (calibrated on normal steps it never trained on), and measures
-    precision, recall and F1 against a rolling z-score.
+    threshold stored with the model, and measures precision, recall and F1 against a rolling
+    z-score; then fits a detector whose threshold is calibrated on normal steps it never trained on.
     """),
     small("""
     EPOCHS = 3 if SMALL else 30          # for the autoencoder trained here at the end
@@ -626,7 +626,7 @@ NOTEBOOKS["05_anomaly_detection"] = [
     The same recipe on your own normal data: `fit` a `SequenceAutoencoder` on the normal part; it
     keeps the last 25% out of training and sets the threshold from it (`holdout=`,
     `threshold_rule=`). `detect(series, contamination=0.002)` flags a share of steps instead.
-    (`benchmarks/anomaly.py` runs this with three seeds; the preset is its seed 0.)
+    (`benchmarks/anomaly.py` runs this protocol on six labelled series.)
     """),
     code("""
     keras.utils.set_random_seed(0)
