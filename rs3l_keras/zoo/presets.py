@@ -59,6 +59,6 @@ PRESETS = {
     "lstm-lm-english": {
         "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",
         "path": "lstm-lm-english",
-        "metadata_sha256": "15933b3f3b46c544d93eec8b195fd552b084659dc0c5bf68ea37fb195040d781",
+        "metadata_sha256": "8275cd160fd8fbba5cef77610c7072f42d29652945f81b6fe01a752e9161df8d",
     },
 }
