@@ -59,6 +59,6 @@ PRESETS = {
     "lstm-lm-english": {
         "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",
         "path": "lstm-lm-english",
-        "metadata_sha256": "8275cd160fd8fbba5cef77610c7072f42d29652945f81b6fe01a752e9161df8d",
+        "metadata_sha256": "e34570bba97de7d32e1b5442b3cbd5989aba60ef806ba8c8f3d332c0d7786b02",
     },
 }
