@@ -237,7 +237,7 @@ def forecaster(normal, window, seed):
     keras.utils.set_random_seed(seed)
     horizon, context = CONFIG["forecaster_horizon"], 2 * window
     model = Forecaster(
-        RNNBackbone(input_dim=1, hidden_dim=CONFIG["forecaster_hidden_dim"]), horizon=horizon, context_length=context
+        RNNBackbone(input_dim=1, hidden_dim=CONFIG["forecaster_hidden_dim"]), horizon=horizon, sequence_length=context
     )
     model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
     head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], context + horizon)

@@ -58,8 +58,9 @@ class GlobalForecaster(SeriesObjective):
 
     Args:
         backbone: feature `RNNBackbone`, `input_dim=NUM_FEATURES`.
-        context_length: int, default 96. The most history steps read (longer histories keep
-            their last `context_length` steps).
+        sequence_length: int, default 96. The most history steps read (longer histories keep
+            their last `sequence_length` steps); formerly `context_length`, still accepted
+            with a DeprecationWarning.
         horizon: int, default 24. The decoder length of `fit` windows (and of `forecast` by
             default).
         decoder_dim: int or None (default: the backbone's output size).
@@ -81,14 +82,17 @@ class GlobalForecaster(SeriesObjective):
     one_array_is_one_series = True
     fixed_loss = "the pinball loss over QUANTILES"
 
-    def __init__(self, backbone, context_length=96, horizon=24, decoder_dim=None, **kwargs):
+    renamed_args = {"context_length": "sequence_length"}
+
+    def __init__(self, backbone, sequence_length=96, horizon=24, decoder_dim=None, **kwargs):
+        sequence_length = self._renamed(kwargs, "sequence_length", sequence_length, 96)
         check_backbone(backbone, "feature")
         if backbone.input_dim != NUM_FEATURES:
             raise ValueError(
                 f"`backbone` must take input_dim={NUM_FEATURES} features (NUM_FEATURES), "
                 f"received input_dim={backbone.input_dim}."
             )
-        check_positive_int(context_length, "context_length")
+        check_positive_int(sequence_length, "sequence_length")
         check_positive_int(horizon, "horizon")
         decoder_dim = decoder_dim or backbone.output_dim
         check_positive_int(decoder_dim, "decoder_dim")
@@ -173,14 +177,14 @@ class GlobalForecaster(SeriesObjective):
         )
 
         # === Config and state ===
-        self.context_length = context_length
+        self.sequence_length = sequence_length
         self.horizon = horizon
         self.decoder_dim = decoder_dim
         self.mae_tracker = keras.metrics.Mean(name="scaled_mae")
 
     def get_config(self):
         config = super().get_config()
-        config.update(context_length=self.context_length, horizon=self.horizon, decoder_dim=self.decoder_dim)
+        config.update(sequence_length=self.sequence_length, horizon=self.horizon, decoder_dim=self.decoder_dim)
         return config
 
     @property
@@ -244,7 +248,7 @@ class GlobalForecaster(SeriesObjective):
         self, x, batch_size=None, shuffle=False, seed=None, epoch=None, season_length=None, steps=None, horizon=None
     ):
         """Series → random windows for fine-tuning (`WindowSampler` at `horizon`, default
-        this model's, and `context_length`): `steps` batches (default: as many windows as
+        this model's, and `sequence_length`): `steps` batches (default: as many windows as
         the series have steps after their first `horizon`, at least 8 batches)."""
         from rs3l_keras.data.forecast_pool import PoolGroup, WindowSampler
 
@@ -261,7 +265,7 @@ class GlobalForecaster(SeriesObjective):
         batch_size = batch_size or 32
         sampler = WindowSampler(
             [PoolGroup("x", 1.0, usable, [season] * len(usable))],
-            max_context=self.context_length,
+            max_context=self.sequence_length,
             max_horizon=horizon,
             horizon=horizon,
             seed=0 if seed is None else seed,
@@ -310,7 +314,7 @@ class GlobalForecaster(SeriesObjective):
 
         Args:
             history: one 1-D series or a list of 1-D series of any lengths (≥ 1 step; NaN
-                inside is read as missing). Only the last `context_length` steps are read.
+                inside is read as missing). Only the last `sequence_length` steps are read.
             horizon: int > 0, default `self.horizon`.
             season_length: int, or a sequence with one per series, or None (1: no season).
             interval: float in (0, 1), default 0.9. The central interval (`lower`, `upper`),
@@ -335,7 +339,7 @@ class GlobalForecaster(SeriesObjective):
                 )
         outputs = []
         for begin in range(0, len(series), batch_size):
-            chunk = [s[-self.context_length :] for s in series[begin : begin + batch_size]]
+            chunk = [s[-self.sequence_length :] for s in series[begin : begin + batch_size]]
             past = np.full((len(chunk), max(len(s) for s in chunk)), np.nan, "float32")
             for row, s in zip(past, chunk):
                 row[len(row) - len(s) :] = s

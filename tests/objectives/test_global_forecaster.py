@@ -42,7 +42,7 @@ def test_forecasts_scale_with_the_series_and_read_each_season():
 
 
 def test_fine_tuning_on_one_real_series_lowers_the_loss():
-    model = make(hidden=16, horizon=12, context_length=36)
+    model = make(hidden=16, horizon=12, sequence_length=36)
     model.compile()
     y = load_airline()[:-12, 0]
     history = model.fit(y, season_length=12, batch_size=32, epochs=3, steps_per_epoch=15, verbose=0)
@@ -65,7 +65,7 @@ def test_bad_arguments_name_the_argument_and_value():
 
 
 def test_config_and_saving_round_trips(tmp_path):
-    model = make(horizon=5, context_length=20)
+    model = make(horizon=5, sequence_length=20)
     run_config_round_trip(model)
     inputs = {
         "history": np.array([[np.nan, 1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 5.0, 6.0, 7.0]], "float32"),

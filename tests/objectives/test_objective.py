@@ -11,6 +11,7 @@ import rs3l_keras as rs3l
 from rs3l_keras import pretrain
 from rs3l_keras.backbones import fused
 from rs3l_keras.data import windowing
+from rs3l_keras.objectives.global_forecaster import NUM_FEATURES as GLOBAL_FEATURES
 
 
 def _series(**kwargs):
@@ -92,6 +93,10 @@ RENAMED = [  # (old name, build with a length keyword)
     ("max_length", lambda **kw: rs3l.CPC(_series(), **kw)),
     ("max_length", lambda **kw: rs3l.finetune(_text(), head="classification", num_classes=2, **kw)),
     ("context_length", lambda **kw: rs3l.Forecaster(_series(), horizon=2, **kw)),
+    (
+        "context_length",
+        lambda **kw: rs3l.GlobalForecaster(rs3l.RNNBackbone(input_dim=GLOBAL_FEATURES, hidden_dim=4), horizon=2, **kw),
+    ),
     ("window_length", lambda **kw: rs3l.SequenceAutoencoder(_series(), code_dim=2, **kw)),
 ]
 

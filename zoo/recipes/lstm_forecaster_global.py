@@ -65,7 +65,7 @@ def train(args):
         state = json.loads(state_path.read_text())
     else:
         backbone = RNNBackbone(input_dim=NUM_FEATURES, cell="lstm", hidden_dim=args.hidden_dim)
-        model = GlobalForecaster(backbone, context_length=args.context_length, horizon=24)
+        model = GlobalForecaster(backbone, sequence_length=args.context_length, horizon=24)
         model.compile()
         state = {"step": 0, "best": None, "seconds": 0.0, "args": vars(args)}
     groups = forecast_pool.training_pool(synthetic=args.synthetic, seed=args.seed)
