@@ -134,9 +134,7 @@ def seasonal_naive(y_train, horizon, season=1):
     naive forecast, the last value repeated). Shape `(horizon,) + y_train.shape[1:]`."""
     y_train = np.asarray(y_train)
     check_positive_int(horizon, "horizon")
-    check_int(season, "season", 1, expected=f"a positive int <= len(y_train)={len(y_train)}")
-    if season > len(y_train):
-        raise ValueError(f"`season` must be a positive int <= len(y_train)={len(y_train)}, received {season!r}.")
+    check_int(season, "season", 1, maximum=len(y_train), expected=f"a positive int <= len(y_train)={len(y_train)}")
     last = y_train[len(y_train) - season :]
     return last[np.arange(horizon) % season]
 

@@ -25,7 +25,7 @@ import uuid
 
 import numpy as np
 
-from rs3l_keras.validation import check_positive_int
+from rs3l_keras.validation import check_int, check_number, check_positive_int
 
 __all__ = [
     "anomaly_scores",
@@ -464,10 +464,8 @@ def anomaly_scores(series, scores, threshold=None, anomalies=None, path=None, ti
         raise ValueError(
             f"`scores` has length {len(scores)} but `series` has length {len(series)}: expected one score per step."
         )
-    if threshold is not None and (
-        isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not math.isfinite(threshold)
-    ):
-        raise ValueError(f"`threshold` must be a finite float or None, received {threshold!r}.")
+    if threshold is not None:
+        check_number(threshold, "threshold", expected="a finite float or None")
     if not isinstance(start, numbers.Real) or isinstance(start, bool):
         raise TypeError(f"`start` must be a number, received {start!r}.")
     ranges = _ranges(anomalies, len(series))
@@ -602,8 +600,7 @@ def samples_vs_real(real, generated, n=4, channel=0, path=None, title=None):
     if len(channels) != 1:
         raise ValueError(f"`real` and `generated` must have one channel count, received {sorted(channels)}.")
     (channels,) = channels
-    if isinstance(channel, bool) or not isinstance(channel, numbers.Integral) or not 0 <= channel < channels:
-        raise ValueError(f"`channel` must be an int in [0, {channels}), received {channel!r}.")
+    check_int(channel, "channel", 0, maximum=channels - 1, expected=f"an int in [0, {channels})")
     n = check_positive_int(n, "n")
     figure, axes = _figure(1, 3, width=12, height=3.4)
     values = [np.concatenate([s[:, channel] for s in group]) for group in (real, generated)]

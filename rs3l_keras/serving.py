@@ -41,6 +41,7 @@ import tempfile
 import keras
 import numpy as np
 
+from rs3l_keras.validation import check_int
 from rs3l_keras.version import __version__
 
 __all__ = ["export", "load_exported", "verify_export"]
@@ -151,8 +152,8 @@ def export(model, path, format="tf_saved_model", batch_size=None, tokenizer=None
     """
     if format not in FORMATS:
         raise ValueError(f"`format` must be one of {sorted(FORMATS)}, received {format!r}.")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0):
-        raise ValueError(f"`batch_size` must be a positive int or None, received {batch_size!r}.")
+    if batch_size is not None:
+        check_int(batch_size, "batch_size", 1, expected="a positive int or None")
     if format == "litert" and batch_size is None:
         batch_size = 1
     path = pathlib.Path(path).expanduser()

@@ -22,9 +22,14 @@ def check_positive_int(value, name):
     return check_int(value, name, 1, expected="a positive int")
 
 
-def check_int(value, name, minimum, expected=None):
-    """An int >= `minimum` (NumPy integers too, never a bool)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+def check_int(value, name, minimum, expected=None, maximum=None):
+    """An int >= `minimum` (and <= `maximum` when given; NumPy integers too, never a bool)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
         raise ValueError(f"`{name}` must be {expected or f'an int >= {minimum}'}, received {value!r}.")
     return int(value)
 

@@ -36,6 +36,8 @@ import tarfile
 import unicodedata
 import zipfile
 
+from rs3l_keras.validation import check_number
+
 #: Where `npm pack` tarballs are looked for (override with $RS3L_NPM_DIR).
 NPM_DIR_DEFAULT = "~/.cache/rs3l_keras/npm"
 
@@ -320,10 +322,7 @@ def english_mix(sources=DEFAULT_SOURCES, heldout_fraction=0.02, exclude=(), min_
     unknown = [s for s in sources if s not in SOURCES]
     if unknown or not sources:
         raise ValueError(f"`sources` must be a non-empty tuple of {list(SOURCES)}, received {sources!r}.")
-    if isinstance(heldout_fraction, bool) or not isinstance(heldout_fraction, (int, float)):
-        raise ValueError(f"`heldout_fraction` must be a float in (0, 0.5], received {heldout_fraction!r}.")
-    if not 0 < heldout_fraction <= 0.5:
-        raise ValueError(f"`heldout_fraction` must be a float in (0, 0.5], received {heldout_fraction!r}.")
+    check_number(heldout_fraction, "heldout_fraction", 0, 0.5, low_open=True, expected="a float in (0, 0.5]")
     if isinstance(exclude, str):
         exclude = [exclude]
     seen = set()

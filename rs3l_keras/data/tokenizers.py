@@ -11,7 +11,7 @@ import re
 import keras
 import numpy as np
 
-from rs3l_keras.validation import check_one_of
+from rs3l_keras.validation import check_int, check_one_of
 
 #: Reserved ids shared by every objective: padding, out-of-vocabulary, sequence start and
 #: end (seq2seq, VAE) and the mask token (masked LM). Their ids never change.
@@ -77,9 +77,12 @@ class Tokenizer(abc.ABC):
         counts = collections.Counter()
         for text in texts:
             counts.update(probe.split(_as_text(text, "texts")))
-        if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens <= len(SPECIAL_TOKENS)):
-            raise ValueError(
-                f"`max_tokens` must be an int > {len(SPECIAL_TOKENS)} (the special tokens), received {max_tokens!r}."
+        if max_tokens is not None:
+            check_int(
+                max_tokens,
+                "max_tokens",
+                len(SPECIAL_TOKENS) + 1,
+                expected=f"an int > {len(SPECIAL_TOKENS)} (the special tokens)",
             )
         symbols = sorted((t for t, n in counts.items() if n >= min_count), key=lambda t: (-counts[t], t))
         if max_tokens is not None:
@@ -273,10 +276,7 @@ class SentencePieceTokenizer(Tokenizer):
         sentencepiece = _import_sentencepiece()
         if model_type not in ("unigram", "bpe"):
             raise ValueError(f"`model_type` must be 'unigram' or 'bpe', received {model_type!r}.")
-        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 300:
-            raise ValueError(
-                f"`max_tokens` must be an int ≥ 300 (5 special + 256 byte pieces), received {max_tokens!r}."
-            )
+        check_int(max_tokens, "max_tokens", 300, expected="an int ≥ 300 (5 special + 256 byte pieces)")
         if isinstance(texts, (str, bytes)):
             texts = [texts]
         lines = [line for text in texts for line in _as_text(text, "texts").split("\n") if line.strip()]

@@ -59,6 +59,8 @@ import tarfile
 
 import numpy as np
 
+from rs3l_keras.validation import check_positive_int
+
 BUDGETS = (50, 100, 500, 1000)
 SEEDS = (0, 1, 2)
 C_GRID = (0.01, 0.1, 1.0, 10.0, 100.0)
@@ -232,8 +234,7 @@ def all_test_texts(tasks=tuple(TASKS)):
 def label_subset(labels, n, seed):
     """`n` indices into `labels`, stratified (each class in proportion, at least one), seeded."""
     labels = np.asarray(labels)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"`n` must be a positive int, received {n!r}.")
+    n = check_positive_int(n, "n")
     rng = np.random.default_rng(seed)
     if n >= len(labels):
         return rng.permutation(len(labels))

@@ -7,7 +7,7 @@ from keras import ops
 from rs3l_keras.backbones.rnn_backbone import RNNBackbone
 from rs3l_keras.data.tokenizers import PAD_ID
 from rs3l_keras.objectives.objective import Objective
-from rs3l_keras.validation import check_number, check_one_of, check_positive_int, renamed_argument
+from rs3l_keras.validation import check_int, check_number, check_one_of, check_positive_int, renamed_argument
 
 HEADS = ("classification", "regression", "tagging", "forecast")
 POOLINGS = ("last", "mean", "max", "last+mean+max", "attention")
@@ -111,11 +111,12 @@ class FineTunedModel(Objective):
         if head_norm not in ("auto", True, False):
             raise ValueError(f"`head_norm` must be 'auto', True or False, received {head_norm!r}.")
         if head in ("classification", "tagging"):
-            if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-                raise ValueError(
-                    f"`num_classes` must be an int ≥ 2 for head={head!r} (a softmax or sigmoid "
-                    f"needs two classes at least), received {num_classes!r}."
-                )
+            check_int(
+                num_classes,
+                "num_classes",
+                2,
+                expected=f"an int ≥ 2 for head={head!r} (a softmax or sigmoid needs two classes at least)",
+            )
         elif num_classes is not None:
             raise ValueError(
                 f"`num_classes` applies to classification and tagging heads, received "
