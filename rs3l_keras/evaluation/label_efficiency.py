@@ -54,6 +54,7 @@ import functools
 import hashlib
 import html
 import importlib.util
+import os
 import re
 import tarfile
 
@@ -546,12 +547,17 @@ def main(argv=None):
     if not args.summary:
         results = results or {"runs": [], "args": vars(args)}
 
+        def write():  # atomically: an interrupted run leaves the last complete file (resumable)
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            tmp.write_text(json.dumps(results, indent=1) + "\n")
+            os.replace(tmp, path)
+
         def save(entry):
             print(json.dumps(entry), flush=True)
-            path.write_text(json.dumps(results, indent=1) + "\n")
+            write()
 
         run(args.preset, args.tasks, args.budgets, args.seeds, args.arms, args.max_chars, results, save)
-        path.write_text(json.dumps(results, indent=1) + "\n")
+        write()
     for task in results["tasks"]:
         print(f"\n{task} (test majority {results['tasks'][task]['test_majority_rate']:.3f})")
         print(summary_table(results, task))
