@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import pathlib
+import sys
 import time
 
 import keras
@@ -57,8 +58,8 @@ def main():
         baselines=() if args.no_baselines else tuple(forecasting.STATISTICAL_MODELS),
     )
     record = {
-        "command": "python benchmarks/forecast_archives.py "
-        + " ".join(f"--{k} {v}" for k, v in [("model", args.model)]),
+        "command": f"KERAS_BACKEND={keras.backend.backend()} python benchmarks/forecast_archives.py "
+        + " ".join(sys.argv[1:]),
         "protocol": forecasting.ARCHIVE_PROTOCOL,
         "model": str(args.model),
         "backend": keras.backend.backend(),

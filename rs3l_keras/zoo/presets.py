@@ -61,4 +61,9 @@ PRESETS = {
         "path": "lstm-lm-english",
         "metadata_sha256": "e34570bba97de7d32e1b5442b3cbd5989aba60ef806ba8c8f3d332c0d7786b02",
     },
+    "lstm-forecaster-global": {
+        "description": "Zero-shot global forecaster (LSTM 1x64 encoder and decoder, 11 quantiles) for univariate series of any scale, frequency and length; never trained on M3 or Tourism.",
+        "path": "lstm-forecaster-global",
+        "metadata_sha256": "ae2e3fd5ca7bbf00aca246173a08f5234692fbe58a79c0a25bd15ca7431e881c",
+    },
 }

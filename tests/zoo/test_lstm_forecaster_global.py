@@ -9,9 +9,6 @@ from rs3l_keras.data import forecast_archives
 from rs3l_keras.evaluation import forecasting
 
 NAME = "lstm-forecaster-global"
-# The preset is not registered yet (benchmarks/RESULTS.md, issue 18: the benchmark did not finish);
-# these checks run as soon as `zoo/recipes/lstm-forecaster-global.sh` has saved and registered it.
-pytestmark = pytest.mark.skipif(NAME not in rs3l.list_models(), reason=f"{NAME} is not registered yet")
 
 
 @pytest.fixture(scope="module")
