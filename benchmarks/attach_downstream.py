@@ -4,6 +4,8 @@ pretraining buys.
 
     python benchmarks/attach_downstream.py lstm-lm-small benchmarks/label_efficiency.json
     python benchmarks/attach_downstream.py gru-cpc-ucr benchmarks/ucr_finetune_preset.json
+    python benchmarks/attach_downstream.py lstm-lm-english --replace benchmarks/label_efficiency_text_v3.json \
+        benchmarks/label_efficiency_text_v3_ulmfit.json
 """
 
 import json
@@ -18,10 +20,36 @@ from rs3l_keras.zoo import hub
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+TEXT_ARMS = ("pretrained", "adapted", "ulmfit", "scratch", "ulmfit_scratch")
+
+
+def summarize_text(results, budgets=(100, 500)):
+    """{task and budget: "arm accuracy, ... (best baseline)"} from label_efficiency_text JSON."""
+    from rs3l_keras.evaluation.label_efficiency import BASELINES
+
+    def mean(task, arm, n):
+        accs = [r["accuracy"] for r in results["runs"] if (r["task"], r["arm"], r["labels"]) == (task, arm, n)]
+        return float(np.mean(accs)) if accs else None
+
+    out = {}
+    for task in results["tasks"]:
+        for n in budgets:
+            arms = {arm: mean(task, arm, n) for arm in TEXT_ARMS}
+            cells = [f"{arm} {value:.3f}" for arm, value in arms.items() if value is not None]
+            baselines = {arm: mean(task, arm, n) for arm in BASELINES if mean(task, arm, n) is not None}
+            best = max(baselines, key=baselines.get)
+            out[f"{task} {n} labels: test accuracy, mean of seeds 0-2 (best baseline)"] = (
+                ", ".join(cells) + f" ({best} {baselines[best]:.3f})"
+            )
+    return out
+
+
 def summarize(results):
-    """{description: "mean ± std (n seeds)"} from either benchmark's JSON."""
+    """{description: "mean ± std (n seeds)"} from any of the benchmarks' JSON."""
     out = {}
     runs = results["runs"]
+    if "tasks" in results:  # rs3l_keras.evaluation.label_efficiency (text)
+        return summarize_text(results)
     if runs and "arm" in runs[0]:  # label_efficiency.py
         majority = results["majority_rate"]
         for arm in sorted({r["arm"] for r in runs}):
@@ -43,13 +71,16 @@ def summarize(results):
     return out
 
 
-def main(preset, results_path):
-    results = json.loads(pathlib.Path(results_path).read_text())
+def main(preset, *results_paths, replace=False):
+    """`results_paths`: one or more JSON files of one benchmark (their runs are merged)."""
+    results = json.loads(pathlib.Path(results_paths[0]).read_text())
+    for path in results_paths[1:]:
+        results["runs"] = results["runs"] + json.loads(pathlib.Path(path).read_text())["runs"]
     directory = hub.zoo_directory() / preset
     meta = json.loads((directory / hub.METADATA_FILE).read_text())
-    downstream = dict(meta.get("downstream") or {})
+    downstream = {} if replace else dict(meta.get("downstream") or {})
     downstream.update(summarize(results))
-    downstream["how measured"] = f"{results_path} (see benchmarks/RESULTS.md for the command)"
+    downstream["how measured"] = f"{' + '.join(results_paths)} (see benchmarks/RESULTS.md for the command)"
     meta = hub.update_metadata(directory, {"downstream": downstream})
     digest = hub.sha256_file(directory / hub.METADATA_FILE)
     registry = ROOT / "rs3l_keras" / "zoo" / "presets.py"
@@ -66,4 +97,5 @@ def main(preset, results_path):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    args = sys.argv[1:]
+    main(*[a for a in args if a != "--replace"], replace="--replace" in args)

@@ -45,6 +45,15 @@ Arms (all in the same run):
     triangular rate to `ADAPT_LEARNING_RATE`, Adam, norm clipping 1.0, batch 32), once per
     task; then the `pretrained` probe recipe on the adapted encoder;
   - `finetune` / `finetune_scratch` (where run): `rs3l.finetune(preset, ...).fit` with its defaults.
+  - `ulmfit` (ULMFiT stage 3, protocol fixed 2026-11-30 before its first run): the `adapted`
+    LM (stage 2 exactly as above, once per task) → `rs3l.finetune(lm, head="classification",
+    num_classes=K, sequence_length=ULMFIT_SEQUENCE_LENGTH)` (its defaults: concat pooling,
+    dropout 0.1) → `rs3l.fit_classifier` with its defaults (4 epochs, batch 16, slanted
+    triangular rate to 2e-3, discriminative rates ÷2.6 per layer group, gradual unfreezing of
+    one group per epoch), seeded by the draw's seed; texts cut to `max_chars`; a fixed recipe,
+    no model selection; the test split is predicted once per fitted model;
+  - `ulmfit_scratch`: the same classifier network with random weights (no stage 1 or 2),
+    trained with `compile_ulmfit(pretrained=False)` (plain Adam, same schedule and epochs).
 Metric: accuracy on the whole test split (macro-F1 recorded beside it).
 Targets: pretrained ≥ the best baseline at 100 and at 500 labels on ≥ 3 of 4 tasks.
 """
@@ -74,6 +83,10 @@ ADAPT_LEARNING_RATE = 1e-3
 BASELINES = ("majority", "tfidf_word", "tfidf_char", "glove_mean")
 #: Arms that probe the frozen encoder of the preset (pretrained, random weights, LM-adapted).
 NEURAL_PROBE_ARMS = ("pretrained", "scratch", "adapted")
+#: Arms that fine-tune the whole classifier (ULMFiT stage 3; its random-weights twin).
+FINETUNE_ARMS = ("ulmfit", "ulmfit_scratch")
+#: Tokens a `ulmfit` classifier reads (600 characters are ~150-200 SentencePiece pieces).
+ULMFIT_SEQUENCE_LENGTH = 256
 
 
 @dataclasses.dataclass
@@ -416,6 +429,26 @@ def adapt_language_model(model, task, max_chars, seed=0):
     return time.time() - start
 
 
+def ulmfit_classifier(lm, task, texts, labels, seed, pretrained=True):
+    """The `ulmfit` arm's classifier (`ulmfit_scratch` with `pretrained=False`), fitted on
+    `texts`/`labels` by `fit_classifier` (or its plain-Adam twin)."""
+    import math
+
+    import keras
+
+    from rs3l_keras.finetune.model import finetune
+    from rs3l_keras.finetune.ulmfit import compile_ulmfit, fit_classifier
+
+    keras.utils.set_random_seed(seed)
+    clf = finetune(lm, head="classification", num_classes=len(task.class_names), sequence_length=ULMFIT_SEQUENCE_LENGTH)
+    if pretrained:
+        fit_classifier(clf, texts, labels, seed=seed)
+    else:  # fit_classifier's defaults: 4 epochs of batch 16 at a peak rate of 2e-3
+        compile_ulmfit(clf, 2e-3, 4 * math.ceil(len(labels) / 16), pretrained=False)
+        clf.fit(texts, labels, epochs=4, batch_size=16, seed=seed, verbose=0)
+    return clf
+
+
 def run(
     preset,
     tasks=tuple(TASKS),
@@ -435,6 +468,7 @@ def run(
     import time
 
     import keras
+    from sklearn.metrics import f1_score
 
     from rs3l_keras.zoo import load_pretrained
 
@@ -463,10 +497,12 @@ def run(
             if not todo:
                 continue
             start = time.time()
-            if arm in NEURAL_PROBE_ARMS:
+            if arm in NEURAL_PROBE_ARMS + FINETUNE_ARMS:
                 keras.utils.set_random_seed(0)
-                model = load_pretrained(preset, weights=arm != "scratch")
-                adapt_seconds = adapt_language_model(model, task, max_chars) if arm == "adapted" else None
+                model = load_pretrained(preset, weights=arm not in ("scratch", "ulmfit_scratch"))
+                adapt = arm in ("adapted", "ulmfit")
+                adapt_seconds = adapt_language_model(model, task, max_chars) if adapt else None
+            if arm in NEURAL_PROBE_ARMS:
                 pool, test = _embed_needed(model, task, budgets, seeds, max_chars)
                 embed_seconds = time.time() - start
             for n, seed in todo:
@@ -476,6 +512,18 @@ def run(
                 if arm in BASELINES:
                     texts = [task.train_texts[i] for i in idx]
                     scores = run_baseline(arm, texts, y, task.test_texts, task.test_labels, seed)
+                elif arm in FINETUNE_ARMS:
+                    texts = [task.train_texts[i][:max_chars] for i in idx]
+                    clf = ulmfit_classifier(model, task, texts, y, seed, pretrained=arm == "ulmfit")
+                    probs = clf.predict([t[:max_chars] for t in task.test_texts], batch_size=64, verbose=0)
+                    probs = np.asarray(probs)  # (n, 1) sigmoid for 2 classes, else (n, K) softmax
+                    predicted = (probs[:, 0] > 0.5).astype(int) if probs.shape[1] == 1 else probs.argmax(-1)
+                    scores = {
+                        "accuracy": float((predicted == task.test_labels).mean()),
+                        "macro_f1": float(f1_score(task.test_labels, predicted, average="macro")),
+                    }
+                    if adapt_seconds is not None:
+                        scores["adapt_seconds"] = round(adapt_seconds, 1)
                 else:
                     x = np.stack([pool[int(i)] for i in idx])
                     scores = probe_from_features(x, y, test, task.test_labels, seed)
@@ -490,7 +538,9 @@ def summary_table(results, task):
     """Markdown: labels × arms, mean ± std of test accuracy over seeds (n seeds in brackets)."""
     runs = [r for r in results["runs"] if r["task"] == task]
     arms = [
-        a for a in BASELINES + NEURAL_PROBE_ARMS + ("finetune", "finetune_scratch") if any(r["arm"] == a for r in runs)
+        a
+        for a in BASELINES + NEURAL_PROBE_ARMS + FINETUNE_ARMS + ("finetune", "finetune_scratch")
+        if any(r["arm"] == a for r in runs)
     ]
     budgets = sorted({r["labels"] for r in runs})
     lines = ["| labels | " + " | ".join(arms) + " |", "| --- |" + " --- |" * len(arms)]

@@ -63,6 +63,22 @@ def test_adapted_arm_fits_the_language_model_to_the_task_text(monkeypatch):
     assert seconds > 0 and after < before - 0.05
 
 
+def test_ulmfit_arm_fine_tunes_a_classifier_and_leaves_the_language_model_untouched():
+    """ULMFiT stage 3 on real reviews: a new classifier is trained from the LM's weights; the
+    LM itself (reused for every draw of the arm) keeps its weights."""
+    from rs3l_keras.zoo import load_pretrained
+
+    task = le.load_task("fine_food")
+    lm = load_pretrained("lstm-lm-small")
+    before = [w.copy() for w in lm.backbone.get_weights()]
+    idx = le.label_subset(task.train_labels, 32, seed=0)
+    clf = le.ulmfit_classifier(lm, task, [task.train_texts[i][:200] for i in idx], task.train_labels[idx], seed=0)
+    probs = np.asarray(clf.predict([t[:200] for t in task.test_texts[:8]], verbose=0))
+    assert probs.shape == (8, 1) and ((probs >= 0) & (probs <= 1)).all()
+    assert all(np.array_equal(a, b) for a, b in zip(before, lm.backbone.get_weights()))
+    assert any(not np.array_equal(a, b) for a, b in zip(before, clf.backbone.get_weights()))
+
+
 def test_tables_and_targets_from_runs():
     runs = [
         {"task": "t", "arm": arm, "labels": n, "seed": s, "accuracy": acc}
@@ -82,7 +98,7 @@ def test_recorded_benchmark_is_complete_and_consistent():
     results = json.loads(RESULTS.read_text())
     assert "Budgets" in results["protocol"] and set(results["tasks"]) <= set(le.TASKS)
     for run in results["runs"]:
-        assert 0 <= run["accuracy"] <= 1 and run["arm"] in le.BASELINES + le.NEURAL_PROBE_ARMS
+        assert 0 <= run["accuracy"] <= 1 and run["arm"] in le.BASELINES + le.NEURAL_PROBE_ARMS + le.FINETUNE_ARMS
     majority = [r for r in results["runs"] if r["arm"] == "majority"]
     for run in majority:  # the majority arm can be recomputed from the task alone
         task = le.load_task(run["task"]) if run["task"] == "fine_food" else None
