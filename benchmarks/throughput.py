@@ -538,8 +538,19 @@ def run_keras(size, precision, objective, seconds, ours, fuse):
     }
 
 
-def _paired_one(objective, size, rounds, chunk_seconds, calls):
-    """One objective of `run_paired`: its row."""
+def _paired_one(objective, size, rounds, chunk_seconds, calls, interleave="step", pairs=20):
+    """One objective of `run_paired`: its row.
+
+    `interleave="step"` (the default): one `fit` of ours over `pairs + 1` batches, and after
+    each of its steps (in a callback) one step of the twin, each timed on its own. Ours' step
+    is the time from the end of the twin's step to the end of ours' next step: the input
+    pipeline handing over the batch, Keras' loop and callbacks, the train step. Its first
+    step (which pays `fit`'s set-up: the dataset, the epoch iterator) is left out: a user's
+    `fit` runs thousands of steps. Pairs of steps a fraction of a second apart see the same
+    load, so the ratio survives a shared machine's bursts; medians over the pairs.
+
+    `interleave="chunk"`: alternating chunks of `chunk_seconds` (`rounds` of each), ours
+    timed as whole `fit` calls (set-up included, spread over the chunk's few steps)."""
     import keras
 
     B = size["batch"]
@@ -547,10 +558,10 @@ def _paired_one(objective, size, rounds, chunk_seconds, calls):
     keras.utils.set_random_seed(0)
     model, make = ours_model(objective, size)
 
-    def ours(steps):
+    def ours(steps, callbacks=None):
         data = make(steps)
         start = time.perf_counter()
-        history = model.fit(data, batch_size=B, epochs=1, shuffle=False, verbose=0)
+        history = model.fit(data, batch_size=B, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
         return time.perf_counter() - start, history.history
 
     def twin(steps):
@@ -564,37 +575,66 @@ def _paired_one(objective, size, rounds, chunk_seconds, calls):
     ours(3)  # compile / trace + warm-up
     compile_seconds = time.perf_counter() - start
     twin(3)
-    ours_ms = 1000 * ours(3)[0] / 3
-    twin_ms = 1000 * twin(3) / 3
-    n_ours = max(3, int(1000 * chunk_seconds / ours_ms))
-    n_twin = max(3, int(1000 * chunk_seconds / twin_ms))
-    calls.update(stack=0, decoder=0)
-    twin_chunks, ours_chunks = [], []
-    for _ in range(rounds):
-        twin_chunks.append(1000 * twin(n_twin) / n_twin)
-        seconds, history = ours(n_ours)
-        ours_chunks.append(1000 * seconds / n_ours)
-    row = {
-        "objective": objective,
-        "backend": keras.backend.backend(),
-        "torch_ms_per_step": float(np.median(twin_chunks)),
-        "ours_ms_per_step": float(np.median(ours_chunks)),
-        "torch_chunks_ms": twin_chunks,
-        "ours_chunks_ms": ours_chunks,
-        "steps_per_chunk": {"torch": n_twin, "ours": n_ours},
-        "compile_seconds": compile_seconds,
-        "fused_calls_per_ours_step": {k: v / (rounds * n_ours) for k, v in calls.items()},
-        "ours_final_loss": float(next(iter(history.values()))[-1]),
-    }
-    row["vs_torch"] = row["torch_ms_per_step"] / row["ours_ms_per_step"]
+    row = {"objective": objective, "backend": keras.backend.backend(), "interleave": interleave}
+    if interleave == "step":
+        twin_steps, ours_steps = [], []
+
+        class Interleave(keras.callbacks.Callback):
+            last = None
+
+            def on_train_batch_end(self, batch, logs=None):
+                now = time.perf_counter()
+                if self.last is not None:
+                    ours_steps.append(1000 * (now - self.last))
+                    twin_steps.append(1000 * twin(1))
+                self.last = time.perf_counter()
+
+        calls.update(stack=0, decoder=0)
+        _, history = ours(pairs + 1, callbacks=[Interleave()])
+        per_pair = [t / o for t, o in zip(twin_steps, ours_steps)]
+        row.update(
+            torch_ms_per_step=float(np.median(twin_steps)),
+            ours_ms_per_step=float(np.median(ours_steps)),
+            torch_steps_ms=twin_steps,
+            ours_steps_ms=ours_steps,
+            pairs=len(per_pair),
+            vs_torch_median_of_pairs=float(np.median(per_pair)),
+            vs_torch_fastest=min(twin_steps) / min(ours_steps),
+        )
+        n_calls = pairs + 1
+    else:
+        ours_ms = 1000 * ours(3)[0] / 3
+        twin_ms = 1000 * twin(3) / 3
+        n_ours = max(3, int(1000 * chunk_seconds / ours_ms))
+        n_twin = max(3, int(1000 * chunk_seconds / twin_ms))
+        calls.update(stack=0, decoder=0)
+        twin_chunks, ours_chunks = [], []
+        for _ in range(rounds):
+            twin_chunks.append(1000 * twin(n_twin) / n_twin)
+            seconds, history = ours(n_ours)
+            ours_chunks.append(1000 * seconds / n_ours)
+        row.update(
+            torch_ms_per_step=float(np.median(twin_chunks)),
+            ours_ms_per_step=float(np.median(ours_chunks)),
+            torch_chunks_ms=twin_chunks,
+            ours_chunks_ms=ours_chunks,
+            steps_per_chunk={"torch": n_twin, "ours": n_ours},
+        )
+        n_calls = rounds * n_ours
+    row.update(
+        compile_seconds=compile_seconds,
+        fused_calls_per_ours_step={k: v / n_calls for k, v in calls.items()},
+        ours_final_loss=float(next(iter(history.values()))[-1]),
+        vs_torch=row["torch_ms_per_step"] / row["ours_ms_per_step"],
+    )
     return row
 
 
-def run_paired(objectives, size, rounds, chunk_seconds, threads=None):
+def run_paired(objectives, size, rounds, chunk_seconds, threads=None, interleave="step", pairs=20):
     """In one process: for each objective, the plain PyTorch twin and ours on this process'
-    Keras backend, warmed up, then timed in alternating chunks (`rounds` of each, every chunk
-    sized to last about `chunk_seconds`), so both see the same load on a shared machine.
-    Per-step times are the median over the chunks; `vs_torch` = twin ms ÷ ours ms."""
+    Keras backend, warmed up, then timed alternately (step by step, or in chunks: see
+    `_paired_one`), so both see the same load on a shared machine. Per-step times are
+    medians; `vs_torch` = twin ms ÷ ours ms."""
     import keras
     import torch
 
@@ -609,7 +649,7 @@ def run_paired(objectives, size, rounds, chunk_seconds, threads=None):
     out = []
     for objective in objectives:
         try:
-            row = _paired_one(objective, size, rounds, chunk_seconds, calls)
+            row = _paired_one(objective, size, rounds, chunk_seconds, calls, interleave, pairs)
         except Exception as error:  # one objective failing must not lose the others
             row = {
                 "objective": objective,
@@ -829,6 +869,7 @@ def paired_main(args, size, argv):
             ",".join(args.objective),
         ]
         command += ["--rounds", str(args.rounds), "--chunk-seconds", str(args.chunk_seconds)]
+        command += ["--interleave", args.interleave, "--pairs", str(args.pairs)]
         command += ["--threads", str(args.threads)] if args.threads else []
         child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         found = []
@@ -843,7 +884,8 @@ def paired_main(args, size, argv):
                 found.append({"objective": objective, "backend": backend, "error": (stderr.strip() or "?")[-300:]})
         rows += found
     backends = list(dict.fromkeys(r["backend"] for r in rows))
-    print(f"\nSpeed of ours ÷ plain PyTorch, same process, alternating chunks ({args.size}: {size}):\n")
+    how = "alternating steps" if args.interleave == "step" else "alternating chunks"
+    print(f"\nSpeed of ours ÷ plain PyTorch, same process, {how} ({args.size}: {size}):\n")
     print("| objective | " + " | ".join(f"ours on {b} (ms/step; plain PyTorch ms/step)" for b in backends) + " |")
     print("|---|" + "---:|" * len(backends))
     for objective in args.objective:
@@ -864,8 +906,9 @@ def paired_main(args, size, argv):
             "command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:] if argv is None else argv),
             "size": args.size,
             "workload": size,
-            "rounds": args.rounds,
-            "chunk_seconds": args.chunk_seconds,
+            "interleave": args.interleave,
+            **({"pairs": args.pairs} if args.interleave == "step" else {}),
+            **({"rounds": args.rounds, "chunk_seconds": args.chunk_seconds} if args.interleave == "chunk" else {}),
             "threads": args.threads,
             "paired": rows,
         }
@@ -903,8 +946,15 @@ def main(argv=None):
         help="comma-separated Keras backends (tensorflow, jax, torch): per backend one process times, for "
         "each objective, the plain PyTorch twin and ours in alternating chunks (robust to a shared machine's load)",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="--paired: timed chunks of each (median reported)")
-    parser.add_argument("--chunk-seconds", type=float, default=2.0, help="--paired: seconds per timed chunk")
+    parser.add_argument(
+        "--interleave",
+        choices=("step", "chunk"),
+        default="step",
+        help="--paired: alternate single steps inside one fit (default; fit's set-up left out) or whole chunks",
+    )
+    parser.add_argument("--pairs", type=int, default=20, help="--paired, step: timed step pairs (medians reported)")
+    parser.add_argument("--rounds", type=int, default=3, help="--paired, chunk: timed chunks of each (median)")
+    parser.add_argument("--chunk-seconds", type=float, default=2.0, help="--paired, chunk: seconds per timed chunk")
     parser.add_argument("--json", default=None, help="write all results here")
     parser.add_argument("--arm", default=None, help=argparse.SUPPRESS)  # internal: run one arm
     parser.add_argument("--paired-child", action="store_true", help=argparse.SUPPRESS)  # internal
@@ -914,7 +964,7 @@ def main(argv=None):
         print("RESULT " + json.dumps(run_arm(args.arm, size, args.objective[0], args.seconds)), flush=True)
         return 0
     if args.paired_child:
-        run_paired(args.objective, size, args.rounds, args.chunk_seconds, args.threads)
+        run_paired(args.objective, size, args.rounds, args.chunk_seconds, args.threads, args.interleave, args.pairs)
         return 0
     if args.paired:
         return paired_main(args, size, argv)

@@ -40,3 +40,24 @@ def test_unknown_objective_is_a_clear_error():
     assert done.returncode == 2
     assert "argument --objective: expected 'all' or names from lm, mlm, seq2seq" in done.stderr
     assert "received 'lm,bert'" in done.stderr
+
+
+def test_paired_alternates_steps_in_one_process(tmp_path):
+    out = tmp_path / "paired.json"
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--size", "tiny", "--objective", "ntxent,gan", "--paired", "torch"]
+        + ["--pairs", "3", "--threads", "1", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads(out.read_text())
+    assert record["interleave"] == "step" and record["pairs"] == 3 and record["threads"] == 1
+    rows = {row["objective"]: row for row in record["paired"]}
+    assert set(rows) == {"ntxent", "gan"} and not any("error" in row for row in rows.values()), rows
+    for row in rows.values():
+        assert row["backend"] == "torch" and len(row["torch_steps_ms"]) == len(row["ours_steps_ms"]) == 3
+        assert row["vs_torch"] == row["torch_ms_per_step"] / row["ours_ms_per_step"] > 0
+        assert row["fused_calls_per_ours_step"]["stack"] > 0  # ours runs PyTorch's kernel
+    assert "| ntxent | " in done.stdout and "| gan | " in done.stdout
