@@ -346,9 +346,15 @@ class RecurrentGAN(SeriesObjective):
                 optimizer.apply([v.value.grad for v in variables], variables)
             return loss
 
+        def fake_for_discriminator():
+            # The discriminator's update only needs the fake values: backward() would
+            # otherwise run through the generator too (TF's tape and jax.grad prune that).
+            with torch.no_grad():
+                return self._fake_batch(observed, training=True)
+
         real, observed = self._real_batch(data)
         d_loss = update(
-            lambda: self._d_loss(real, self._fake_batch(observed, training=True), observed),
+            lambda: self._d_loss(real, fake_for_discriminator(), observed),
             self.discriminator_variables,
             self.d_optimizer,
         )
