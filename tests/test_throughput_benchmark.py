@@ -58,6 +58,7 @@ def test_paired_alternates_steps_in_one_process(tmp_path):
     assert set(rows) == {"ntxent", "gan"} and not any("error" in row for row in rows.values()), rows
     for row in rows.values():
         assert row["backend"] == "torch" and len(row["torch_steps_ms"]) == len(row["ours_steps_ms"]) == 3
-        assert row["vs_torch"] == row["torch_ms_per_step"] / row["ours_ms_per_step"] > 0
+        pairs = [t / o for t, o in zip(row["torch_steps_ms"], row["ours_steps_ms"])]
+        assert row["vs_torch"] == pytest.approx(sorted(pairs)[1]) and row["vs_torch"] > 0  # median of 3 pairs
         assert row["fused_calls_per_ours_step"]["stack"] > 0  # ours runs PyTorch's kernel
     assert "| ntxent | " in done.stdout and "| gan | " in done.stdout
