@@ -63,7 +63,7 @@ class SequenceAutoencoder(SeriesObjective):
     >>> model.encode(normal[None, :100]).shape, model.anomaly_scores(normal[:300]).shape
     ((1, 4), (300,))
     >>> model.threshold_info["rule"], model.threshold_info["calibration_steps"], model.detect(normal).shape
-    ('max', 300, (1200,))
+    ('pot', 300, (1200,))
     """
 
     learning_rate = 3e-3
