@@ -563,9 +563,10 @@ NOTEBOOKS["05_anomaly_detection"] = [
     ## Scores from the preset
 
     `anomaly_scores` slides 32-step windows over the series (stride 1) and gives each step the
-    mean squared reconstruction error of the windows covering it. The preset's threshold (the 0.99
-    quantile of its training scores) is stored in the model (`detect(series)` applies it); models
-    fitted now calibrate on held-out normal steps instead (last section).
+    mean squared reconstruction error of the windows covering it. The preset's threshold is stored
+    in the model (`detect(series)` applies it): `fit`'s default, peaks over threshold on the scores
+    of the normal part's last 25%, which the preset never trained on (`ae.threshold_info`; the
+    last section fits a detector the same way).
     """),
     code("""
     # plot.* return matplotlib figures; this shows them below the cell

@@ -120,6 +120,31 @@ def test_anomaly_scores_and_reconstructions_of_the_ucr135_preset(tmp_path):
     np.testing.assert_allclose(figure.axes[0].get_lines()[1].get_ydata(), rec[0, :, 0], rtol=1e-6)
 
 
+def test_the_autoencoder_presets_own_plot_draws_its_calibrated_threshold(tmp_path, monkeypatch):
+    """`rs3l plot lstm-autoencoder-ucr135` (the objective's `plot`): the stored, held-out
+    threshold is a dashed line on both score panels, and the title says how it was set."""
+    name = "lstm-autoencoder-ucr135"
+    meta = rs3l.preset_metadata(name)
+    model = rs3l.load_pretrained(name)
+    figures, save = {}, plot.save
+
+    def keep(figure, path):
+        figures[pathlib.Path(path).name] = figure
+        return save(figure, path)
+
+    monkeypatch.setattr(plot, "save", keep)
+    model.plot(meta, tmp_path, name)
+    threshold = meta["metrics"]["threshold"]
+    assert model.anomaly_threshold == pytest.approx(threshold, rel=1e-6)
+    for png in ("anomaly_scores.png", "anomaly_scores_zoom.png"):
+        lines = {line.get_label(): line for line in figures[png].axes[1].get_lines()}
+        line = lines[f"threshold {threshold:.3g}"]
+        np.testing.assert_allclose(line.get_ydata(), threshold, rtol=1e-6)
+        assert line.get_linestyle() == "--"
+        title = "".join(figures[png]._suptitle.get_text().split())  # wrapped to the figure's width
+        assert "".join(meta["anomaly_threshold"]["description"].split()) in title
+
+
 def test_embeddings_pca_of_a_ucr_test_split(tmp_path):
     x, y = series.load_ucr("ItalyPowerDemand", "test")
     z = rs3l.embed("gru-cpc-ucr", x, pooling="last")

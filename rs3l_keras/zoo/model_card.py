@@ -33,6 +33,9 @@ def render(meta):
     out += [_table(rows), ""]
     if meta.get("metrics"):
         out += ["## Metrics", "", _table([(k, _fmt(v)) for k, v in sorted(meta["metrics"].items())]), ""]
+    if meta.get("anomaly_threshold"):  # the stored threshold: its value, rule and how the rule was chosen
+        threshold = meta["anomaly_threshold"]
+        out += ["## Anomaly threshold", "", _table([(k, _fmt(v)) for k, v in sorted(threshold.items())]), ""]
     if meta.get("baselines"):
         out += ["## Reference points", "", _table([(k, _fmt(v)) for k, v in sorted(meta["baselines"].items())]), ""]
     if meta.get("downstream"):

@@ -54,7 +54,7 @@ PRESETS = {
     "lstm-autoencoder-ucr135": {
         "description": "LSTM sequence autoencoder (1x64 encoder and decoder, 16-d code, 32-step windows) for anomaly detection on UCR anomaly series 135.",
         "path": "lstm-autoencoder-ucr135",
-        "metadata_sha256": "02126d09719dabe101ec2d5a9df9a627b8a540034e817f40b331c850021b2c0d",
+        "metadata_sha256": "82cd2154dd5291159280ce734ee075a7929f46c8d72a64f6f1816c7296530e58",
     },
     "lstm-lm-english": {
         "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",
