@@ -13,17 +13,20 @@ pytest.importorskip("torch", reason="the plain PyTorch twin needs torch (the tor
 SCRIPT = pathlib.Path(__file__).parents[1] / "benchmarks" / "throughput.py"
 
 
-def test_one_objective_on_tiny_sizes(tmp_path):
-    out = tmp_path / "vae.json"
+def _run(out, *args):
+    """The script at tiny sizes on one thread, writing `out`: (its record, the finished process)."""
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--size", "tiny", "--objective", "vae", "--arms", "torch,ours-torch"]
-        + ["--seconds", "0.5", "--threads", "1", "--json", str(out)],
+        [sys.executable, str(SCRIPT), "--size", "tiny", *args, "--threads", "1", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    record = json.loads(out.read_text())
+    return json.loads(out.read_text()), done
+
+
+def test_one_objective_on_tiny_sizes(tmp_path):
+    record, _ = _run(tmp_path / "vae.json", "--objective", "vae", "--arms", "torch,ours-torch", "--seconds", "0.5")
     assert record["objective"] == "vae" and record["threads"] == 1
     rows = {row["arm"]: row for row in record["summary"]}
     assert set(rows) == {"torch", "ours-torch"} and not any("error" in row for row in rows.values()), rows
@@ -43,16 +46,7 @@ def test_unknown_objective_is_a_clear_error():
 
 
 def test_paired_alternates_steps_in_one_process(tmp_path):
-    out = tmp_path / "paired.json"
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--size", "tiny", "--objective", "ntxent,gan", "--paired", "torch"]
-        + ["--pairs", "3", "--threads", "1", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    record = json.loads(out.read_text())
+    record, done = _run(tmp_path / "paired.json", "--objective", "ntxent,gan", "--paired", "torch", "--pairs", "3")
     assert record["interleave"] == "step" and record["pairs"] == 3 and record["threads"] == 1
     rows = {row["objective"]: row for row in record["paired"]}
     assert set(rows) == {"ntxent", "gan"} and not any("error" in row for row in rows.values()), rows
