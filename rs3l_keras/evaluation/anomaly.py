@@ -72,6 +72,15 @@ inside the seed spread), now `rs3l_keras.anomaly.DEFAULT_RULE`. Execution note f
 the baselines run in their own process (`benchmarks/anomaly.py --baselines-only`), because
 after stumpy's numba kernels had run in a process the torch models there trained to other
 weights than in a fresh process.
+
+Zero-shot arm (added 2026-11-30 before its run; nothing above changed): `global_zero_shot` —
+the `lstm-forecaster-global` preset, **no training on the series**: score = |y − q0.5| /
+(q0.95 − q0.05) of each step's one-step-ahead zero-shot forecast from the (at most 96) steps
+before it, season length 1 (the same for every series, nothing chosen per series); the
+threshold from the held-out 25% of the normal part by the default rule (`pot`), exactly as
+`fit` does for the learned methods (the first 75% is only read as history). Deterministic:
+one row per series. It is the issue's moonshot direction (a pretrained model on a new series
+with no fitting) and its second item (a point outside a calibrated forecast interval).
 """
 
 import importlib.util
