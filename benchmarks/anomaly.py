@@ -185,6 +185,9 @@ def main(argv=None):
     parser.add_argument(
         "--json", default=None, help="results (resumable: the (series, seed, method) rows already in it are kept)"
     )
+    parser.add_argument(
+        "--zero-shot", action="store_true", help="only the zero-shot arm (lstm-forecaster-global), added to --json"
+    )
     parser.add_argument("--save-preset", default=None, help="train and save the UCR-135 preset here")
     parser.add_argument("--merge", nargs="+", default=None, help="parts run in parallel (--series subsets) → --json")
     args = parser.parse_args(argv)
@@ -196,6 +199,13 @@ def main(argv=None):
         result = {"config": protocol.CONFIG, "seeds": args.seeds, "rows": rows, "chosen_rule": rule}
         result.update(dev_mean_f1=means, seconds=sum(p.get("seconds", 0) for p in parts))
         _write(args.json, result)
+    elif args.zero_shot:
+        result = json.loads(pathlib.Path(args.json).read_text())
+        done = {(r["series"], r["method"]) for r in result["rows"]}
+        for name in args.series:
+            if (name, "global_zero_shot") not in done:
+                result["rows"] += protocol.run_series(name, [], protocol.ZERO_SHOT, deterministic=False)
+                _write(args.json, result)
     elif args.save_preset and args.json and pathlib.Path(args.json).exists():
         result = json.loads(pathlib.Path(args.json).read_text())
         if result.get("chosen_rule") is None:  # a run stopped before its end: choose on the rows it has

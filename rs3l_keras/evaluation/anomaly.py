@@ -97,6 +97,8 @@ SERIES_NAMES = ("ucr135", "ecg3", "mitdb", "yahoo", "ecg200_spliced", "ecg5000_s
 DEV_SERIES = ("ucr135", "ecg3")
 WINDOWS = {"ucr135": 32, "ecg3": 64, "mitdb": 64, "yahoo": 24, "ecg200_spliced": 48, "ecg5000_spliced": 64}
 HELD_OUT_RULES = ("max", "quantile", "pot")
+#: Methods with no training on the series (one deterministic row per series).
+ZERO_SHOT = ("global_zero_shot",)
 RULES = (*HELD_OUT_RULES, "insample")
 SKTIME_INSTALL = "pip install --no-deps sktime==1.2.0 (`make` installs it: its data files are read, never imported)"
 CONFIG = dict(
@@ -262,6 +264,17 @@ def forecaster(normal, window, seed):
     return model
 
 
+def global_zero_shot(normal, window, preset="lstm-forecaster-global"):
+    """The zero-shot arm: the pretrained global forecaster, no training; its threshold from
+    the held-out tail of `normal` by the default rule (the head only read as history)."""
+    from rs3l_keras.zoo import load_pretrained
+
+    model = load_pretrained(preset)
+    head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
+    model.fit_threshold(tail, context=head)
+    return model
+
+
 def model_scores(model, head, tail, test):
     """Test, held-out and in-sample scores of a fitted objective, each part read after the
     `anomaly_context` steps before it (as `fit` calibrated)."""
@@ -334,6 +347,13 @@ def run_series(name, seeds, methods=("autoencoder", "forecaster"), log=None, det
         begin = time.time()
         mp_test, mp_held, mp_in = matrix_profile_scores(head, tail, test, window)
         add("matrix_profile", None, mp_test, mp_held, mp_in, {"own": float(mp_held.max())}, time.time() - begin)
+    for method in [m for m in methods if m in ZERO_SHOT]:  # no training, no seed: one row
+        begin = time.time()
+        model = global_zero_shot(normal, window)
+        seconds = time.time() - begin
+        test_scores, held, in_sample = model_scores(model, head, tail, test)
+        add(method, None, test_scores, held, in_sample, {"own": model.anomaly_threshold}, seconds)
+    methods = [m for m in methods if m not in ZERO_SHOT]
     for seed in seeds:
         begin = time.time()
         if_test, if_held, if_in, offset = iforest_scores(head, tail, test, window, seed)
@@ -355,7 +375,7 @@ def choose_rule(rows, methods=("autoencoder",)):
     return max(HELD_OUT_RULES, key=lambda rule: means[rule]), means
 
 
-LEARNED = ("autoencoder", "forecaster")
+LEARNED = ("autoencoder", "forecaster", "global_zero_shot")
 
 
 def summary_table(rows, rules=("max", "quantile", "pot", "insample"), stored_rule="own"):

@@ -13,6 +13,8 @@ from rs3l_keras.validation import check_number, check_positive_int
 
 #: The quantile levels of the output head: the median is the point forecast, 0.05 and 0.95
 #: the 90% interval.
+#: Steps of history a step needs before `anomaly_scores` scores it (earlier steps score 0).
+MIN_ANOMALY_HISTORY = 8
 QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 #: Bound of the scaled targets in the loss (Chronos clips its scaled values to ±15).
 TARGET_CLIP = 20.0
@@ -363,3 +365,40 @@ class GlobalForecaster(SeriesObjective):
         if single:
             return {k: v[0] for k, v in result.items()}
         return {k: list(v) for k, v in result.items()}
+
+    # -- anomaly scores (the interface of `SeriesObjective.detect`) ---------------------------
+    @property
+    def anomaly_context(self):
+        return self.sequence_length
+
+    @property
+    def calibration_min_length(self):
+        return self.sequence_length + 1
+
+    def anomaly_scores(self, series, season_length=None, batch_size=256):
+        """Per-step anomaly score of one long 1-D series, zero-shot: |y_t − q0.5| / (q0.95 −
+        q0.05) of the one-step-ahead forecast of step t from the `sequence_length` steps before
+        it (how far outside its forecast's central 90% interval a step lies, in interval
+        widths). Steps with fewer than `MIN_ANOMALY_HISTORY` steps before them score 0 (too
+        little history for a forecast interval). `fit_threshold(normal_tail,
+        context=normal_head)` calibrates a threshold for `detect` without any training.
+
+        Returns:
+            float32 numpy `(time,)`.
+        """
+        if isinstance(series, np.ndarray) and series.ndim == 2 and series.shape[1] == 1:
+            series = series[:, 0]  # one long series as (time, 1)
+        values = self.series_list(series, name="series", min_length=2)
+        if len(values) != 1:
+            raise ValueError(f"`series` must be one long series, received {len(values)} series.")
+        values = values[0]
+        scores = np.zeros(len(values), "float32")
+        first = min(MIN_ANOMALY_HISTORY, len(values))
+        histories = [values[max(0, t - self.sequence_length) : t] for t in range(first, len(values))]
+        if not histories:
+            return scores
+        out = self.forecast(histories, horizon=1, season_length=season_length, batch_size=batch_size)
+        median, lower, upper = (np.asarray(out[key])[:, 0] for key in ("mean", "lower", "upper"))
+        width = np.maximum(upper - lower, 1e-6 * (np.abs(median) + 1.0))
+        scores[first:] = np.abs(values[first:] - median) / width
+        return np.nan_to_num(scores)

@@ -58,3 +58,20 @@ def test_forecasts_any_series_zero_shot(preset):
     np.testing.assert_allclose(out["mean"][1], 1e6 * out["mean"][0], rtol=1e-3)
     assert all(m.shape == (12,) and np.isfinite(m).all() for m in out["mean"])
     assert all((lo <= m).all() and (m <= hi).all() for lo, m, hi in zip(out["lower"], out["mean"], out["upper"]))
+
+
+def test_scores_anomalies_zero_shot_with_a_held_out_threshold(preset):
+    """No training: one-step interval-scaled errors find a spike in a noisy seasonal series,
+    and a threshold from normal steps it never saw flags it."""
+    model, _ = preset
+    t = np.arange(1500, dtype="float32")
+    series = 10 + np.sin(2 * np.pi * t / 40) + 0.05 * np.random.default_rng(0).normal(size=1500).astype("float32")
+    series[1300] += 3.0
+    scores = model.anomaly_scores(series[:, None])  # (time, 1) is one series too
+    assert scores.shape == (1500,) and (scores[:8] == 0).all() and int(np.argmax(scores)) == 1300
+    model.fit_threshold(series[800:1200], context=series[:800])
+    assert model.threshold_info["rule"] == "pot" and model.threshold_info["calibration_steps"] == 400
+    flagged = np.flatnonzero(model.detect(series))
+    assert 1300 in flagged and len(flagged) <= 5
+    with pytest.raises(ValueError, match="one long series"):
+        model.anomaly_scores(np.stack([series, series]))
