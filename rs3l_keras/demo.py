@@ -1,7 +1,8 @@
 """`make demo`: list the zoo, load `lstm-lm-small` (sha256-verified, offline), recompute its
 held-out bits/char on the four held-out plays, print a generated sample, show what the other
 presets do, then fine-tune: `lstm-lm-small` on 100 labelled reviews against the same model
-from scratch, and the `gru-ts-general` series encoder against its untrained twin on a held-out UCR set."""
+from scratch, the `gru-ts-general` series encoder against its untrained twin on a held-out UCR set, and a
+zero-shot forecast by `lstm-forecaster-global` against seasonal naive."""
 
 import math
 import time
@@ -112,6 +113,20 @@ def finetune_demo(names):
         print(
             f"  (recorded over 12 held-out UCR sets: {recorded['mean_probe_accuracy_12']:.3f} pretrained vs "
             f"{recorded['mean_untrained_probe_accuracy_12']:.3f} untrained; table in `rs3l info gru-ts-general`)"
+        )
+
+    if "lstm-forecaster-global" in names:
+        from rs3l_keras.evaluation import forecasting
+
+        print(
+            "\nZero-shot forecast of the airline series (last 36 months) by lstm-forecaster-global, never trained on it ..."
+        )
+        train, test = forecasting.split("airline")
+        zero_shot = forecasting.evaluate_series(hub.load_pretrained("lstm-forecaster-global"), "airline", train, test)
+        naive = forecasting.baselines("airline", train, test)["seasonal naive (m=12)"]
+        print(
+            f"  MASE {zero_shot['mase']:.3f} (90% interval coverage {zero_shot['coverage_90']:.2f}) | "
+            f"seasonal naive {naive['mase']:.3f}   (M3/Tourism table: `rs3l info lstm-forecaster-global`)"
         )
 
 
