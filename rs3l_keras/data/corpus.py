@@ -204,12 +204,23 @@ def _read_linux_docs():
     return _read_rst_tree("linux_docs", "/usr/share/doc/linux-doc-6.1/html/_sources", "apt-get install linux-doc-6.1")
 
 
+#: A fortune attributed to a movie or film review (e.g. "-- Peter Stack, movie review"):
+#: movie-review snippets are neither pretraining data nor a benchmark here (DATA.md).
+_MOVIE_REVIEW_ATTRIBUTION = re.compile(r"^\s*--.*\b(movie|film)\s+review", re.IGNORECASE | re.MULTILINE)
+
+
+def fortune_items(text):
+    """The items of one fortune file (split on lines of `%`), stripped, without empty ones
+    and without those attributed to a movie or film review."""
+    items = (item.strip() for item in text.split("\n%\n"))
+    return [item for item in items if item and not _MOVIE_REVIEW_ATTRIBUTION.search(item)]
+
+
 def _read_fortunes():
     root = _system_dir("fortunes", "/usr/share/games/fortunes", "apt-get install fortunes fortunes-min")
     for path in sorted(root.iterdir()):  # top level only: off/ (offensive) is never read
         if path.is_file() and not path.is_symlink() and path.suffix not in (".dat", ".u8"):
-            items = path.read_text(encoding="utf-8", errors="replace").split("\n%\n")
-            yield path.name, "\n\n".join(item.strip() for item in items if item.strip())
+            yield path.name, "\n\n".join(fortune_items(path.read_text(encoding="utf-8", errors="replace")))
 
 
 SOURCES = {

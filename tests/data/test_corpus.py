@@ -83,3 +83,14 @@ def test_listed_in_the_datasets_catalogue(tmp_path, monkeypatch):
     monkeypatch.setenv("RS3L_NPM_DIR", str(tmp_path))  # at least the npm sources are missing now
     with pytest.raises(corpus.SourceUnavailableError, match="make corpus"):
         datasets.load("english_mix", split="test")
+
+
+def test_fortunes_drop_movie_review_snippets():
+    """Movie-review snippets are neither pretraining data nor a benchmark (DATA.md): the two
+    fortunes of the `art` file quoted from movie reviews never reach the corpus."""
+    text = (
+        "Art is long.\n%\nMy tears stuck in their little ducts, refusing to be jerked.\n"
+        "\t\t-- Peter Stack, movie review\n%\nA review of the budget.\n\t\t-- The Economist\n%\n"
+        "So wooden.\n\t\t-- John Stark, Film Review\n%\n"
+    )
+    assert corpus.fortune_items(text) == ["Art is long.", "A review of the budget.\n\t\t-- The Economist"]
