@@ -436,21 +436,15 @@ def adapt_language_model(model, task, max_chars, seed=0):
 
 def ulmfit_classifier(lm, task, texts, labels, seed, pretrained=True):
     """The `ulmfit` arm's classifier (`ulmfit_scratch` with `pretrained=False`), fitted on
-    `texts`/`labels` by `fit_classifier` (or its plain-Adam twin)."""
-    import math
-
+    `texts`/`labels` by `fit_classifier` with its defaults (`pretrained=False`: its plain-Adam twin)."""
     import keras
 
     from rs3l_keras.finetune.model import finetune
-    from rs3l_keras.finetune.ulmfit import compile_ulmfit, fit_classifier
+    from rs3l_keras.finetune.ulmfit import fit_classifier
 
     keras.utils.set_random_seed(seed)
     clf = finetune(lm, head="classification", num_classes=len(task.class_names), sequence_length=ULMFIT_SEQUENCE_LENGTH)
-    if pretrained:
-        fit_classifier(clf, texts, labels, seed=seed)
-    else:  # fit_classifier's defaults: 4 epochs of batch 16 at a peak rate of 2e-3
-        compile_ulmfit(clf, 2e-3, 4 * math.ceil(len(labels) / 16), pretrained=False)
-        clf.fit(texts, labels, epochs=4, batch_size=16, seed=seed, verbose=0)
+    fit_classifier(clf, texts, labels, seed=seed, pretrained=pretrained)
     return clf
 
 

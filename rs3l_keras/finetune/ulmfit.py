@@ -163,16 +163,20 @@ def finetune_language_model(lm, texts, epochs=1, learning_rate=2e-3, batch_size=
     return lm.fit(list(texts), epochs=epochs, batch_size=batch_size, seed=seed, verbose=verbose)
 
 
-def fit_classifier(model, texts, labels, epochs=4, learning_rate=2e-3, batch_size=16, seed=0, verbose=0):
+def fit_classifier(
+    model, texts, labels, epochs=4, learning_rate=2e-3, batch_size=16, seed=0, verbose=0, pretrained=True
+):
     """ULMFiT stage 3: trains a `FineTunedModel` classifier with discriminative learning rates,
     gradual unfreezing (one more layer group per epoch) and the slanted triangular schedule
-    (`compile_ulmfit`). Returns the Keras `History`."""
+    (`compile_ulmfit`). `pretrained=False` (the same network from random weights, a control):
+    the same schedule on plain Adam, every layer trained from the first step. Returns the
+    Keras `History`."""
     import math
 
     check_positive_int(epochs, "epochs")
     check_positive_int(batch_size, "batch_size")
     steps = epochs * math.ceil(len(labels) / batch_size)
-    callbacks = compile_ulmfit(model, learning_rate, steps, pretrained=True, gradual_unfreezing=epochs > 1)
+    callbacks = compile_ulmfit(model, learning_rate, steps, pretrained=pretrained, gradual_unfreezing=epochs > 1)
     return model.fit(
         texts, labels, epochs=epochs, batch_size=batch_size, seed=seed, verbose=verbose, callbacks=callbacks
     )

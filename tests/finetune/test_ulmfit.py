@@ -111,6 +111,12 @@ def test_ulmfit_end_to_end_calls_on_real_reviews(reviews):
     history = rs3l.fit_classifier(clf, texts, labels, epochs=3, batch_size=16)
     assert len(history.history["loss"]) == 3
     assert isinstance(clf.optimizer, DiscriminativeAdam)
+    # the random-weights control: same schedule, plain Adam, the backbone trains from epoch 1
+    scratch = rs3l.finetune(rs3l.load_pretrained("lstm-lm-small"), head="classification", num_classes=2)
+    start = [w.numpy().copy() for w in scratch.backbone.weights]
+    rs3l.fit_classifier(scratch, texts[:32], labels[:32], epochs=1, batch_size=16, pretrained=False)
+    assert not isinstance(scratch.optimizer, DiscriminativeAdam)
+    assert any(not np.allclose(a, w.numpy()) for a, w in zip(start, scratch.backbone.weights))
     with pytest.raises(TypeError, match="`lm` must be a LanguageModel"):
         rs3l.finetune_language_model(clf, texts)
     with pytest.raises(ValueError, match="`texts` must be a non-empty list of str"):
