@@ -53,13 +53,21 @@ Arms (all in the same run):
     one group per epoch), seeded by the draw's seed; texts cut to `max_chars`; a fixed recipe,
     no model selection; the test split is predicted once per fitted model;
   - `ulmfit_scratch`: the same classifier network with random weights (no stage 1 or 2),
-    trained with `compile_ulmfit(pretrained=False)` (plain Adam, same schedule and epochs).
+    trained with `fit_classifier(pretrained=False)` (plain Adam, same schedule and epochs).
 Input length (fixed 2026-11-30 before the run it judges): the 600-character cut of the neural
 arms (`max_chars`) hides much of a text the baselines read whole (73% of spam bodies, 17% of
 fine-food reviews and 29% of Brown chunks are longer); a second run of the probe arms
 (`pretrained`, `scratch`, `adapted`) uses `--max-chars 2000`, the length spam bodies are cut to
 when loaded (Brown chunks are then whole, fine-food reviews whole up to 2,000 characters).
 Metric: accuracy on the whole test split (macro-F1 recorded beside it).
+v5 (fixed 2026-11-30, third session, before its runs): the same protocol, arms and settings
+(600 characters) on `lstm-lm-english` retrained from scratch on the corrected corpus (a fortune
+quoting movie reviews dropped) for 7,000 steps (14.3 M tokens; was 4,000 / 8.2 M). `scratch`
+(random weights) and the baselines run first, from a preset directory with the new tokenizer and
+architecture (weights are not read); `pretrained` and `adapted` after the LM is saved; one
+output file. The defaults change only if an arm that a user gets without protocol arguments
+(`linear_probe` on the preset) is beaten by another documented recipe on the mean of the
+8 cells (4 tasks × 100 and 500 labels) by more than 1 point.
 Targets: pretrained ≥ the best baseline at 100 and at 500 labels on ≥ 3 of 4 tasks.
 """
 
