@@ -21,7 +21,7 @@ import dataclasses
 import numpy as np
 
 from rs3l_keras.data import forecast_archives
-from rs3l_keras.validation import check_positive_int
+from rs3l_keras.validation import check_number, check_positive_int
 
 #: Horizons drawn for a series of each season length (the official horizons of M1/M3/Tourism
 #: for 1, 4 and 12; M4-style ones otherwise).
@@ -130,14 +130,20 @@ class WindowSampler:
     Each batch: `({"history": (B, T) NaN-left-padded, "season": (B,) int32, "future": (B, H)
     zeros}, targets (B, H) NaN past each row's horizon)`, raw values; T ≤ `max_context`,
     H = `max_horizon`. A row's horizon is drawn from `FREQUENCY_HORIZONS` of its season (or
-    `horizon` for every row when given), its history length log-uniformly in
-    [`min_context`, `max_context`], its cut point uniformly where both fit.
+    `horizon` for every row when given), its cut point uniformly where both fit, and its
+    history length: with probability `full_context_share` the most there is (up to
+    `max_context`, what `forecast` reads from a long series), else log-uniformly in
+    [`min_context`, `max_context`].
     """
 
-    def __init__(self, groups, max_context=96, min_context=8, max_horizon=24, horizon=None, seed=0):
+    def __init__(
+        self, groups, max_context=96, min_context=8, max_horizon=24, horizon=None, seed=0, full_context_share=0.0
+    ):
         check_positive_int(max_context, "max_context")
         check_positive_int(min_context, "min_context")
         check_positive_int(max_horizon, "max_horizon")
+        check_number(full_context_share, "full_context_share", 0, 1, expected="a probability in [0, 1]")
+        self.full_context_share = float(full_context_share)
         self.groups = [g for g in groups if g.series]
         if not self.groups:
             raise ValueError("`groups` holds no series: expected at least one PoolGroup with series.")
@@ -162,6 +168,8 @@ class WindowSampler:
                 continue
             cut = int(self.rng.integers(self.min_context, len(values) - horizon + 1))
             context = int(np.exp(self.rng.uniform(np.log(self.min_context), np.log(self.max_context + 1))))
+            if self.full_context_share and self.rng.uniform() < self.full_context_share:
+                context = self.max_context
             return values[max(0, cut - context) : cut], season, values[cut : cut + horizon]
 
     def batch(self, batch_size):

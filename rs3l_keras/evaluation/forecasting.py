@@ -66,6 +66,17 @@ ARCHIVE_PROTOCOL = """Forecasting-archive protocol (M1, M3, Tourism; written bef
 - No setting of a model is chosen on M3 or Tourism: the global forecaster's settings and
   checkpoint are chosen on M1's official test parts (M1 is in its training pool only through
   its train parts).
+- Retraining with long histories (fixed 2026-11-30, third session, before the run): the preset's
+  training windows draw their history length log-uniformly in [8, 96], so fewer than 8% of them
+  are as long as what `forecast` reads from a series of 96 steps or more. A second training run
+  (`--full-context-share 0.5`: half the windows take the longest history there is; every other
+  setting, seed and budget as the preset's) replaces the preset only if its best checkpoint's
+  M1 mean MASE is at least 1% below the preset's (1.971, so ≤ 1.951); only then are M3 and
+  Tourism scored, once. The idea came from a diagnostic on Tourism quarterly (the preset loses
+  to seasonal naive on its long series); the M1 rule alone decides. Inference-time variants were
+  also scored on M1 only (no M3 or Tourism value read) and none passed the same 1% rule: shrinking
+  the learned correction toward seasonal naive (×0.75: 2.053, ×0.5: 2.233) and averaging the
+  quantiles of forecasts from the last 96/64/32 or 96/72/48/24 steps (1.962, 1.961).
 """
 
 

@@ -81,7 +81,10 @@ def train(args):
         rate = 1e-4 + 0.5 * (args.learning_rate - 1e-4) * (1 + np.cos(np.pi * progress))
         model.optimizer.learning_rate.assign(rate)
         sampler = forecast_pool.WindowSampler(
-            groups, max_context=args.context_length, seed=args.seed * 100003 + state["step"]
+            groups,
+            max_context=args.context_length,
+            seed=args.seed * 100003 + state["step"],
+            full_context_share=state["args"].get("full_context_share", 0.0),
         )
         t0 = time.time()
         history = model.fit(sampler.dataset(args.batch_size), steps_per_epoch=chunk, epochs=1, verbose=0)
@@ -217,6 +220,12 @@ def main():
     t.add_argument("--context-length", type=int, default=96)
     t.add_argument("--learning-rate", type=float, default=1e-3)
     t.add_argument("--synthetic", type=int, default=20000)
+    t.add_argument(
+        "--full-context-share",
+        type=float,
+        default=0.0,
+        help="share of windows with the longest history there is (up to --context-length), as forecast reads",
+    )
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--resume", action="store_true")
     v = sub.add_parser("save")
