@@ -84,3 +84,27 @@ def test_missing_package_error_names_the_install_command(monkeypatch):
         fa.load_competition("M3", "monthly")
     with pytest.raises(ValueError, match="`frequency`.*'hourly'"):
         fa.load_competition("M3", "hourly")
+
+
+def test_window_sampler_full_context_share_gives_the_history_forecast_reads():
+    """`full_context_share=1`: every window's history is the longest there is before its cut
+    (up to `max_context`), as `GlobalForecaster.forecast` reads a long series; 0 keeps the
+    log-uniform lengths and the random stream of the preset's recipe."""
+    from rs3l_keras.data import forecast_archives, forecast_pool
+
+    m1 = forecast_archives.load_competition("M1", "monthly")
+    group = [forecast_pool.PoolGroup("m1", 1.0, list(m1.train), [12] * len(m1.train))]
+    lengths = {}
+    for share in (0.0, 1.0):
+        sampler = forecast_pool.WindowSampler(group, max_context=48, full_context_share=share, seed=0)
+        lengths[share] = np.concatenate([(~np.isnan(sampler.batch(64)[0]["history"])).sum(axis=1) for _ in range(8)])
+    # full share: a window is shorter than 48 only where its cut leaves fewer steps (a uniform
+    # cut in an M1 monthly series often does), so the longest length is far more frequent
+    assert (lengths[1.0] == 48).mean() > 3 * (lengths[0.0] == 48).mean()
+    assert lengths[1.0].mean() > lengths[0.0].mean() + 5
+    plain = forecast_pool.WindowSampler(group, max_context=48, seed=0)
+    zero = forecast_pool.WindowSampler(group, max_context=48, full_context_share=0.0, seed=0)
+    a, b = plain.batch(32)[0]["history"], zero.batch(32)[0]["history"]
+    assert np.array_equal(np.isnan(a), np.isnan(b)) and np.allclose(np.nan_to_num(a), np.nan_to_num(b))
+    with pytest.raises(ValueError, match="full_context_share"):
+        forecast_pool.WindowSampler(group, full_context_share=1.5)
