@@ -130,10 +130,11 @@ class WindowSampler:
     Each batch: `({"history": (B, T) NaN-left-padded, "season": (B,) int32, "future": (B, H)
     zeros}, targets (B, H) NaN past each row's horizon)`, raw values; T ≤ `max_context`,
     H = `max_horizon`. A row's horizon is drawn from `FREQUENCY_HORIZONS` of its season (or
-    `horizon` for every row when given), its cut point uniformly where both fit, and its
-    history length: with probability `full_context_share` the most there is (up to
-    `max_context`, what `forecast` reads from a long series), else log-uniformly in
-    [`min_context`, `max_context`].
+    `horizon` for every row when given), then its history length and cut point: with
+    probability `full_context_share` a history of `max_context` steps (what `forecast` reads
+    from a long series), the cut uniformly where that fits (the whole series before the
+    horizon where it does not), else a length log-uniform in [`min_context`, `max_context`]
+    and the cut uniformly where both fit.
     """
 
     def __init__(
@@ -169,7 +170,10 @@ class WindowSampler:
             cut = int(self.rng.integers(self.min_context, len(values) - horizon + 1))
             context = int(np.exp(self.rng.uniform(np.log(self.min_context), np.log(self.max_context + 1))))
             if self.full_context_share and self.rng.uniform() < self.full_context_share:
+                # the whole `max_context` where the series allows: the cut no earlier than that
                 context = self.max_context
+                last = len(values) - horizon
+                cut = int(self.rng.integers(min(max(self.min_context, context), last), last + 1))
             return values[max(0, cut - context) : cut], season, values[cut : cut + horizon]
 
     def batch(self, batch_size):

@@ -69,7 +69,7 @@ ARCHIVE_PROTOCOL = """Forecasting-archive protocol (M1, M3, Tourism; written bef
 - Retraining with long histories (fixed 2026-11-30, third session, before the run): the preset's
   training windows draw their history length log-uniformly in [8, 96], so fewer than 8% of them
   are as long as what `forecast` reads from a series of 96 steps or more. A second training run
-  (`--full-context-share 0.5`: half the windows take the longest history there is; every other
+  (`--full-context-share 0.5`: half the windows read 96 steps, cut where that fits; every other
   setting, seed and budget as the preset's) replaces the preset only if its best checkpoint's
   M1 mean MASE is at least 1% below the preset's (1.971, so ≤ 1.951); only then are M3 and
   Tourism scored, once. The idea came from a diagnostic on Tourism quarterly (the preset loses

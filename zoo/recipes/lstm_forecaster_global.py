@@ -224,7 +224,7 @@ def main():
         "--full-context-share",
         type=float,
         default=0.0,
-        help="share of windows with the longest history there is (up to --context-length), as forecast reads",
+        help="share of windows with a history of --context-length steps (as forecast reads a long series)",
     )
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--resume", action="store_true")
