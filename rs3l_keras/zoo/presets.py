@@ -59,7 +59,7 @@ PRESETS = {
     "lstm-lm-english": {
         "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",
         "path": "lstm-lm-english",
-        "metadata_sha256": "39751f23652472ee0eabecd86d063d829b6dcce2201d036a0cb09c17a31c6248",
+        "metadata_sha256": "2149d7aa72167da8495ec3018481d57127c0a73d91e02c92b040b389b06f1d58",
     },
     "lstm-forecaster-global": {
         "description": "Zero-shot global forecaster (LSTM 1x64 encoder and decoder, 11 quantiles) for univariate series of any scale, frequency and length; never trained on M3 or Tourism.",
