@@ -204,7 +204,7 @@ def _read_linux_docs():
     return _read_rst_tree("linux_docs", "/usr/share/doc/linux-doc-6.1/html/_sources", "apt-get install linux-doc-6.1")
 
 
-#: A fortune attributed to a movie or film review (e.g. "-- Peter Stack, movie review"):
+#: A fortune attributed to a movie or film review (an attribution line "-- NAME, movie review"):
 #: movie-review snippets are neither pretraining data nor a benchmark here (DATA.md).
 _MOVIE_REVIEW_ATTRIBUTION = re.compile(r"^\s*--.*\b(movie|film)\s+review", re.IGNORECASE | re.MULTILINE)
 

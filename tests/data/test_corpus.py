@@ -86,11 +86,12 @@ def test_listed_in_the_datasets_catalogue(tmp_path, monkeypatch):
 
 
 def test_fortunes_drop_movie_review_snippets():
-    """Movie-review snippets are neither pretraining data nor a benchmark (DATA.md): the two
-    fortunes of the `art` file quoted from movie reviews never reach the corpus."""
+    """Movie-review snippets are neither pretraining data nor a benchmark (DATA.md): a fortune
+    attributed to a movie or film review never reaches the corpus. Placeholder items only (no
+    review text is quoted here)."""
     text = (
-        "Art is long.\n%\nMy tears stuck in their little ducts, refusing to be jerked.\n"
-        "\t\t-- Peter Stack, movie review\n%\nA review of the budget.\n\t\t-- The Economist\n%\n"
-        "So wooden.\n\t\t-- John Stark, Film Review\n%\n"
+        "Art is long.\n%\nPLACEHOLDER ONE\n"
+        "\t\t-- A. Nonymous, movie review\n%\nA review of the budget.\n\t\t-- The Economist\n%\n"
+        "PLACEHOLDER TWO\n\t\t-- B. Nonymous, Film Review\n%\n"
     )
     assert corpus.fortune_items(text) == ["Art is long.", "A review of the budget.\n\t\t-- The Economist"]
