@@ -77,6 +77,15 @@ ARCHIVE_PROTOCOL = """Forecasting-archive protocol (M1, M3, Tourism; written bef
   also scored on M1 only (no M3 or Tourism value read) and none passed the same 1% rule: shrinking
   the learned correction toward seasonal naive (×0.75: 2.053, ×0.5: 2.233) and averaging the
   quantiles of forecasts from the last 96/64/32 or 96/72/48/24 steps (1.962, 1.961).
+- A second validation cut with long histories (fixed 2026-11-30, fourth session, before any
+  model was scored on it): M1 has few series longer than 80 steps, so it cannot show whether
+  long-history training helps long series. The fpp3 quarterly and monthly test parts (the last
+  8 / 18 steps of each series, which the pool leaves out of training; 402 series with a median
+  train length of 72, 1,024 with 186) are scored zero-shot from their whole train parts. The
+  long-history run (`--full-context-share 0.5`, best checkpoint) replaces the preset only if
+  (a) its mean of the two fpp3 mean MASEs is at least 1% below the preset's and (b) its M1 mean
+  is at most 1% above the preset's (≤ 1.991). Only then are M3 and Tourism scored, once, and
+  the replacement stands whatever they show. No other variant is judged on this cut.
 """
 
 

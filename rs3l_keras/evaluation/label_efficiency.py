@@ -68,6 +68,13 @@ architecture (weights are not read); `pretrained` and `adapted` after the LM is 
 output file. The defaults change only if an arm that a user gets without protocol arguments
 (`linear_probe` on the preset) is beaten by another documented recipe on the mean of the
 8 cells (4 tasks × 100 and 500 labels) by more than 1 point.
+v6 (fixed 2026-11-30, fourth session, before its runs): the v5 LM extended from 7,000 to
+15,000 steps (30.7 M tokens, 1.25 passes over the training text) by a warm restart: `--resume
+--steps 15000 --restart-at 7000`, a second warm-up + cosine cycle with the optimizer state kept.
+Only `pretrained` and `adapted` are rerun (600 characters, seeds 0-2, every budget): the
+baselines and `scratch` read no pretrained weights and the tokenizer and architecture are
+unchanged, so their v5 numbers stand. The 15,000-step LM replaces the preset only if its
+`pretrained` mean over the 8 cells is ≥ the v5 preset's (0.590); the defaults rule is v5's.
 Targets: pretrained ≥ the best baseline at 100 and at 500 labels on ≥ 3 of 4 tasks.
 """
 

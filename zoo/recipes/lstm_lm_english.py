@@ -9,6 +9,8 @@ layers off the fused path.
 
 Steps are cut into chunks; after each chunk the model and optimizer state are written to
 `--work-dir` atomically, and `--resume` continues from the last chunk with the same data order.
+`--resume --steps N --restart-at S` extends a finished run of S steps to N: a second warm-up and
+cosine cycle over steps S..N (a warm restart, as in SGDR), with the optimizer state kept.
 At the end the held-out documents of the corpus are scored (perplexity per subword token and bits
 per character, comparable with the character presets), and in the same run a plain PyTorch
 LSTM of the same size (`torch.nn.LSTM`, tied embeddings, same dropout, optimizer and schedule) is
@@ -92,13 +94,26 @@ def build(tokenizer, args):
         dropout=args.dropout,
     )
     model = rs3l.LanguageModel(backbone, tokenizer, sequence_length=args.sequence_length, tie_embeddings=True)
+
+    class WarmRestart(keras.optimizers.schedules.LearningRateSchedule):
+        """`schedule` started again at optimizer step `offset` (the steps before it were a first cycle)."""
+
+        def __init__(self, schedule, offset):
+            self.schedule, self.offset = schedule, offset
+
+        def __call__(self, step):
+            return self.schedule(keras.ops.maximum(keras.ops.cast(step, "float32") - self.offset, 0.0))
+
+    cycle = args.steps - args.restart_at
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=args.learning_rate / 10,
-        decay_steps=max(args.steps - args.steps // 20, 1),
+        decay_steps=max(cycle - cycle // 20, 1),
         alpha=0.05,
         warmup_target=args.learning_rate,
-        warmup_steps=args.steps // 20,
+        warmup_steps=cycle // 20,
     )
+    if args.restart_at:
+        schedule = WarmRestart(schedule, args.restart_at)
     model.compile(optimizer=keras.optimizers.Adam(schedule, global_clipnorm=1.0))
     return model
 
@@ -231,9 +246,17 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--torch-steps", type=int, default=150, help="plain PyTorch LSTM baseline steps (0: none)")
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument(
+        "--restart-at",
+        type=int,
+        default=0,
+        help="with --resume: step of a finished first cycle; a second cycle runs to --steps",
+    )
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if not 0 <= args.restart_at < args.steps:
+        parser.error(f"--restart-at must be in [0, --steps={args.steps}), got {args.restart_at}")
 
     work = pathlib.Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -258,6 +281,10 @@ def main(argv=None):
         saved = json.loads((work / "progress.json").read_text())
         train_seconds, history = saved["train_seconds"], saved["history"]
         log({"resumed_at_step": step})
+        if step < args.restart_at:
+            raise ValueError(f"--restart-at={args.restart_at} but the first cycle in {work} stopped at step {step}")
+    elif args.restart_at:
+        raise ValueError(f"--restart-at={args.restart_at} needs --resume and a finished first cycle in {work}")
     elif (work / "state.npz").exists():
         raise FileExistsError(f"{work}/state.npz holds an unfinished run: pass --resume or remove it.")
     comparison = None
@@ -328,7 +355,12 @@ def main(argv=None):
             "dropout_non_recurrent": args.dropout,
             "tied_embeddings": True,
             "optimizer": "Adam, global_clipnorm=1.0",
-            "learning_rate": f"warm-up to {args.learning_rate} over 5% of steps, cosine decay to 5%",
+            "learning_rate": f"warm-up to {args.learning_rate} over 5% of steps, cosine decay to 5%"
+            + (
+                f"; a second such cycle (warm restart) over steps {args.restart_at}-{args.steps}"
+                if args.restart_at
+                else ""
+            ),
             "seed": args.seed,
             "wall_time_seconds": round(train_seconds, 1),
             "device": device,
