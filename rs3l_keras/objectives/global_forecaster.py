@@ -9,7 +9,7 @@ from rs3l_keras.backbones.rnn_backbone import CELLS, check_backbone
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.objective import Objective
 from rs3l_keras.objectives.series_objective import SeriesObjective
-from rs3l_keras.validation import check_number, check_positive_int
+from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
 #: The quantile levels of the output head: the median is the point forecast, 0.05 and 0.95
 #: the 90% interval.
@@ -285,23 +285,81 @@ class GlobalForecaster(SeriesObjective):
         steps_per_epoch=None,
         horizon=None,
         seed=None,
+        holdout=False,
         **kwargs,
     ):
         """Fine-tunes on `x` (a list of 1-D series, one long 1-D series, or a `tf.data.Dataset`
         of `WindowSampler` batches): random windows at `season_length` (None: 1) and
         `horizon` (default `self.horizon`), `steps_per_epoch` batches per epoch, drawn with
-        `seed`."""
+        `seed`.
+
+        `holdout=True` (series only) chooses how many of the `epochs` to train on data the
+        model did not train on: the last `horizon` steps of each series are held out, the
+        model is fine-tuned on the steps before them for `epochs` epochs and scored on the
+        held-out steps (pinball loss of forecasting them from everything before) before
+        training and after each epoch; then the starting weights and optimizer state come
+        back and the model is fine-tuned on the whole series for the best number of epochs
+        (0: the model is left as it was). The scores are in `self.holdout_losses`."""
         import tensorflow as tf
 
+        check_one_of(holdout, "holdout", (False, True))
         if isinstance(x, tf.data.Dataset):
+            if holdout:
+                raise ValueError("`holdout=True` needs series for `x`, not a tf.data.Dataset.")
             kwargs["steps_per_epoch"] = steps_per_epoch  # an endless dataset needs it
         else:
-            x = self.batches(
-                x, batch_size=batch_size, season_length=season_length, steps=steps_per_epoch, horizon=horizon, seed=seed
-            )
+            settings = dict(batch_size=batch_size, season_length=season_length, steps=steps_per_epoch, seed=seed)
+            horizon = self.horizon if horizon is None else horizon
+            if holdout:
+                epochs = self._epochs_on_holdout(x, epochs, horizon, settings, kwargs)
+                if epochs == 0:
+                    return keras.callbacks.History()
+            x = self.batches(x, horizon=horizon, **settings)
         # Objective.fit directly: SeriesObjective's step (fitting a dataset normaliser) has
         # nothing to do here, each history is scaled in the graph.
         return Objective.fit(self, x, y, batch_size=batch_size, epochs=epochs, **kwargs)
+
+    def _epochs_on_holdout(self, x, epochs, horizon, settings, kwargs):
+        """`fit(holdout=True)`'s choice of the number of epochs (see `fit`)."""
+        check_positive_int(epochs, "epochs")
+        check_positive_int(horizon, "horizon")
+        series = self.series_list(x)
+        short = [len(s) for s in series if len(s) < 2 * horizon + 8]
+        if short:
+            raise ValueError(
+                f"`holdout=True` needs series of at least 2 * horizon + 8 = {2 * horizon + 8} steps "
+                f"(horizon {horizon}); `x` has one of {min(short)}."
+            )
+        heads, tails = [s[:-horizon] for s in series], [s[-horizon:] for s in series]
+        season = settings["season_length"]
+        weights = [np.array(w, copy=True) for w in self.get_weights()]
+        if not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
+        optimizer = [np.array(v.numpy(), copy=True) for v in self.optimizer.variables]
+        losses = [self._pinball(heads, tails, season)]
+        batches = self.batches(heads, horizon=horizon, **settings)
+        for _ in range(epochs):
+            Objective.fit(self, batches, epochs=1, **{**kwargs, "verbose": 0})
+            losses.append(self._pinball(heads, tails, season))
+        self.set_weights(weights)
+        for variable, value in zip(self.optimizer.variables, optimizer):
+            variable.assign(value)
+        self.holdout_losses = [float(v) for v in losses]
+        return int(np.argmin(losses))
+
+    def _pinball(self, histories, futures, season_length):
+        """Mean pinball loss (the training loss: scaled by each history's mean |x|, clipped) of
+        forecasting each `futures[i]` from `histories[i]`."""
+        out = self.forecast(histories, horizon=len(futures[0]), season_length=season_length)
+        total = []
+        for history, future, quantiles in zip(histories, futures, out["quantiles"]):
+            observed = ~np.isnan(history)
+            scale = np.abs(history[observed]).mean() if observed.any() else 1.0
+            scale = scale if scale > 0 else 1.0
+            error = np.clip(future / scale, -TARGET_CLIP, TARGET_CLIP)[:, None] - quantiles / scale
+            levels = np.asarray(QUANTILES)
+            total.append(np.nanmean(np.maximum(levels * error, (levels - 1.0) * error)))
+        return float(np.mean(total))
 
     @staticmethod
     def _season(season_length):
