@@ -50,6 +50,36 @@ def test_fine_tuning_on_one_real_series_lowers_the_loss():
     assert losses[-1] < 0.8 * losses[0], losses
 
 
+def test_holdout_fit_chooses_epochs_on_the_held_out_tail_of_a_real_series():
+    model = make(hidden=16, horizon=12, sequence_length=36)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    y = load_airline()[:-12, 0]  # an untrained model: fine-tuning should pay on the tail
+    start = [w.copy() for w in model.get_weights()]
+    untouched = model._pinball([y[:-12]], [y[-12:]], 12)
+    history = model.fit(y, season_length=12, epochs=3, steps_per_epoch=15, holdout=True, verbose=0)
+    losses = model.holdout_losses
+    assert len(losses) == 4 and losses[0] == pytest.approx(untouched)
+    chosen = int(np.argmin(losses))
+    assert chosen > 0 and losses[chosen] < losses[0], losses
+    assert len(history.history["loss"]) == chosen  # refit on the whole series for that many epochs
+    assert any(not np.array_equal(a, b) for a, b in zip(start, model.get_weights()))
+
+
+def test_holdout_fit_leaves_the_model_as_it_was_when_no_epoch_helps():
+    from rs3l_keras.zoo import hub
+
+    keras.utils.set_random_seed(0)
+    model = hub.load_pretrained("lstm-forecaster-global")  # good zero-shot on airline
+    model.compile(optimizer=keras.optimizers.Adam(0.05))  # a rate that can only hurt it
+    y = load_airline()[:-12, 0]
+    start = [w.copy() for w in model.get_weights()]
+    history = model.fit(y, season_length=12, epochs=2, steps_per_epoch=10, holdout=True, verbose=0)
+    assert int(np.argmin(model.holdout_losses)) == 0, model.holdout_losses
+    assert history.history == {}
+    assert all(np.array_equal(a, b) for a, b in zip(start, model.get_weights()))
+    assert all(not np.any(np.asarray(v)) for v in model.optimizer.variables[2:])  # Adam moments untouched
+
+
 def test_bad_arguments_name_the_argument_and_value():
     with pytest.raises(ValueError, match="input_dim=12 features.*received input_dim=3"):
         GlobalForecaster(RNNBackbone(input_dim=3, hidden_dim=4))
@@ -62,6 +92,10 @@ def test_bad_arguments_name_the_argument_and_value():
         model.forecast([np.ones(5)], season_length=-2)
     with pytest.raises(ValueError, match="horizon \\+ 8"):
         model.fit([np.ones(5, "float32")], verbose=0)
+    with pytest.raises(ValueError, match="holdout` must be one of"):
+        model.fit([np.ones(50, "float32")], holdout="yes")
+    with pytest.raises(ValueError, match="2 \\* horizon \\+ 8 = 56.*one of 50"):
+        model.fit([np.ones(50, "float32")], holdout=True)
 
 
 def test_config_and_saving_round_trips(tmp_path):
