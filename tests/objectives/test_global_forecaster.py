@@ -45,7 +45,7 @@ def test_fine_tuning_on_one_real_series_lowers_the_loss():
     model = make(hidden=16, horizon=12, sequence_length=36)
     model.compile()
     y = load_airline()[:-12, 0]
-    history = model.fit(y, season_length=12, batch_size=32, epochs=3, steps_per_epoch=15, verbose=0)
+    history = model.fit(y, season_length=12, batch_size=32, epochs=3, steps_per_epoch=15, holdout=False, verbose=0)
     losses = history.history["loss"]
     assert losses[-1] < 0.8 * losses[0], losses
 
@@ -56,7 +56,7 @@ def test_holdout_fit_chooses_epochs_on_the_held_out_tail_of_a_real_series():
     y = load_airline()[:-12, 0]  # an untrained model: fine-tuning should pay on the tail
     start = [w.copy() for w in model.get_weights()]
     untouched = model._pinball([y[:-12]], [y[-12:]], 12)
-    history = model.fit(y, season_length=12, epochs=3, steps_per_epoch=15, holdout=True, verbose=0)
+    history = model.fit(y, season_length=12, epochs=3, steps_per_epoch=15, verbose=0)  # holdout: the default
     losses = model.holdout_losses
     assert len(losses) == 4 and losses[0] == pytest.approx(untouched)
     chosen = int(np.argmin(losses))
@@ -90,9 +90,13 @@ def test_bad_arguments_name_the_argument_and_value():
         model.forecast([np.ones(5)], season_length=[1, 4])
     with pytest.raises(ValueError, match="season_length"):
         model.forecast([np.ones(5)], season_length=-2)
-    with pytest.raises(ValueError, match="horizon \\+ 8"):
+    with pytest.raises(
+        ValueError, match="holdout=True` \\(the default\\).*2 \\* horizon \\+ 8.*one of 5.*holdout=False"
+    ):
         model.fit([np.ones(5, "float32")], verbose=0)
-    with pytest.raises(ValueError, match="holdout` must be one of"):
+    with pytest.raises(ValueError, match="horizon \\+ 8"):
+        model.fit([np.ones(5, "float32")], holdout=False, verbose=0)
+    with pytest.raises(ValueError, match="holdout` must be one of"):  # None: True for series
         model.fit([np.ones(50, "float32")], holdout="yes")
     with pytest.raises(ValueError, match="2 \\* horizon \\+ 8 = 56.*one of 50"):
         model.fit([np.ones(50, "float32")], holdout=True)
