@@ -104,6 +104,9 @@ def build(tokenizer, args):
         def __call__(self, step):
             return self.schedule(keras.ops.maximum(keras.ops.cast(step, "float32") - self.offset, 0.0))
 
+        def get_config(self):  # serialising the model serialises its optimizer (then drops it)
+            return {"schedule": keras.optimizers.schedules.serialize(self.schedule), "offset": self.offset}
+
     cycle = args.steps - args.restart_at
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=args.learning_rate / 10,
