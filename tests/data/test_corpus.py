@@ -1,6 +1,9 @@
 """`english_mix`: built from what `make test` installs (Shakespeare, the `data` extra); the
 other sources are checked when installed (`make corpus`) and must fail clearly when not."""
 
+import pathlib
+import re
+
 import pytest
 
 from rs3l_keras.data import corpus, shakespeare
@@ -85,13 +88,26 @@ def test_listed_in_the_datasets_catalogue(tmp_path, monkeypatch):
         datasets.load("english_mix", split="test")
 
 
-def test_fortunes_drop_movie_review_snippets():
-    """Movie-review snippets are neither pretraining data nor a benchmark (DATA.md): a fortune
-    attributed to a movie or film review never reaches the corpus. Placeholder items only (no
-    review text is quoted here)."""
-    text = (
-        "Art is long.\n%\nPLACEHOLDER ONE\n"
-        "\t\t-- A. Nonymous, movie review\n%\nA review of the budget.\n\t\t-- The Economist\n%\n"
-        "PLACEHOLDER TWO\n\t\t-- B. Nonymous, Film Review\n%\n"
-    )
+def test_fortunes_split_into_items_and_keep_ordinary_attributions():
+    text = "Art is long.\n%\n\n%\nA review of the budget.\n\t\t-- The Economist\n%\n"
     assert corpus.fortune_items(text) == ["Art is long.", "A review of the budget.\n\t\t-- The Economist"]
+
+
+def test_installed_fortunes_lose_their_movie_review_items():
+    """Movie-review snippets are neither pretraining data nor a benchmark (DATA.md): checked on
+    the installed fortune files themselves (no such text is written in this repository)."""
+    root = pathlib.Path("/usr/share/games/fortunes")
+    files = [f for f in root.glob("*") if f.is_file() and not f.suffix] if root.is_dir() else []
+    if not files:
+        pytest.skip("fortunes not installed (make corpus)")
+    raw, kept = [], []
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        raw += [item.strip() for item in re.split(r"^%$", text, flags=re.MULTILINE) if item.strip()]
+        kept += corpus.fortune_items(text)
+
+    def attributed(items):  # a count: a failure must not print the items
+        return sum(bool(corpus._MOVIE_REVIEW_ATTRIBUTION.search(item)) for item in items)
+
+    assert attributed(raw) >= 1, "the installed fortunes hold at least one item the filter must drop"
+    assert attributed(kept) == 0
