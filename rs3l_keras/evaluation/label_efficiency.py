@@ -75,6 +75,17 @@ Only `pretrained` and `adapted` are rerun (600 characters, seeds 0-2, every budg
 baselines and `scratch` read no pretrained weights and the tokenizer and architecture are
 unchanged, so their v5 numbers stand. The 15,000-step LM replaces the preset only if its
 `pretrained` mean over the 8 cells is ≥ the v5 preset's (0.590); the defaults rule is v5's.
+v7 (fixed 2026-11-30, fifth session, before its runs): a third cycle on a GPU (one H200 lent
+for 15 minutes; one command): the v6 preset's weights (`--init-from`, a fresh Adam state) trained
+on the same training tokens with windows of 128 tokens in batches of 256 (32,768 tokens a step,
+16× v6's), a 5% warm-up to 3e-3 and cosine decay to 5%, for the number of steps that a timing
+calibration in the same command says fits in 400 s of training (`--time-budget`; the count is
+recorded, and the recipe reproduces the run with it as `--steps`). The final weights are kept
+(no checkpoint is picked on held-out text; held-out perplexity is logged along the way for the
+record). Architecture, tokenizer and dropout are unchanged, so v6's `scratch` and baseline rows
+stand; `pretrained` and `adapted` are rerun (600 characters, seeds 0-2, every budget). The GPU
+LM replaces the preset only if its `pretrained` mean over the 8 cells is ≥ v6's (0.597); the
+defaults rule is v5's.
 Targets: pretrained ≥ the best baseline at 100 and at 500 labels on ≥ 3 of 4 tasks.
 """
 
