@@ -6,6 +6,9 @@ pretraining buys.
     python benchmarks/attach_downstream.py gru-cpc-ucr benchmarks/ucr_finetune_preset.json
     python benchmarks/attach_downstream.py lstm-lm-english --replace benchmarks/label_efficiency_text_v3.json \
         benchmarks/label_efficiency_text_v3_ulmfit.json
+
+A file may be followed by `:ARM,ARM...` to take only those arms from it (e.g. a new LM's
+`pretrained` rows beside the controls of an earlier run of the same architecture).
 """
 
 import json
@@ -71,11 +74,25 @@ def summarize(results):
     return out
 
 
+def read_results(spec):
+    """`PATH` or `PATH:ARM,ARM`: a benchmark's JSON, its runs filtered to those arms if given."""
+    path, _, arms = spec.partition(":")
+    results = json.loads(pathlib.Path(path).read_text())
+    if arms:
+        wanted = set(arms.split(","))
+        found = {r.get("arm") for r in results["runs"]}
+        if not wanted <= found:
+            raise SystemExit(f"{path} has no runs of arm(s) {sorted(wanted - found)}; it has {sorted(found)}")
+        results["runs"] = [r for r in results["runs"] if r.get("arm") in wanted]
+    return results
+
+
 def main(preset, *results_paths, replace=False):
-    """`results_paths`: one or more JSON files of one benchmark (their runs are merged)."""
-    results = json.loads(pathlib.Path(results_paths[0]).read_text())
-    for path in results_paths[1:]:
-        results["runs"] = results["runs"] + json.loads(pathlib.Path(path).read_text())["runs"]
+    """`results_paths`: one or more JSON files of one benchmark (their runs are merged), each
+    `PATH` or `PATH:ARM,ARM`."""
+    results = read_results(results_paths[0])
+    for spec in results_paths[1:]:
+        results["runs"] = results["runs"] + read_results(spec)["runs"]
     directory = hub.zoo_directory() / preset
     meta = json.loads((directory / hub.METADATA_FILE).read_text())
     downstream = {} if replace else dict(meta.get("downstream") or {})

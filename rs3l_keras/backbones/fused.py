@@ -181,7 +181,7 @@ def torch_fused_rnn(inputs, backbone, training=False):
         for layer in backbone.rnn_layers:
             directions = [layer.forward_layer, layer.backward_layer] if backbone.bidirectional else [layer]
             for direction in directions:
-                params += [p.to(dtype) for p in torch_rnn_params(direction.cell, kind)]
+                params += [p.to(dtype).contiguous() for p in torch_rnn_params(direction.cell, kind)]  # cuDNN needs it
     x = keras.ops.convert_to_tensor(inputs).to(dtype)
     layers, directions = backbone.num_layers, 2 if backbone.bidirectional else 1
     h0 = torch.zeros(layers * directions, x.shape[0], backbone.hidden_dim, dtype=dtype, device=x.device)

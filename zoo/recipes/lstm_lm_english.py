@@ -1,5 +1,6 @@
 """Trains `lstm-lm-english`: a subword (SentencePiece unigram) AWD-LSTM-style language model on
-the offline English mix (`rs3l_keras.data.corpus.english_mix`), on one CPU core.
+the offline English mix (`rs3l_keras.data.corpus.english_mix`), on one CPU core or a GPU
+(Keras on torch either way: PyTorch's fused LSTM kernel, oneDNN or cuDNN).
 
 AWD-LSTM / ULMFiT pieces that keep PyTorch's fused LSTM kernel (Keras on torch): tied input and
 output embeddings (with a projection from the hidden size), dropout on every non-recurrent
@@ -11,6 +12,10 @@ Steps are cut into chunks; after each chunk the model and optimizer state are wr
 `--work-dir` atomically, and `--resume` continues from the last chunk with the same data order.
 `--resume --steps N --restart-at S` extends a finished run of S steps to N: a second warm-up and
 cosine cycle over steps S..N (a warm restart, as in SGDR), with the optimizer state kept.
+`--init-from PRESET` starts a new cycle from a preset's weights with a fresh optimizer (the GPU
+cycle). For a lease of fixed length, `--time-budget S` sets `--steps` by a timing calibration
+(recorded in the preset), `--snapshot F.npz` writes the weights every `--snapshot-seconds`, and
+`--finish-from F.npz LOG` scores and saves a run whose lease ended before its scoring.
 At the end the held-out documents of the corpus are scored (perplexity per subword token and bits
 per character, comparable with the character presets), and in the same run a plain PyTorch
 LSTM of the same size (`torch.nn.LSTM`, tied embeddings, same dropout, optimizer and schedule) is
@@ -21,6 +26,7 @@ the Keras model's score after the same number of steps is recorded beside it.
 """
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -66,34 +72,51 @@ def prepare(work, args):
     return tokenizer, train_ids, heldout, json.loads(meta_path.read_text())
 
 
+@functools.lru_cache(maxsize=2)
+def _pass_starts(num_ids, length, batch_size, epoch, rng_seed):
+    """The window starts of one pass over the stream, in the pass' order (seeded by its number)."""
+    per_pass = (num_ids - 1) // length // batch_size
+    rng = np.random.default_rng([rng_seed, epoch])
+    offset = int(rng.integers(0, length))
+    n = (num_ids - offset - 1) // length
+    return offset + rng.permutation(n)[: per_pass * batch_size] * length
+
+
 def windows_for(ids, length, batch_size, step, rng_seed):
     """The batch of windows for global `step`: one random permutation of windows per pass over
     the stream (seeded by the pass number), so a resumed run sees the same order."""
     per_pass = (len(ids) - 1) // length // batch_size
     epoch, index = divmod(step, per_pass)
-    rng = np.random.default_rng([rng_seed, epoch])
-    offset = int(rng.integers(0, length))
-    n = (len(ids) - offset - 1) // length
-    order = rng.permutation(n)[: per_pass * batch_size]
-    starts = offset + order[index * batch_size : (index + 1) * batch_size] * length
-    rows = np.stack([ids[s : s + length + 1] for s in starts])
+    starts = _pass_starts(len(ids), length, batch_size, epoch, rng_seed)[index * batch_size : (index + 1) * batch_size]
+    rows = ids[starts[:, None] + np.arange(length + 1)]
     return rows[:, :-1], rows[:, 1:]
 
 
 def build(tokenizer, args):
+    """The model (fresh, or `--init-from`'s weights), compiled with this run's schedule."""
     import keras
 
     import rs3l_keras as rs3l
 
-    backbone = rs3l.RNNBackbone(
-        tokenizer.vocabulary_size,
-        cell="lstm",
-        num_layers=args.num_layers,
-        hidden_dim=args.hidden_dim,
-        embedding_dim=args.embedding_dim,
-        dropout=args.dropout,
-    )
-    model = rs3l.LanguageModel(backbone, tokenizer, sequence_length=args.sequence_length, tie_embeddings=True)
+    if args.init_from:
+        model = rs3l.load_pretrained(args.init_from, compile=False)
+        wanted = {"num_layers": args.num_layers, "hidden_dim": args.hidden_dim, "embedding_dim": args.embedding_dim}
+        found = {k: getattr(model.backbone, k) for k in wanted}
+        if found != wanted or model.tokenizer.get_config() != tokenizer.get_config():
+            raise ValueError(
+                f"--init-from={args.init_from!r} holds a model of {found} (or another tokenizer); "
+                f"expected {wanted} with the tokenizer in --work-dir"
+            )
+    else:
+        backbone = rs3l.RNNBackbone(
+            tokenizer.vocabulary_size,
+            cell="lstm",
+            num_layers=args.num_layers,
+            hidden_dim=args.hidden_dim,
+            embedding_dim=args.embedding_dim,
+            dropout=args.dropout,
+        )
+        model = rs3l.LanguageModel(backbone, tokenizer, sequence_length=args.sequence_length, tie_embeddings=True)
 
     class WarmRestart(keras.optimizers.schedules.LearningRateSchedule):
         """`schedule` started again at optimizer step `offset` (the steps before it were a first cycle)."""
@@ -161,7 +184,8 @@ def torch_baseline(tokenizer, train_ids, heldout, args, seconds_budget=None):
             h, _ = self.lstm(self.drop(self.embedding(x)))
             return self.projection(self.drop(h)) @ self.embedding.weight.T + self.bias
 
-    net = Net()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    net = Net().to(device)
     steps = args.torch_steps
     optimizer = torch.optim.Adam(net.parameters(), lr=args.learning_rate)
     warm = max(steps // 20, 1)
@@ -178,14 +202,18 @@ def torch_baseline(tokenizer, train_ids, heldout, args, seconds_budget=None):
         for group in optimizer.param_groups:
             group["lr"] = lr_at(s)
         x, y = windows_for(train_ids, args.sequence_length, args.batch_size, s, args.seed)
-        logits = net(torch.from_numpy(x).long())
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), torch.from_numpy(y).long().reshape(-1))
+        logits = net(torch.from_numpy(x).long().to(device))
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, V), torch.from_numpy(y).long().reshape(-1).to(device)
+        )
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         optimizer.step()
         if s % 200 == 0:
             log({"torch_step": s, "loss": round(float(loss), 4), "seconds": round(time.time() - start, 1)})
+    if device == "cuda":
+        torch.cuda.synchronize()
     train_seconds = time.time() - start
     net.eval()
     from rs3l_keras.data import windowing
@@ -195,11 +223,13 @@ def torch_baseline(tokenizer, train_ids, heldout, args, seconds_budget=None):
     total = 0.0
     with torch.no_grad():
         for b in range(0, len(inputs), 64):
-            logits = net(torch.from_numpy(inputs[b : b + 64]).long()).double()
+            logits = net(torch.from_numpy(inputs[b : b + 64]).long().to(device)).double()
             nll = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, V), torch.from_numpy(targets[b : b + 64]).long().reshape(-1), reduction="none"
+                logits.reshape(-1, V),
+                torch.from_numpy(targets[b : b + 64]).long().reshape(-1).to(device),
+                reduction="none",
             )
-            total += float((nll.numpy() * weights[b : b + 64].reshape(-1)).sum())
+            total += float((nll.cpu().numpy() * weights[b : b + 64].reshape(-1)).sum())
     num_tokens = int(weights.sum())
     num_chars = len(tokenizer.decode(ids[1:]))
     return {
@@ -209,6 +239,59 @@ def torch_baseline(tokenizer, train_ids, heldout, args, seconds_budget=None):
         "heldout_bits_per_char": total / math.log(2) / num_chars,
         "tokens_per_second": round(steps * args.batch_size * args.sequence_length / train_seconds, 1),
     }
+
+
+def calibrate_steps(tokenizer, train_ids, args, warmup=10, timed=40):
+    """How many steps fit in `--time-budget` seconds here: `timed` steps of a throwaway copy of
+    the model, after `warmup` (kernel selection, allocation), rounded down to `--chunk-steps`."""
+    calibration = build(tokenizer, args)
+    for s in range(warmup + timed):
+        if s == warmup:
+            start = time.time()
+        x, y = windows_for(train_ids, args.sequence_length, args.batch_size, s, args.seed)
+        calibration.train_on_batch(x, y)
+    seconds_per_step = (time.time() - start) / timed
+    steps = int(args.time_budget / seconds_per_step) // args.chunk_steps * args.chunk_steps
+    return max(steps, args.chunk_steps), seconds_per_step
+
+
+def finish_from(model, args):
+    """Loads a finished run's `--snapshot` into `model` and reads its log (JSON lines):
+    returns (step, train_seconds, history, calibration)."""
+    snapshot, log_path = args.finish_from
+    data = np.load(snapshot)
+    if len(data.files) != len(model.weights):
+        raise ValueError(f"--finish-from: {snapshot} holds {len(data.files)} arrays, the model {len(model.weights)}")
+    for i, v in enumerate(model.weights):
+        v.assign(data[f"arr_{i}"])
+    records = [json.loads(line) for line in pathlib.Path(log_path).read_text().splitlines() if line.startswith("{")]
+    history = [r for r in records if "step" in r and "train_loss" in r]
+    kernel = next((r["kernel"] for r in records if "kernel" in r), "?")
+    calibration = next((r["calibration"] for r in records if "calibration" in r), None)
+    if not history or history[-1]["step"] != args.steps:
+        raise ValueError(f"--finish-from: {log_path} does not end at --steps={args.steps}")
+    calibration = dict(calibration or {}, trained_with=kernel)
+    return history[-1]["step"], history[-1]["train_seconds"], history, calibration
+
+
+def device_name(keras):
+    import torch
+
+    where = (
+        f"{torch.cuda.get_device_name()} (cuDNN)"
+        if torch.cuda.is_available()
+        else f"{platform.machine()} CPU, {torch.get_num_threads()} thread(s)"
+    )
+    return f"{where}, {keras.backend.backend()} backend, Keras {keras.__version__}, torch {torch.__version__}"
+
+
+def write_weights(model, path):
+    """The model's weights (no optimizer state) at `path`, an `.npz` in `model.weights` order,
+    atomically."""
+    path = pathlib.Path(path)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, *[np.asarray(v.numpy()) for v in model.weights])
+    os.replace(tmp, path)
 
 
 #: A second text that `make test` has (the data extra): the first characters of the 4 plays the
@@ -255,9 +338,34 @@ def main(argv=None):
         default=0,
         help="with --resume: step of a finished first cycle; a second cycle runs to --steps",
     )
+    parser.add_argument("--init-from", help="a preset (name or directory) whose weights start this run")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        help="seconds of training: --steps is set by a timing calibration (recorded; reproduce with --steps)",
+    )
+    parser.add_argument(
+        "--snapshot",
+        help="also write the weights (no optimizer state) to this .npz every --snapshot-seconds (a GPU lease)",
+    )
+    parser.add_argument("--snapshot-seconds", type=float, default=60.0)
+    parser.add_argument("--heldout-every", type=int, default=0, help="log held-out perplexity every N steps (0: no)")
+    parser.add_argument(
+        "--finish-from",
+        nargs=2,
+        metavar=("SNAPSHOT", "LOG"),
+        help="score and save a run whose final --snapshot and log came back without a preset "
+        "(a GPU lease that ended before scoring): no training; pass the run's other arguments",
+    )
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.init_from and (args.resume or args.restart_at):
+        parser.error("--init-from starts a new run: it cannot go with --resume or --restart-at")
+    if args.snapshot and not args.snapshot.endswith(".npz"):
+        parser.error(f"--snapshot must end in .npz, got {args.snapshot!r}")
+    if args.time_budget is not None and args.time_budget <= 0:
+        parser.error(f"--time-budget must be > 0 seconds, got {args.time_budget}")
     if not 0 <= args.restart_at < args.steps:
         parser.error(f"--restart-at must be in [0, --steps={args.steps}), got {args.restart_at}")
 
@@ -275,11 +383,23 @@ def main(argv=None):
     from rs3l_keras.backbones import fused
     from rs3l_keras.zoo import hub
 
+    if torch.cuda.is_available():  # TF32 matrix products (cuDNN's recurrent ones use TF32 already)
+        torch.backends.cuda.matmul.allow_tf32 = True
+    calibration = None
+    if args.time_budget and not (args.resume and (work / "state.npz").exists()):
+        keras.utils.set_random_seed(args.seed)
+        args.steps, seconds_per_step = calibrate_steps(tokenizer, train_ids, args)
+        calibration = {"time_budget": args.time_budget, "seconds_per_step": seconds_per_step, "steps": args.steps}
+        log({"calibration": calibration})
     keras.utils.set_random_seed(args.seed)
     model = build(tokenizer, args)
+    model.sequence_length = args.sequence_length
     log({"kernel": fused.describe(model.backbone, training=True), "parameters": model.count_params()})
     step, train_seconds, history = 0, 0.0, []
-    if args.resume and (work / "state.npz").exists():
+    if args.finish_from:
+        step, train_seconds, history, calibration = finish_from(model, args)
+        log({"finished_from": args.finish_from, "step": step})
+    elif args.resume and (work / "state.npz").exists():
         step = load_state(model, work)
         saved = json.loads((work / "progress.json").read_text())
         train_seconds, history = saved["train_seconds"], saved["history"]
@@ -290,7 +410,7 @@ def main(argv=None):
         raise ValueError(f"--restart-at={args.restart_at} needs --resume and a finished first cycle in {work}")
     elif (work / "state.npz").exists():
         raise FileExistsError(f"{work}/state.npz holds an unfinished run: pass --resume or remove it.")
-    comparison = None
+    comparison, last_snapshot = None, time.time()
     while step < args.steps:
         chunk = min(args.chunk_steps, args.steps - step)
         start = time.time()
@@ -307,8 +427,13 @@ def main(argv=None):
             "tokens_per_second": round(chunk * args.batch_size * args.sequence_length / (time.time() - start), 1),
         }
         history.append(record)
+        if args.heldout_every and (step % args.heldout_every == 0 or step == args.steps):
+            record["heldout_perplexity_first_300k_chars"] = model.score_text(heldout[:300_000], verbose=0)["perplexity"]
         log(record)
         save_state(model, work, step)
+        if args.snapshot and (time.time() - last_snapshot > args.snapshot_seconds or step == args.steps):
+            write_weights(model, args.snapshot)
+            last_snapshot = time.time()
         (work / "progress.json").write_text(json.dumps({"train_seconds": train_seconds, "history": history}))
 
     scored = model.score_text(heldout, batch_size=64, verbose=0)
@@ -325,7 +450,9 @@ def main(argv=None):
         comparison = torch_baseline(tokenizer, train_ids, heldout, args)
         log({"torch_baseline": comparison})
 
-    device = f"{platform.machine()} CPU, 1 thread ({keras.backend.backend()} backend, Keras {keras.__version__})"
+    device = device_name(keras)
+    if args.finish_from:  # trained elsewhere (the log's kernel line says where), scored here
+        device = f"trained with {calibration['trained_with']}; scored on {device}"
     meta = {
         "description": (
             f"Subword (SentencePiece unigram, {tokenizer.vocabulary_size} pieces) {args.num_layers}x{args.hidden_dim} "
@@ -365,6 +492,8 @@ def main(argv=None):
                 else ""
             ),
             "seed": args.seed,
+            "init_from": args.init_from,
+            "steps_calibration": calibration,
             "wall_time_seconds": round(train_seconds, 1),
             "device": device,
             "log": history,
@@ -372,6 +501,12 @@ def main(argv=None):
     }
     if comparison is not None:
         meta["baselines"] = {"plain PyTorch LSTM, same size and data, shorter run": comparison}
+    elif args.init_from:  # the starting preset's same-size baseline stands for its lineage
+        inherited = hub.preset_metadata(args.init_from).get("baselines")
+        if inherited:
+            meta["baselines"] = {
+                k: dict(v, run=f"the --init-from preset's ({args.init_from})") for k, v in inherited.items()
+            }
     hub.save_pretrained(model, args.output, metrics=metrics, metadata=meta)
     log({"preset": args.output})
     return 0
