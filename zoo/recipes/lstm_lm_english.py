@@ -375,6 +375,9 @@ def main(argv=None):
     log({"train_tokens": int(len(train_ids)), "heldout_chars": len(heldout), "vocabulary": tokenizer.vocabulary_size})
     if args.prepare_only:
         return 0
+    from rs3l_keras.data import shakespeare
+
+    shakespeare.plays_directory()  # the final scoring reads the 4 held-out plays: fail now, not after training
 
     import keras
     import torch
