@@ -86,6 +86,15 @@ record). Architecture, tokenizer and dropout are unchanged, so v6's `scratch` an
 stand; `pretrained` and `adapted` are rerun (600 characters, seeds 0-2, every budget). The GPU
 LM replaces the preset only if its `pretrained` mean over the 8 cells is ≥ v6's (0.597); the
 defaults rule is v5's.
+v8 (fixed 2026-11-30, fifth session, before its runs; after v7's result that 12x the tokens moved
+the probe by 0.1 point): the probe reads the LM's input layer too, as ELMo mixes all its layers
+including layer 0. Pooling `"last+mean+max+embedding"`: concat pooling of the top states
+(last, mean, max; 1,536 features) plus the mean of the tied input embeddings over the real tokens
+(256). The `pretrained` and `scratch` (random weights: the mean of random embeddings, a random
+projection of the bag of pieces) arms are rerun with it on the v7 preset (600 characters,
+seeds 0-2, every budget; `--probe-pooling`). It becomes `linear_probe`'s default for text models
+only if its `pretrained` mean over the 8 cells beats concat pooling's (v7: 0.598) by more than
+1 point (v5's defaults rule); the random-weights row is reported beside it either way.
 Targets: pretrained ≥ the best baseline at 100 and at 500 labels on ≥ 3 of 4 tasks.
 """
 
