@@ -437,16 +437,14 @@ def probe_from_features(train_features, train_labels, test_features, test_labels
 
 
 # -- the run ------------------------------------------------------------------------------
-def _embed_needed(model, task, budgets, seeds, max_chars, batch_size=64):
+def _embed_needed(model, task, budgets, seeds, max_chars, batch_size=64, pooling=PROBE_POOLING):
     """Embeddings of every pool text some (budget, seed) draws, and of the whole test split."""
     from rs3l_keras.finetune.probes import embed
 
     needed = sorted({int(i) for n in budgets for s in seeds for i in label_subset(task.train_labels, n, s)})
     texts = [task.train_texts[i][:max_chars] for i in needed]
-    pool = embed(model, texts, pooling=PROBE_POOLING, batch_size=batch_size, verbose=0)
-    test = embed(
-        model, [t[:max_chars] for t in task.test_texts], pooling=PROBE_POOLING, batch_size=batch_size, verbose=0
-    )
+    pool = embed(model, texts, pooling=pooling, batch_size=batch_size, verbose=0)
+    test = embed(model, [t[:max_chars] for t in task.test_texts], pooling=pooling, batch_size=batch_size, verbose=0)
     return dict(zip(needed, pool)), test
 
 
@@ -492,12 +490,14 @@ def run(
     max_chars=600,
     results=None,
     on_record=None,
+    probe_pooling=PROBE_POOLING,
 ):
     """Runs the protocol above; returns (and updates) `results`, a dict with `runs`.
 
     `preset`: the pretrained model (name or path) behind the `pretrained` and `scratch` arms.
     `max_chars`: the neural arms read the first `max_chars` characters of each text (the
     baselines read the whole text). `on_record(record)` is called after every run (e.g. to save).
+    `probe_pooling`: the probe arms' pooling (`rs3l_keras.finetune.probes.POOLINGS`).
     """
     import time
 
@@ -537,7 +537,7 @@ def run(
                 adapt = arm in ("adapted", "ulmfit")
                 adapt_seconds = adapt_language_model(model, task, max_chars) if adapt else None
             if arm in NEURAL_PROBE_ARMS:
-                pool, test = _embed_needed(model, task, budgets, seeds, max_chars)
+                pool, test = _embed_needed(model, task, budgets, seeds, max_chars, pooling=probe_pooling)
                 embed_seconds = time.time() - start
             for n, seed in todo:
                 t0 = time.time()
@@ -623,6 +623,7 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=list(SEEDS))
     parser.add_argument("--arms", nargs="+", default=list(BASELINES + NEURAL_PROBE_ARMS))
     parser.add_argument("--max-chars", type=int, default=600)
+    parser.add_argument("--probe-pooling", default=PROBE_POOLING, help="the probe arms' pooling")
     parser.add_argument("--output", default="benchmarks/label_efficiency_text.json")
     parser.add_argument("--summary", action="store_true", help="only print the tables of --output")
     args = parser.parse_args(argv)
@@ -640,7 +641,17 @@ def main(argv=None):
             print(json.dumps(entry), flush=True)
             write()
 
-        run(args.preset, args.tasks, args.budgets, args.seeds, args.arms, args.max_chars, results, save)
+        run(
+            args.preset,
+            args.tasks,
+            args.budgets,
+            args.seeds,
+            args.arms,
+            args.max_chars,
+            results,
+            save,
+            probe_pooling=args.probe_pooling,
+        )
         write()
     for task in results["tasks"]:
         print(f"\n{task} (test majority {results['tasks'][task]['test_majority_rate']:.3f})")

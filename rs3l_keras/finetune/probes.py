@@ -10,7 +10,9 @@ import numpy as np
 
 from rs3l_keras.validation import check_one_of, check_positive_int
 
-POOLINGS = ("last", "mean", "max", "last+mean", "last+mean+max")
+POOLINGS = ("last", "mean", "max", "last+mean", "last+mean+max", "last+mean+max+embedding")
+#: Poolings that also read the input layer (text models only: the mean of the token embeddings).
+INPUT_LAYER_POOLINGS = ("last+mean+max+embedding",)
 
 #: The default protocol is the best one measured (benchmarks/RESULTS.md, "Time-series
 #: representations"): concat pooling (ULMFiT's; TS2Vec/T-Loss max-pool) leaves no pooling choice
@@ -141,13 +143,17 @@ def embed(model, x, pooling=DEFAULT_POOLING, batch_size=256, verbose="auto"):
         pooling: `"last"` (the backbone's `pooled_output`), `"mean"` or `"max"` over the
             real (non-padding) steps, `"last+mean"` (both, concatenated) or `"last+mean+max"`
             (all three, concatenated, the default: no choice of pooling left to make on few
-            labels; see `DEFAULT_POOLING`).
+            labels; see `DEFAULT_POOLING`); for text models also `"last+mean+max+embedding"`:
+            those three and the mean of the input token embeddings over the real tokens (the
+            input layer, as ELMo mixes all layers).
         batch_size: int.
         verbose: progress bar over the batches: `"auto"` (on a terminal only), 1 or 0.
 
     Returns:
         numpy float32 `(n, d)`.
     """
+    import keras
+
     from rs3l_keras import progress
     from rs3l_keras.data import series as series_data
 
@@ -158,9 +164,13 @@ def embed(model, x, pooling=DEFAULT_POOLING, batch_size=256, verbose="auto"):
         return np.concatenate([embed(m, x, pooling, batch_size, verbose) for m in model], axis=1)
     backbone = model.backbone
     chunks = []
+    input_layer = pooling in INPUT_LAYER_POOLINGS
+    if input_layer and backbone.vocabulary_size is None:
+        raise ValueError(f"`pooling`={pooling!r} reads token embeddings: text models only; this model embeds series.")
     if backbone.vocabulary_size is not None:
         if isinstance(x, str) or not isinstance(x, (list, tuple)) or not x or not all(isinstance(t, str) for t in x):
             raise ValueError("`x` must be a non-empty list of str for a text model.")
+        table = np.asarray(keras.ops.convert_to_numpy(backbone.token_embedding.embeddings)) if input_layer else None
         # Sort by length so each batch is padded little (results are put back in order).
         order = np.argsort([len(t) for t in x], kind="stable")
         for start in progress.track(range(0, len(x), batch_size), "Embedding", verbose=verbose):
@@ -169,7 +179,12 @@ def embed(model, x, pooling=DEFAULT_POOLING, batch_size=256, verbose="auto"):
                 ids = np.pad(ids, ((0, 0), (0, bucket_length(ids.shape[1]) - ids.shape[1])))
             out = _predict_padded(backbone, ids, bucket_rows(len(ids), batch_size), 0)
             seq = out["sequence_output"]
-            chunks.append(_pool(seq, out["pooled_output"], ids != 0, pooling))
+            pooled = _pool(seq, out["pooled_output"], ids != 0, "last+mean+max" if input_layer else pooling)
+            if input_layer:
+                real = (ids != 0)[..., None]
+                tokens = (table[ids] * real).sum(1) / np.maximum(real.sum(1), 1)
+                pooled = np.concatenate([pooled, tokens.astype(pooled.dtype)], axis=-1)
+            chunks.append(pooled)
         vectors = np.concatenate(chunks)
         result = np.empty_like(vectors)
         result[order] = vectors

@@ -45,6 +45,18 @@ def test_embed_text_matches_the_backbone_state():
     np.testing.assert_allclose(z[1], np.asarray(lm.backbone.predict_on_batch(ids)["pooled_output"])[0], atol=1e-6)
 
 
+def test_input_layer_pooling_appends_the_mean_token_embedding():
+    """`last+mean+max+embedding` (text only): concat pooling, then the mean of the input
+    embeddings over the real tokens, whatever the padding of the batch."""
+    lm = rs3l.load_pretrained("lstm-lm-english")
+    texts = ["The committee met on Tuesday.", "Spam", "A longer sentence about the weather in the north."]
+    z = rs3l.embed(lm, texts, pooling="last+mean+max+embedding", batch_size=2)
+    np.testing.assert_allclose(z[:, : 3 * 512], rs3l.embed(lm, texts), rtol=1e-5, atol=1e-6)
+    table = np.asarray(lm.backbone.token_embedding.embeddings.numpy())
+    for row, text in zip(z, texts):
+        np.testing.assert_allclose(row[3 * 512 :], table[lm.tokenizer.encode(text)].mean(0), rtol=1e-5, atol=1e-6)
+
+
 def test_linear_probe_on_real_data_beats_the_majority_class(series_model, gunpoint):
     (x, y), (xt, yt) = gunpoint
     result = rs3l.linear_probe(series_model, (x, y), (xt, yt), pooling="last+mean")
@@ -103,6 +115,7 @@ def test_cluster_returns_labels_and_components(series_model, gunpoint):
     "call, error, match",
     [
         (lambda m, x: rs3l.embed(m, x, pooling="sum"), ValueError, "`pooling` must be one of"),
+        (lambda m, x: rs3l.embed(m, x, pooling="last+mean+max+embedding"), ValueError, "text models only"),
         (
             lambda m, x: rs3l.embed(m, x[:, :, 0]),
             ValueError,
