@@ -1,7 +1,19 @@
 """Shared checks every objective must pass (as KerasHub's `run_task_test`)."""
 
+import pathlib
+
 import keras
 import numpy as np
+
+
+def load_script(path):
+    """A script that is not part of the package (a recipe, a benchmark) as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(pathlib.Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_config_round_trip(model):

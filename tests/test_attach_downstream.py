@@ -1,10 +1,11 @@
 """`benchmarks/attach_downstream.py`: a results file may give only some of its arms
 (`PATH:ARM,ARM`), so a new LM's rows sit beside an earlier run's controls without mixing LMs."""
 
-import importlib.util
 import pathlib
 
 import pytest
+
+from tests.helpers import load_script
 
 ROOT = pathlib.Path(__file__).parents[1]
 V6 = ROOT / "benchmarks" / "label_efficiency_text_v6.json"
@@ -12,10 +13,7 @@ V6 = ROOT / "benchmarks" / "label_efficiency_text_v6.json"
 
 @pytest.fixture(scope="module")
 def attach():
-    spec = importlib.util.spec_from_file_location("attach_downstream", ROOT / "benchmarks" / "attach_downstream.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "benchmarks" / "attach_downstream.py")
 
 
 def test_arms_are_taken_from_a_file_as_asked(attach):

@@ -181,7 +181,9 @@ def torch_fused_rnn(inputs, backbone, training=False):
         for layer in backbone.rnn_layers:
             directions = [layer.forward_layer, layer.backward_layer] if backbone.bidirectional else [layer]
             for direction in directions:
-                params += [p.to(dtype).contiguous() for p in torch_rnn_params(direction.cell, kind)]  # cuDNN needs it
+                params += [p.to(dtype) for p in torch_rnn_params(direction.cell, kind)]
+    if params[0].is_cuda:  # cuDNN refuses the transposed views (oneDNN on CPU reads them as they are)
+        params = [p.contiguous() for p in params]
     x = keras.ops.convert_to_tensor(inputs).to(dtype)
     layers, directions = backbone.num_layers, 2 if backbone.bidirectional else 1
     h0 = torch.zeros(layers * directions, x.shape[0], backbone.hidden_dim, dtype=dtype, device=x.device)

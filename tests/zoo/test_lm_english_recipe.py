@@ -2,7 +2,6 @@
 to the device (`zoo/recipes/lm_corpus_carry.py`), and the `--snapshot` → `--finish-from` path that
 scores and saves a run whose lease ended before its scoring."""
 
-import importlib.util
 import json
 import pathlib
 
@@ -10,15 +9,13 @@ import numpy as np
 import pytest
 
 import rs3l_keras as rs3l
+from tests.helpers import load_script
 
 RECIPES = pathlib.Path(__file__).resolve().parents[2] / "zoo" / "recipes"
 
 
 def _recipe(name):
-    spec = importlib.util.spec_from_file_location(name, RECIPES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(RECIPES / f"{name}.py")
 
 
 @pytest.fixture

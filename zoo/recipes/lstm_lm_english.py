@@ -144,13 +144,19 @@ def build(tokenizer, args):
     return model
 
 
+def savez_atomic(path, **arrays):
+    """`np.savez` to `path` (an `.npz`) through a temporary sibling and a rename."""
+    path = pathlib.Path(path)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
 def save_state(model, work, step):
     """Model + optimizer variables and the step, written atomically."""
     state = {f"m{i}": np.asarray(v.numpy()) for i, v in enumerate(model.weights)}
     state.update({f"o{i}": np.asarray(v.numpy()) for i, v in enumerate(model.optimizer.variables)})
-    tmp = work / "state.tmp.npz"
-    np.savez(tmp, step=step, **state)
-    os.replace(tmp, work / "state.npz")
+    savez_atomic(work / "state.npz", step=step, **state)
 
 
 def load_state(model, work):
@@ -286,12 +292,9 @@ def device_name(keras):
 
 
 def write_weights(model, path):
-    """The model's weights (no optimizer state) at `path`, an `.npz` in `model.weights` order,
-    atomically."""
-    path = pathlib.Path(path)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, *[np.asarray(v.numpy()) for v in model.weights])
-    os.replace(tmp, path)
+    """The model's weights (no optimizer state) at `path`, an `.npz` in `model.weights` order
+    (`arr_0`, `arr_1`, ...), atomically."""
+    savez_atomic(path, **{f"arr_{i}": np.asarray(v.numpy()) for i, v in enumerate(model.weights)})
 
 
 #: A second text that `make test` has (the data extra): the first characters of the 4 plays the
