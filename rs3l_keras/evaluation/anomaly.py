@@ -81,6 +81,19 @@ threshold from the held-out 25% of the normal part by the default rule (`pot`), 
 `fit` does for the learned methods (the first 75% is only read as history). Deterministic:
 one row per series. It is the issue's moonshot direction (a pretrained model on a new series
 with no fitting) and its second item (a point outside a calibrated forecast interval).
+
+Window-normalised autoencoder (added 2026-11-30, sixth session, before its run; nothing above
+changed): `autoencoder_window_norm` — the `autoencoder` arm exactly (same settings, steps,
+seeds, held-out `pot` threshold), with `SequenceAutoencoder(normalization="per_series")`: each
+window z-scored over its own steps before the encoder (the `SeriesNormalization` of the
+contrastive and CPC objectives), the reconstruction and the score in those window units. The
+hypothesis, from the three-seed run: the autoencoder's false alarms on UCR-135 (448–547 normal
+test steps above the held-out threshold, seeds 0 and 2) and yahoo (~510 of 600) come from the
+level of the series drifting past the normal part's, which a window's own z-score removes (the
+matrix profile's z-normalised distance is level-free too). Rule, fixed now: it becomes the
+default of `SequenceAutoencoder` if its mean F1 at the stored threshold over the development
+series and seeds 0–2 (ucr135, ecg3) beats the `autoencoder` arm's (0.310) by more than 0.05;
+the four test series are run once afterwards either way and reported beside the other rows.
 """
 
 import importlib.util
