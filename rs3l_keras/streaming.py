@@ -389,8 +389,7 @@ class AnomalyStreamer:
 
     def _errors(self, window):
         """Per-step squared reconstruction error (mean over channels) of one window."""
-        rec = ops.convert_to_numpy(self.model.predict_on_batch(window[None])["reconstruction"])[0]
-        return np.square(rec - self.model.normalizer.normalize(window)).mean(-1)
+        return self.model.window_errors(window[None])[0]
 
     def step(self, x):
         """Reads one observation (`(channels,)`, or a float when C = 1); returns the final

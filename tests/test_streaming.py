@@ -166,6 +166,14 @@ def test_anomaly_scores_streamed_equal_the_batch_scores():
     np.testing.assert_allclose(short.flush(), model.anomaly_scores(series[:10]), rtol=1e-4, atol=1e-6)
     with pytest.raises(TypeError, match="must be a SequenceAutoencoder"):
         AnomalyStreamer("gru-cpc-ucr")
+    # Window-normalised scores stream the same way (each window z-scored over its own steps).
+    windowed = rs3l.SequenceAutoencoder(
+        rs3l.RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4, sequence_length=16, normalization="per_series"
+    )
+    windowed.adapt(series)
+    stream = AnomalyStreamer(windowed)
+    scores = [s for s in (stream.step(x) for x in series) if s is not None] + list(stream.flush())
+    np.testing.assert_allclose(scores, windowed.anomaly_scores(series), rtol=1e-4, atol=1e-6)
 
 
 def test_rolling_forecast_equals_forecast_of_the_window():

@@ -240,8 +240,10 @@ def _gradient_epochs(n_windows, steps, batch_size):
     return max(1, math.ceil(steps / math.ceil(n_windows / batch_size)))
 
 
-def autoencoder(normal, window, seed):
-    """A `SequenceAutoencoder` fitted the default way (`fit` holds the tail out); returns the model."""
+def autoencoder(normal, window, seed, normalization="dataset"):
+    """A `SequenceAutoencoder` fitted the default way (`fit` holds the tail out); returns the
+    model. `normalization`: the arm's (`autoencoder`: "dataset", `autoencoder_window_norm`:
+    "per_series"), passed explicitly so each arm keeps its meaning whatever the default."""
     import keras
 
     from rs3l_keras.backbones import RNNBackbone
@@ -249,7 +251,10 @@ def autoencoder(normal, window, seed):
 
     keras.utils.set_random_seed(seed)
     model = SequenceAutoencoder(
-        RNNBackbone(input_dim=1, hidden_dim=CONFIG["hidden_dim"]), code_dim=CONFIG["code_dim"], sequence_length=window
+        RNNBackbone(input_dim=1, hidden_dim=CONFIG["hidden_dim"]),
+        code_dim=CONFIG["code_dim"],
+        sequence_length=window,
+        normalization=normalization,
     )
     model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
     head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], window)
@@ -275,6 +280,14 @@ def forecaster(normal, window, seed):
     epochs = _gradient_epochs(len(head) - context - horizon + 1, CONFIG["forecaster_steps"], CONFIG["batch_size"])
     model.fit(normal, epochs=epochs, batch_size=CONFIG["batch_size"], seed=seed, verbose=0, holdout=CONFIG["holdout"])
     return model
+
+
+#: The methods trained on each series, by name: `(normal, window, seed)` → a fitted model.
+TRAINED = {
+    "autoencoder": autoencoder,
+    "autoencoder_window_norm": lambda normal, window, seed: autoencoder(normal, window, seed, "per_series"),
+    "forecaster": forecaster,
+}
 
 
 def global_zero_shot(normal, window, preset="lstm-forecaster-global"):
@@ -373,7 +386,7 @@ def run_series(name, seeds, methods=("autoencoder", "forecaster"), log=None, det
         add("iforest", seed, if_test, if_held, if_in, {"own": offset}, time.time() - begin)
         for method in methods:
             begin = time.time()
-            model = {"autoencoder": autoencoder, "forecaster": forecaster}[method](normal, window, seed)
+            model = TRAINED[method](normal, window, seed)
             seconds = time.time() - begin
             test_scores, held, in_sample = model_scores(model, head, tail, test)
             # `own`: the threshold `fit` stored (the default rule), which `detect` uses.
@@ -388,7 +401,7 @@ def choose_rule(rows, methods=("autoencoder",)):
     return max(HELD_OUT_RULES, key=lambda rule: means[rule]), means
 
 
-LEARNED = ("autoencoder", "forecaster", "global_zero_shot")
+LEARNED = ("autoencoder", "autoencoder_window_norm", "forecaster", "global_zero_shot")
 
 
 def summary_table(rows, rules=("max", "quantile", "pot", "insample"), stored_rule="own"):

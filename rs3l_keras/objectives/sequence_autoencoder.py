@@ -48,6 +48,11 @@ class SequenceAutoencoder(SeriesObjective):
             (in `fit` and `anomaly_scores`); formerly `window_length`, still accepted with a
             DeprecationWarning.
         window_stride: int, default 1. Steps between training windows.
+        normalization: `"dataset"` (default: one mean and std per channel, fitted on the
+            training series) or `"per_series"`: each window z-scored over its own steps, so
+            the reconstruction and the anomaly score are in that window's units and a drift
+            in the level or scale of a series is not an anomaly (the matrix profile's
+            z-normalised distance has the same property); see `SeriesNormalization`.
 
     Input: `(batch, time, channels)` raw, left-padded with NaN. Outputs:
     `{"reconstruction": (batch, time, channels)` (normalised units), `"code": (batch, code_dim)}`.
@@ -73,7 +78,16 @@ class SequenceAutoencoder(SeriesObjective):
     renamed_args = {"window_length": "sequence_length"}
     calibration_holdout = anomaly.DEFAULT_HOLDOUT
 
-    def __init__(self, backbone, code_dim=16, decoder_dim=None, sequence_length=64, window_stride=1, **kwargs):
+    def __init__(
+        self,
+        backbone,
+        code_dim=16,
+        decoder_dim=None,
+        sequence_length=64,
+        window_stride=1,
+        normalization="dataset",
+        **kwargs,
+    ):
         sequence_length = self._renamed(kwargs, "sequence_length", sequence_length, 64)
         check_backbone(backbone, "feature")
         check_positive_int(code_dim, "code_dim")
@@ -86,7 +100,7 @@ class SequenceAutoencoder(SeriesObjective):
 
         # === Layers ===
         self.backbone = backbone
-        self.normalizer = series_data.SeriesNormalization(channels, name="normalizer")
+        self.normalizer = series_data.normalization_layer(normalization, channels)
         self.bottleneck = keras.layers.Dense(code_dim, name="bottleneck")
         self.bridges = [
             keras.layers.Dense(decoder_dim, activation="tanh", name=f"bridge_{i}") for i in range(num_states)
@@ -111,6 +125,7 @@ class SequenceAutoencoder(SeriesObjective):
         self.decoder_dim = decoder_dim
         self.sequence_length = sequence_length
         self.window_stride = window_stride
+        self.normalization = normalization
         # Anomaly threshold on per-step scores; -1 until `fit`/`fit_threshold` (scores are >= 0).
         self.threshold = self.add_weight(
             name="threshold", shape=(), trainable=False, initializer=keras.initializers.Constant(-1.0)
@@ -124,6 +139,7 @@ class SequenceAutoencoder(SeriesObjective):
                 "decoder_dim": self.decoder_dim,
                 "sequence_length": self.sequence_length,
                 "window_stride": self.window_stride,
+                "normalization": self.normalization,
             }
         )
         return config
@@ -133,8 +149,8 @@ class SequenceAutoencoder(SeriesObjective):
         return self.sequence_length
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        target = (x - self.normalizer.mean) / self.normalizer.std  # NaN where padded
-        observed = ops.logical_not(ops.isnan(target))
+        target = self.normalizer(x)  # normalised as the encoder reads it (padding → 0)
+        observed = ops.logical_not(ops.isnan(x))
         error = ops.where(observed, y_pred["reconstruction"] - target, ops.zeros_like(target))
         loss = ops.sum(ops.square(error)) / ops.maximum(ops.sum(ops.cast(observed, "float32")), 1.0)
         if self.losses:
@@ -238,14 +254,29 @@ class SequenceAutoencoder(SeriesObjective):
         out = []
         for i in range(0, len(series), batch_size):
             chunk = series[i : i + batch_size]
-            padded = self.predict_on_batch(series_data.pad_series(chunk))["reconstruction"]
-            padded = self.normalizer.invert(ops.convert_to_numpy(padded))
+            inputs = series_data.pad_series(chunk)
+            padded = ops.convert_to_numpy(self.predict_on_batch(inputs)["reconstruction"])
+            if self.normalization == "per_series":  # back by each series' own mean and std
+                mean = np.nanmean(inputs, axis=1, keepdims=True)
+                std = np.maximum(np.nanstd(inputs, axis=1, keepdims=True), self.normalizer.epsilon)
+                padded = padded * std + mean
+            else:
+                padded = self.normalizer.invert(padded)
             out.extend(row[len(row) - len(s) :] for row, s in zip(padded, chunk))
         return np.stack(out) if isinstance(x, np.ndarray) else out
 
+    def window_errors(self, windows):
+        """Squared reconstruction error of each step of equal-length windows `(b, length,
+        channels)`, mean over channels, in the units the encoder reads (normalised by the
+        dataset statistics, or by each window's own with `normalization="per_series"`):
+        float numpy `(b, length)`. The per-step terms of `anomaly_scores`."""
+        rec = ops.convert_to_numpy(self.predict_on_batch(windows)["reconstruction"])
+        return np.square(rec - ops.convert_to_numpy(self.normalizer(windows))).mean(-1)
+
     def anomaly_scores(self, series, window=None, stride=1, batch_size=256):
         """Per-step anomaly score of one long series: the squared reconstruction error
-        (normalised units, mean over channels) averaged over every window covering the step.
+        (normalised units, mean over channels) averaged over every window covering the step
+        (with `normalization="per_series"`, in each window's own units).
 
         Args:
             series: one series `(time, channels)` or `(time,)`, raw units.
@@ -274,9 +305,7 @@ class SequenceAutoencoder(SeriesObjective):
         count = np.zeros(len(values), "float64")
         for i in range(0, len(windows), batch_size):
             batch = windows[i : i + batch_size]
-            rec = ops.convert_to_numpy(self.predict_on_batch(batch)["reconstruction"])
-            error = np.square(rec - self.normalizer.normalize(batch)).mean(-1)  # (b, length)
-            for start, row in zip(starts[i : i + batch_size], error):
+            for start, row in zip(starts[i : i + batch_size], self.window_errors(batch)):
                 total[start : start + length] += row
                 count[start : start + length] += 1
         return (total / count).astype("float32")

@@ -103,6 +103,35 @@ def test_fit_calibrates_the_threshold_on_normal_steps_it_did_not_train_on(ucr135
         assert model.detect(test, contamination=share).sum() == np.ceil(share * len(test))  # at least that share
 
 
+def test_window_normalisation_makes_scores_level_and_scale_free(ucr135, tmp_path):
+    normal, full, _ = ucr135
+    model = make(normalization="per_series")
+    model.adapt(normal)  # nothing to fit: each window is z-scored over its own steps
+    windows = model.make_dataset(normal, batch_size=32, shuffle=True, seed=0).repeat()
+    first, last = run_learns(model, windows, steps=60, min_drop=0.0)
+    assert last < 0.5 * first  # in each window's own units
+    segment = full[4000:4400]
+    moved = 3.0 * segment + 100.0  # another level and scale
+    scores = model.anomaly_scores(segment, stride=2)
+    np.testing.assert_allclose(model.anomaly_scores(moved, stride=2), scores, rtol=1e-3, atol=1e-5)
+    windows = np.stack([normal[i : i + 32] for i in range(0, 1150, 100)])
+    np.testing.assert_allclose(
+        model.reconstruct(3.0 * windows + 100.0), 3.0 * model.reconstruct(windows) + 100.0, rtol=1e-4, atol=1e-3
+    )  # original units, each window's own level and scale
+    # The control: dataset statistics see the moved segment as far from normal.
+    plain = make()
+    plain.fit(normal, epochs=1, batch_size=32, verbose=0, seed=0, holdout=0)
+    assert plain.anomaly_scores(moved, stride=2).mean() > 100 * plain.anomaly_scores(segment, stride=2).mean()
+    clone = run_config_round_trip(model)
+    assert clone.normalization == "per_series"
+    loaded = run_saving_round_trip(model, series.pad_series([normal[:40], normal[100:125]]), tmp_path)
+    np.testing.assert_allclose(loaded.anomaly_scores(segment, stride=2), scores, rtol=1e-5)
+    with pytest.raises(
+        ValueError, match="`normalization` must be one of \\['dataset', 'per_series'\\], received 'window'"
+    ):
+        make(normalization="window")
+
+
 def test_zscore_and_anomaly_metrics(ucr135):
     _, full, labels = ucr135
     z = metrics.rolling_zscore(full, 100)
