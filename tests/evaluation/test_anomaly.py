@@ -80,3 +80,19 @@ def test_baselines_and_the_model_rows_on_yahoo():
     assert means[rule] == max(means.values())
     table = protocol.summary_table(rows)
     assert table.count("\n") == 4 and "| ecg3 | autoencoder |" in table
+
+
+def test_cross_fitted_arm_scores_every_normal_step_out_of_fold(monkeypatch):
+    normal, test, labels = protocol.load_series("yahoo")  # 400 normal steps
+    parts = [normal[:100], normal[200:]]
+    windows = protocol.windows_within(parts, 24)
+    assert windows.shape == (77 + 177, 24, 1)  # none straddles the cut-out steps 100-199
+    np.testing.assert_array_equal(windows[77], normal[200:224])
+    monkeypatch.setitem(protocol.CONFIG, "steps", 8)  # a few steps each: this checks the plumbing
+    model, held = protocol.autoencoder_crossfit(normal, 24, seed=0)
+    assert held.shape == (400,) and np.isfinite(held).all() and (held >= 0).all()
+    # Each fold is scored by a model that did not train on it: not the final model's scores.
+    assert not np.allclose(held, model.anomaly_scores(normal))
+    rows = protocol.run_series("yahoo", [0], ["autoencoder_crossfit"], deterministic=False)
+    row = next(r for r in rows if r["method"] == "autoencoder_crossfit")
+    assert row["own"]["threshold"] == pytest.approx(row["pot"]["threshold"])  # the default rule on the folds
