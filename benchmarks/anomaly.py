@@ -186,7 +186,9 @@ def main(argv=None):
         "--json", default=None, help="results (resumable: the (series, seed, method) rows already in it are kept)"
     )
     parser.add_argument(
-        "--zero-shot", action="store_true", help="only the zero-shot arm (lstm-forecaster-global), added to --json"
+        "--zero-shot",
+        action="store_true",
+        help="only the zero-shot arms (lstm-forecaster-global, lstm-autoencoder-general), added to --json",
     )
     parser.add_argument("--save-preset", default=None, help="train and save the UCR-135 preset here")
     parser.add_argument("--merge", nargs="+", default=None, help="parts run in parallel (--series subsets) → --json")
@@ -203,8 +205,9 @@ def main(argv=None):
         result = json.loads(pathlib.Path(args.json).read_text())
         done = {(r["series"], r["method"]) for r in result["rows"]}
         for name in args.series:
-            if (name, "global_zero_shot") not in done:
-                result["rows"] += protocol.run_series(name, [], protocol.ZERO_SHOT, deterministic=False)
+            missing = [m for m in protocol.ZERO_SHOT if (name, m) not in done]
+            if missing:
+                result["rows"] += protocol.run_series(name, [], missing, deterministic=False)
                 _write(args.json, result)
     elif args.save_preset and args.json and pathlib.Path(args.json).exists():
         result = json.loads(pathlib.Path(args.json).read_text())

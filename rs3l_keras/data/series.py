@@ -152,8 +152,9 @@ class SeriesNormalization(keras.layers.Layer):
 
     @property
     def is_adapted(self):
-        """True once `adapt` has run (saved with the weights)."""
-        return bool(keras.ops.convert_to_numpy(self.adapted) > 0)
+        """True once `adapt` has run (saved with the weights); always with `per_series=True`,
+        which has nothing to fit (so fresh weights of a per-series model score at once)."""
+        return self.per_series or bool(keras.ops.convert_to_numpy(self.adapted) > 0)
 
     def call(self, inputs, inverse=False, channels=None):
         """Normalises `inputs` (NaN → 0); with `inverse=True` maps normalised values back to

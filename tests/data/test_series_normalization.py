@@ -10,6 +10,8 @@ from rs3l_keras.objectives.cpc import CPC
 
 def test_per_series_z_scores_each_series_over_its_observed_steps_only():
     layer = SeriesNormalization(2, per_series=True)
+    assert layer.is_adapted  # nothing to fit: ready before any `adapt`
+    assert not SeriesNormalization(2).is_adapted
     layer.adapt([])  # nothing to fit
     rng = np.random.default_rng(0)
     x = rng.normal(5.0, 3.0, size=(4, 30, 2)).astype("float32") * np.array([1.0, 100.0], "float32")
