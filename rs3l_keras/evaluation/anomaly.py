@@ -163,7 +163,6 @@ CROSSFIT_FOLDS = 4
 #: gain over the same network trained from scratch, benchmarks/RESULTS.md).
 GENERAL_PRESET = "runs/lstm-autoencoder-general/preset"
 #: Methods with no training on the series (one deterministic row per series).
-ZERO_SHOT = ("global_zero_shot", "autoencoder_general_zero_shot", "autoencoder_untrained_zero_shot")
 RULES = (*HELD_OUT_RULES, "insample")
 SKTIME_INSTALL = "pip install --no-deps sktime==1.2.0 (`make` installs it: its data files are read, never imported)"
 CONFIG = dict(
@@ -292,27 +291,43 @@ def _gradient_epochs(n_windows, steps, batch_size):
     return max(1, math.ceil(steps / math.ceil(n_windows / batch_size)))
 
 
-def autoencoder(normal, window, seed, normalization="dataset"):
-    """A `SequenceAutoencoder` fitted the default way (`fit` holds the tail out); returns the
-    model. `normalization`: the arm's (`autoencoder`: "dataset", `autoencoder_window_norm`:
-    "per_series"), passed explicitly so each arm keeps its meaning whatever the default."""
+def compiled(model):
+    """`model` compiled with the protocol's optimizer (Adam, global norm clipping 1)."""
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
+    return model
+
+
+def new_autoencoder(window, seed, normalization="dataset"):
+    """The protocol's `SequenceAutoencoder` (LSTM 1×64 encoder and decoder, 16-d code), seeded
+    and compiled. `normalization`: the arm's (`autoencoder`: "dataset",
+    `autoencoder_window_norm`: "per_series"), passed explicitly so each arm keeps its meaning
+    whatever the default."""
     import keras
 
     from rs3l_keras.backbones import RNNBackbone
     from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder
 
     keras.utils.set_random_seed(seed)
-    model = SequenceAutoencoder(
-        RNNBackbone(input_dim=1, hidden_dim=CONFIG["hidden_dim"]),
-        code_dim=CONFIG["code_dim"],
-        sequence_length=window,
-        normalization=normalization,
+    backbone = RNNBackbone(input_dim=1, hidden_dim=CONFIG["hidden_dim"])
+    return compiled(
+        SequenceAutoencoder(backbone, code_dim=CONFIG["code_dim"], sequence_length=window, normalization=normalization)
     )
-    model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
+
+
+def fit_default(model, normal, window, seed):
+    """`fit` on one normal series the default way (the tail held out for the threshold), for
+    the protocol's number of gradient steps; returns the model."""
     head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], window)
     epochs = _gradient_epochs(len(head) - window + 1, CONFIG["steps"], CONFIG["batch_size"])
     model.fit(normal, epochs=epochs, batch_size=CONFIG["batch_size"], seed=seed, verbose=0, holdout=CONFIG["holdout"])
     return model
+
+
+def autoencoder(normal, window, seed, normalization="dataset"):
+    """A `SequenceAutoencoder` fitted the default way (`fit` holds the tail out); returns the model."""
+    return fit_default(new_autoencoder(window, seed, normalization), normal, window, seed)
 
 
 def forecaster(normal, window, seed):
@@ -338,19 +353,9 @@ def autoencoder_crossfit(normal, window, seed, folds=CROSSFIT_FOLDS):
     """The cross-fitted arm: `(model, out_of_fold_scores)`. `model` trains on every window of
     `normal` (no hold-out); each of `folds` contiguous folds is scored by an auxiliary model
     trained on the windows wholly inside the other folds (same settings, seed and steps)."""
-    import keras
-
-    from rs3l_keras.backbones import RNNBackbone
-    from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder
 
     def trained(windows):
-        keras.utils.set_random_seed(seed)
-        model = SequenceAutoencoder(
-            RNNBackbone(input_dim=1, hidden_dim=CONFIG["hidden_dim"]),
-            code_dim=CONFIG["code_dim"],
-            sequence_length=window,
-        )
-        model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
+        model = new_autoencoder(window, seed)
         epochs = _gradient_epochs(len(windows), CONFIG["steps"], CONFIG["batch_size"])
         model.fit(windows, epochs=epochs, batch_size=CONFIG["batch_size"], seed=seed, verbose=0)
         return model
@@ -382,8 +387,7 @@ def general_autoencoder(window, preset=None, weights=True):
         keras.utils.set_random_seed(0)  # the control's fresh weights, the same in every run
     model = load_pretrained(preset or GENERAL_PRESET, weights=weights, compile=False)
     model.sequence_length = window  # training windows and scoring windows of this series
-    model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
-    return model
+    return compiled(model)
 
 
 def autoencoder_general(normal, window, seed, preset=None):
@@ -392,17 +396,24 @@ def autoencoder_general(normal, window, seed, preset=None):
     import keras
 
     keras.utils.set_random_seed(seed)
-    model = general_autoencoder(window, preset)
-    head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], window)
-    epochs = _gradient_epochs(len(head) - window + 1, CONFIG["steps"], CONFIG["batch_size"])
-    model.fit(normal, epochs=epochs, batch_size=CONFIG["batch_size"], seed=seed, verbose=0, holdout=CONFIG["holdout"])
-    return model
+    return fit_default(general_autoencoder(window, preset), normal, window, seed)
 
 
 def autoencoder_general_zero_shot(normal, window, preset=None, weights=True):
     """The preset with no training on the series; its threshold from the held-out tail
     (`weights=False`: the untrained twin, the `autoencoder_untrained_zero_shot` control)."""
     model = general_autoencoder(window, preset, weights)
+    head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
+    model.fit_threshold(tail, context=head)
+    return model
+
+
+def global_zero_shot(normal, window, preset="lstm-forecaster-global"):
+    """The zero-shot arm: the pretrained global forecaster, no training; its threshold from
+    the held-out tail of `normal` by the default rule (the head only read as history)."""
+    from rs3l_keras.zoo import load_pretrained
+
+    model = load_pretrained(preset)
     head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
     model.fit_threshold(tail, context=head)
     return model
@@ -415,17 +426,15 @@ TRAINED = {
     "forecaster": forecaster,
     "autoencoder_general": autoencoder_general,
 }
-
-
-def global_zero_shot(normal, window, preset="lstm-forecaster-global"):
-    """The zero-shot arm: the pretrained global forecaster, no training; its threshold from
-    the held-out tail of `normal` by the default rule (the head only read as history)."""
-    from rs3l_keras.zoo import load_pretrained
-
-    model = load_pretrained(preset)
-    head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
-    model.fit_threshold(tail, context=head)
-    return model
+#: Methods with no training on the series, by name: `(normal, window)` → a model with its
+#: threshold (one deterministic row per series).
+ZERO_SHOT = {
+    "global_zero_shot": global_zero_shot,
+    "autoencoder_general_zero_shot": autoencoder_general_zero_shot,
+    "autoencoder_untrained_zero_shot": lambda normal, window: autoencoder_general_zero_shot(
+        normal, window, weights=False
+    ),
+}
 
 
 def model_scores(model, head, tail, test):
@@ -502,11 +511,7 @@ def run_series(name, seeds, methods=("autoencoder", "forecaster"), log=None, det
         add("matrix_profile", None, mp_test, mp_held, mp_in, {"own": float(mp_held.max())}, time.time() - begin)
     for method in [m for m in methods if m in ZERO_SHOT]:  # no training, no seed: one row
         begin = time.time()
-        model = {
-            "global_zero_shot": global_zero_shot,
-            "autoencoder_general_zero_shot": autoencoder_general_zero_shot,
-            "autoencoder_untrained_zero_shot": lambda n, w: autoencoder_general_zero_shot(n, w, weights=False),
-        }[method](normal, window)
+        model = ZERO_SHOT[method](normal, window)
         seconds = time.time() - begin
         test_scores, held, in_sample = model_scores(model, head, tail, test)
         add(method, None, test_scores, held, in_sample, {"own": model.anomaly_threshold}, seconds)
@@ -538,16 +543,8 @@ def choose_rule(rows, methods=("autoencoder",)):
     return max(HELD_OUT_RULES, key=lambda rule: means[rule]), means
 
 
-LEARNED = (
-    "autoencoder",
-    "autoencoder_window_norm",
-    "autoencoder_crossfit",
-    "autoencoder_general",
-    "autoencoder_general_zero_shot",
-    "autoencoder_untrained_zero_shot",
-    "forecaster",
-    "global_zero_shot",
-)
+#: Every method whose stored threshold is the one `fit` (or `fit_threshold`) sets.
+LEARNED = (*TRAINED, "autoencoder_crossfit", *ZERO_SHOT)
 
 
 def summary_table(rows, rules=("max", "quantile", "pot", "insample"), stored_rule="own"):

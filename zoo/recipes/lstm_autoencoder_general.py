@@ -40,10 +40,9 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from rs3l_keras import RNNBackbone, anomaly, metrics  # noqa: E402
+from rs3l_keras import anomaly, metrics  # noqa: E402
 from rs3l_keras.data import ucr_archive  # noqa: E402
 from rs3l_keras.evaluation import anomaly as protocol  # noqa: E402
-from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder  # noqa: E402
 from rs3l_keras.zoo import save_pretrained  # noqa: E402
 from rs3l_keras.zoo.metadata import zoo_metadata  # noqa: E402
 
@@ -51,15 +50,8 @@ LENGTHS = (24, 32, 48, 64)
 
 
 def build(seed):
-    keras.utils.set_random_seed(seed)
-    model = SequenceAutoencoder(
-        RNNBackbone(input_dim=1, hidden_dim=protocol.CONFIG["hidden_dim"]),
-        code_dim=protocol.CONFIG["code_dim"],
-        sequence_length=max(LENGTHS),
-        normalization="per_series",
-    )
-    model.compile(optimizer=keras.optimizers.Adam(protocol.CONFIG["learning_rate"], global_clipnorm=1.0))
-    return model
+    """The window-normalised network of the anomaly protocol's arms, seeded and compiled."""
+    return protocol.new_autoencoder(max(LENGTHS), seed, normalization="per_series")
 
 
 def draw(pool, n, length, rng):
