@@ -2,7 +2,6 @@
 other sources are checked when installed (`make corpus`) and must fail clearly when not."""
 
 import pathlib
-import re
 
 import pytest
 
@@ -93,21 +92,17 @@ def test_fortunes_split_into_items_and_keep_ordinary_attributions():
     assert corpus.fortune_items(text) == ["Art is long.", "A review of the budget.\n\t\t-- The Economist"]
 
 
-def test_installed_fortunes_lose_their_movie_review_items():
-    """Movie-review snippets are neither pretraining data nor a benchmark (DATA.md): checked on
-    the installed fortune files themselves (no such text is written in this repository)."""
+def test_fortunes_attributed_to_a_film_review_are_dropped():
+    """Movie-review snippets are neither pretraining data nor a benchmark (DATA.md): the corpus
+    builder drops a fortune whose attribution line names a movie or film review. Checked on a
+    made-up item (no review text is written here), then on what the builder reads from the
+    installed fortune files: none of its items carries such an attribution."""
+    made_up = "Words.\n\t\t-- A. Critic, film review\n%\nOther words.\n\t\t-- A. Critic, Movie Review"
+    assert corpus.fortune_items(made_up) == []
     root = pathlib.Path("/usr/share/games/fortunes")
     files = [f for f in root.glob("*") if f.is_file() and not f.suffix] if root.is_dir() else []
     if not files:
         pytest.skip("fortunes not installed (make corpus)")
-    raw, kept = [], []
-    for f in files:
-        text = f.read_text(encoding="utf-8", errors="replace")
-        raw += [item.strip() for item in re.split(r"^%$", text, flags=re.MULTILINE) if item.strip()]
-        kept += corpus.fortune_items(text)
-
-    def attributed(items):  # a count: a failure must not print the items
-        return sum(bool(corpus._MOVIE_REVIEW_ATTRIBUTION.search(item)) for item in items)
-
-    assert attributed(raw) >= 1, "the installed fortunes hold at least one item the filter must drop"
-    assert attributed(kept) == 0
+    kept = [item for f in files for item in corpus.fortune_items(f.read_text(encoding="utf-8", errors="replace"))]
+    assert len(kept) > 1000  # the source is read
+    assert not any(corpus._MOVIE_REVIEW_ATTRIBUTION.search(item) for item in kept)  # a bool: no item is printed
