@@ -10,6 +10,10 @@ TF_EXTRA ?= tf-cpu
 # with its nvidia-* packages). Online elsewhere: TORCH_SPEC="torch --index-url
 # https://download.pytorch.org/whl/cpu" or any spec pip accepts.
 TORCH_SPEC ?= torch==2.13.0
+# pytest-xdist processes for the suite: 2 fits this project's 2-core machines (1,068 s against
+# 1,725 s in one process, benchmarks/RESULTS.md "The test suite's time"); PYTEST_WORKERS=0 runs
+# it in one process.
+PYTEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONUNBUFFERED := 1
@@ -53,7 +57,7 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # The same suite on the other Keras backends. TensorFlow stays installed: tf.data is the
 # input pipeline on every backend. test-backends: JAX (CPU, the `jax` extra);
@@ -63,10 +67,10 @@ $(VENV)/.installed-jax: setup.cfg pyproject.toml $(VENV)/.installed-test
 	touch $@
 
 test-backends: $(VENV)/.installed-jax
-	KERAS_BACKEND=jax $(BIN)/python -m pytest
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test-torch: $(VENV)/.installed-test
-	KERAS_BACKEND=torch $(BIN)/python -m pytest
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 # Two wheels in dist/: the code (rs3l-keras, no weights) and the zoo (rs3l-keras-zoo: every
 # preset registered in rs3l_keras/zoo/presets.py, verified against its pin; see
