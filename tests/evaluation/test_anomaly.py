@@ -96,3 +96,13 @@ def test_cross_fitted_arm_scores_every_normal_step_out_of_fold(monkeypatch):
     rows = protocol.run_series("yahoo", [0], ["autoencoder_crossfit"], deterministic=False)
     row = next(r for r in rows if r["method"] == "autoencoder_crossfit")
     assert row["own"]["threshold"] == pytest.approx(row["pot"]["threshold"])  # the default rule on the folds
+
+
+def test_long_arm_trains_ten_times_the_steps_of_the_autoencoder_arm(monkeypatch):
+    normal, _, _ = protocol.load_series("yahoo")  # 400 normal steps: 277 training windows of 24
+    monkeypatch.setitem(protocol.CONFIG, "steps", 9)  # 9 steps = 1 epoch of 9 batches; 90 = 10 epochs
+    short = protocol.TRAINED["autoencoder"](normal, 24, 0)
+    long = protocol.TRAINED["autoencoder_long"](normal, 24, 0)
+    assert int(short.optimizer.iterations) == 9
+    assert int(long.optimizer.iterations) == protocol.LONG_FACTOR * 9
+    assert long.threshold_info["rule"] == short.threshold_info["rule"] == anomaly.DEFAULT_RULE
