@@ -191,8 +191,15 @@ def main(argv=None):
         help="only the zero-shot arms (lstm-forecaster-global, lstm-autoencoder-general), added to --json",
     )
     parser.add_argument("--save-preset", default=None, help="train and save the UCR-135 preset here")
+    parser.add_argument(
+        "--splice-report", action="store_true", help="why the spliced series are hard (baselines only) and exit"
+    )
     parser.add_argument("--merge", nargs="+", default=None, help="parts run in parallel (--series subsets) → --json")
     args = parser.parse_args(argv)
+    if args.splice_report:
+        reports = [protocol.splice_report(n) for n in args.series if n.endswith("_spliced")]
+        print(json.dumps(reports, indent=1))
+        return reports
     if args.merge:
         parts = [json.loads(pathlib.Path(p).read_text()) for p in args.merge]
         rows = [r for part in parts for r in part["rows"]]

@@ -254,6 +254,45 @@ def load_series(name):
     return spliced({"ecg200_spliced": "ECG200", "ecg5000_spliced": "ECG5000"}[name], None if "200" in name else 60)
 
 
+def splice_report(name, near=5):
+    """Why a spliced series is hard, from the two deterministic baselines (no learned model):
+    the median step across the joins of the concatenated beats vs inside them, and, for the
+    matrix profile and the z-score, the rank of the best-scoring anomalous test step and the
+    share of the 100 top-scoring test steps within `near` steps of a join (beside that share for
+    all steps). Runs stumpy: call it in a process that trains nothing (`benchmarks/anomaly.py`)."""
+    check_one_of(name, "name", [n for n in SERIES_NAMES if n.endswith("_spliced")])
+    normal, test, labels = load_series(name)
+    window, where = WINDOWS[name], np.flatnonzero(labels)
+    beat = len(where)  # the spliced series is one beat of the set's length
+    head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
+    steps = np.abs(np.diff(test[:, 0]))
+    joins = np.arange(beat - 1, len(test) - 1, beat)  # the step from t to t + 1 crosses a join
+    distance = np.min(np.abs(np.arange(len(test))[:, None] - (joins[None, :] + 0.5)), axis=1)
+    report = {
+        "series": name,
+        "test_steps": len(test),
+        "anomaly": [int(where[0]), int(where[-1])],
+        "median_step_across_joins": float(np.median(steps[joins])),
+        "median_step_inside_beats": float(np.median(np.delete(steps, joins))),
+        "share_of_all_steps_near_a_join": float(np.mean(distance <= near)),
+    }
+    # Beat level, the construction's own unit: each test beat's Euclidean distance to its
+    # nearest normal beat; the rank of the spliced beat's among them (1 = the most unlike).
+    beats, references = test[:, 0].reshape(-1, beat), normal[:, 0].reshape(-1, beat)
+    nearest = np.sqrt(((beats[:, None, :] - references[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    report["rank_of_spliced_beat_by_nearest_normal_beat"] = int((nearest > nearest[where[0] // beat]).sum()) + 1
+    report["test_beats"] = len(beats)
+    for method, scores in (
+        ("matrix_profile", matrix_profile_scores(head, tail, test, window)[0]),
+        ("zscore", zscore_scores(head, tail, test, window)[0]),
+    ):
+        report[method] = {
+            "rank_of_best_anomalous_step": int((scores > scores[where].max()).sum()) + 1,
+            "share_of_top100_near_a_join": float(np.mean(distance[np.argsort(-scores)[:100]] <= near)),
+        }
+    return report
+
+
 # -- methods: each returns (test step scores, held-out normal scores, in-sample scores) ---------------
 def _window_matrix(values, length):
     windows = np.lib.stride_tricks.sliding_window_view(values[:, 0], length)  # (n - length + 1, length)

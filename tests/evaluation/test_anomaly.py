@@ -106,3 +106,15 @@ def test_long_arm_trains_ten_times_the_steps_of_the_autoencoder_arm(monkeypatch)
     assert int(short.optimizer.iterations) == 9
     assert int(long.optimizer.iterations) == protocol.LONG_FACTOR * 9
     assert long.threshold_info["rule"] == short.threshold_info["rule"] == anomaly.DEFAULT_RULE
+
+
+def test_splice_report_finds_the_joins_of_the_concatenated_beats():
+    report = protocol.splice_report("ecg200_spliced")
+    assert report["test_steps"] == 96 * report["test_beats"] and report["anomaly"][1] - report["anomaly"][0] == 95
+    assert report["median_step_across_joins"] > 2 * report["median_step_inside_beats"]
+    assert 1 <= report["rank_of_spliced_beat_by_nearest_normal_beat"] <= report["test_beats"]
+    share = report["share_of_all_steps_near_a_join"]
+    assert report["zscore"]["share_of_top100_near_a_join"] > 4 * share  # the z-score flags the joins
+    assert 1 <= report["matrix_profile"]["rank_of_best_anomalous_step"] <= report["test_steps"]
+    with pytest.raises(ValueError, match="name"):
+        protocol.splice_report("ucr135")
