@@ -73,10 +73,10 @@ def run(series, seeds, methods, json_path=None):
 
 
 def train_preset():
-    """The preset's model: the UCR-135 autoencoder of the protocol, seed 0, fitted the default way."""
+    """The preset's model: the protocol's `PRESET_ARM` on UCR-135, seed 0, fitted the default way."""
     normal, _, _ = protocol.load_series("ucr135")
     begin = time.time()
-    model = protocol.autoencoder(normal, protocol.WINDOWS["ucr135"], 0)
+    model = protocol.TRAINED[protocol.PRESET_ARM](normal, protocol.WINDOWS["ucr135"], 0)
     return model, time.time() - begin
 
 
@@ -133,10 +133,9 @@ def save_preset(directory, result, trained=None):
         },
         training={
             "seed": seed,
-            **{
-                k: protocol.CONFIG[k]
-                for k in ("hidden_dim", "code_dim", "batch_size", "learning_rate", "steps", "holdout")
-            },
+            **{k: protocol.CONFIG[k] for k in ("hidden_dim", "code_dim", "batch_size", "learning_rate", "holdout")},
+            "steps": protocol.arm_steps(protocol.PRESET_ARM),
+            "protocol_arm": protocol.PRESET_ARM,
             "window_length": window,
             "optimizer": "Adam, global_clipnorm=1.0",
             "wall_time_seconds": round(seconds, 1),
