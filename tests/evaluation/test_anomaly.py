@@ -118,3 +118,12 @@ def test_splice_report_finds_the_joins_of_the_concatenated_beats():
     assert 1 <= report["matrix_profile"]["rank_of_best_anomalous_step"] <= report["test_steps"]
     with pytest.raises(ValueError, match="name"):
         protocol.splice_report("ucr135")
+
+
+def test_forecaster_long_arm_trains_ten_times_the_forecaster_steps(monkeypatch):
+    normal, _, _ = protocol.load_series("yahoo")  # 300 training steps: 245 windows of 48 + 8
+    monkeypatch.setitem(protocol.CONFIG, "forecaster_steps", 8)  # 1 epoch of 8 batches; 80 = 10 epochs
+    short = protocol.TRAINED["forecaster"](normal, 24, 0)
+    long = protocol.TRAINED["forecaster_long"](normal, 24, 0)
+    assert int(short.optimizer.iterations) == 8
+    assert int(long.optimizer.iterations) == protocol.LONG_FACTOR * 8
