@@ -54,7 +54,7 @@ PRESETS = {
     "lstm-autoencoder-ucr135": {
         "description": "LSTM sequence autoencoder (1x64 encoder and decoder, 16-d code, 32-step windows) for anomaly detection on UCR anomaly series 135.",
         "path": "lstm-autoencoder-ucr135",
-        "metadata_sha256": "bf3f6c7838a84a2eeb0336f34d1a4d2067eee42e3162a58af1b13ff6e0d7a0b0",
+        "metadata_sha256": "86b0cc33267d1d357e91ede7a9952423b49725df48b3c6cf462fe96d3915a548",
     },
     "lstm-lm-english": {
         "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",
