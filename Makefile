@@ -10,9 +10,9 @@ TF_EXTRA ?= tf-cpu
 # with its nvidia-* packages). Online elsewhere: TORCH_SPEC="torch --index-url
 # https://download.pytorch.org/whl/cpu" or any spec pip accepts.
 TORCH_SPEC ?= torch==2.13.0
-# pytest-xdist processes for the suite: 2 fits this project's 2-core machines (1,068 s against
-# 1,725 s in one process, benchmarks/RESULTS.md "The test suite's time"); PYTEST_WORKERS=0 runs
-# it in one process.
+# pytest-xdist processes for the suite: 2 fits this project's 2-core machines (844 s against
+# 1,725 s in one process on a fresh clone, benchmarks/RESULTS.md "The test suite's time");
+# PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL ?= 2
