@@ -61,8 +61,8 @@ fine-food reviews and 29% of Brown chunks are longer); a second run of the probe
 when loaded (Brown chunks are then whole, fine-food reviews whole up to 2,000 characters).
 Metric: accuracy on the whole test split (macro-F1 recorded beside it).
 v5 (fixed 2026-11-30, third session, before its runs): the same protocol, arms and settings
-(600 characters) on `lstm-lm-english` retrained from scratch on the corrected corpus (a fortune
-quoting movie reviews dropped) for 7,000 steps (14.3 M tokens; was 4,000 / 8.2 M). `scratch`
+(600 characters) on `lstm-lm-english` retrained from scratch on the corrected corpus (one fortune
+item left out under DATA.md's rules, `corpus.EXCLUDED_FORTUNES`) for 7,000 steps (14.3 M tokens; was 4,000 / 8.2 M). `scratch`
 (random weights) and the baselines run first, from a preset directory with the new tokenizer and
 architecture (weights are not read); `pretrained` and `adapted` after the LM is saved; one
 output file. The defaults change only if an arm that a user gets without protocol arguments

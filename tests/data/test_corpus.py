@@ -1,6 +1,7 @@
 """`english_mix`: built from what `make test` installs (Shakespeare, the `data` extra); the
 other sources are checked when installed (`make corpus`) and must fail clearly when not."""
 
+import hashlib
 import pathlib
 
 import pytest
@@ -92,17 +93,23 @@ def test_fortunes_split_into_items_and_keep_ordinary_attributions():
     assert corpus.fortune_items(text) == ["Art is long.", "A review of the budget.\n\t\t-- The Economist"]
 
 
-def test_fortunes_attributed_to_a_film_review_are_dropped():
-    """Movie-review snippets are neither pretraining data nor a benchmark (DATA.md): the corpus
-    builder drops a fortune whose attribution line names a movie or film review. Checked on a
-    made-up item (no review text is written here), then on what the builder reads from the
-    installed fortune files: none of its items carries such an attribution."""
-    made_up = "Words.\n\t\t-- A. Critic, film review\n%\nOther words.\n\t\t-- A. Critic, Movie Review"
-    assert corpus.fortune_items(made_up) == []
+def test_excluded_fortunes_are_dropped_by_hash(monkeypatch):
+    """DATA.md rules some text out of pretraining: the corpus builder drops the fortune items
+    listed by sha256 in `EXCLUDED_FORTUNES`. Checked on made-up items, then on what the builder
+    reads from the installed fortune files: exactly the listed items are gone (no text is read
+    out or printed here, only hashes are compared)."""
+    made_up = "Keep this.\n%\nDrop this.\n\t\t-- Someone"
+    dropped = hashlib.sha256(b"Drop this.\n\t\t-- Someone").hexdigest()
+    monkeypatch.setattr(corpus, "EXCLUDED_FORTUNES", frozenset({dropped}))
+    assert corpus.fortune_items(made_up) == ["Keep this."]
+    monkeypatch.undo()
     root = pathlib.Path("/usr/share/games/fortunes")
     files = [f for f in root.glob("*") if f.is_file() and not f.suffix] if root.is_dir() else []
     if not files:
         pytest.skip("fortunes not installed (make corpus)")
-    kept = [item for f in files for item in corpus.fortune_items(f.read_text(encoding="utf-8", errors="replace"))]
+    texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    every = {hashlib.sha256(i.strip().encode()).hexdigest() for t in texts for i in t.split("\n%\n") if i.strip()}
+    kept = {hashlib.sha256(i.encode()).hexdigest() for t in texts for i in corpus.fortune_items(t)}
     assert len(kept) > 1000  # the source is read
-    assert not any(corpus._MOVIE_REVIEW_ATTRIBUTION.search(item) for item in kept)  # a bool: no item is printed
+    assert corpus.EXCLUDED_FORTUNES <= every  # each listed item is in the pinned package
+    assert not kept & corpus.EXCLUDED_FORTUNES and every - kept == corpus.EXCLUDED_FORTUNES
