@@ -412,10 +412,8 @@ def forecaster(normal, window, seed, steps=None):
 
     keras.utils.set_random_seed(seed)
     horizon, context = CONFIG["forecaster_horizon"], 2 * window
-    model = Forecaster(
-        RNNBackbone(input_dim=1, hidden_dim=CONFIG["forecaster_hidden_dim"]), horizon=horizon, sequence_length=context
-    )
-    model.compile(optimizer=keras.optimizers.Adam(CONFIG["learning_rate"], global_clipnorm=1.0))
+    backbone = RNNBackbone(input_dim=1, hidden_dim=CONFIG["forecaster_hidden_dim"])
+    model = compiled(Forecaster(backbone, horizon=horizon, sequence_length=context))
     head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], context + horizon)
     epochs = _gradient_epochs(
         len(head) - context - horizon + 1, steps or CONFIG["forecaster_steps"], CONFIG["batch_size"]

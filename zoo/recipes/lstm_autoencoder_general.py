@@ -41,6 +41,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rs3l_keras import anomaly, metrics  # noqa: E402
+from rs3l_keras.callbacks import atomic_save_weights  # noqa: E402
 from rs3l_keras.data import ucr_archive  # noqa: E402
 from rs3l_keras.evaluation import anomaly as protocol  # noqa: E402
 from rs3l_keras.zoo import save_pretrained  # noqa: E402
@@ -111,7 +112,6 @@ def main(argv=None):
     state_path, weights_path = work / "state.json", work / "checkpoint.weights.h5"
     pool = ucr_archive.pretraining_pool()
     model = build(args.seed)
-    model.adapt([np.zeros((2, 1), "float32")])  # per-series: nothing to fit, marks the normaliser ready
     state = {"chunks": 0, "seconds": 0.0, "losses": []}
     if args.resume and state_path.exists():
         state = json.loads(state_path.read_text())
@@ -126,8 +126,7 @@ def main(argv=None):
         state["seconds"] += time.time() - begin
         state["chunks"] += 1
         state["losses"].append(round(float(history.history["loss"][-1]), 5))
-        model.save_weights(str(weights_path) + ".tmp.weights.h5")
-        os.replace(str(weights_path) + ".tmp.weights.h5", weights_path)
+        atomic_save_weights(model, weights_path)
         tmp = state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))
         os.replace(tmp, state_path)
@@ -135,7 +134,6 @@ def main(argv=None):
               f"{state['seconds']:.0f} s", flush=True)  # fmt: skip
     recorded = zero_shot_report(model)
     untrained = build(args.seed)  # the control: the same network, fresh weights, no pretraining
-    untrained.adapt([np.zeros((2, 1), "float32")])
     control = zero_shot_report(untrained)
     print(json.dumps({"pretrained": recorded, "untrained": control}))
     extra = {}
