@@ -5,6 +5,7 @@ ships offline; writes a json and the Markdown table of benchmarks/RESULTS.md.
     KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --json benchmarks/anomaly.json --baselines-only
     KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --json benchmarks/anomaly.json
     python -m benchmarks.anomaly --json benchmarks/anomaly.json --save-preset zoo/lstm-autoencoder-ucr135  # the preset
+    KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --smoothing --json benchmarks/anomaly_smoothing.json
 
 `--save-preset` trains the autoencoder on UCR-135 (seed 0) with the default calibration of
 `fit`, measures it on the test part and saves it with the benchmark's table (read from `--json`).
@@ -67,6 +68,34 @@ def run(series, seeds, methods, json_path=None):
         "dev_mean_f1": means,
         "seconds": round(time.time() - begin, 1),
     }
+    if json_path:
+        _write(json_path, result)
+    return result
+
+
+def run_smoothing(series, seeds, arms, json_path=None):
+    """The paired score-smoothing arms (`protocol.run_smoothing`), seeds outermost, resumable:
+    the (series, seed) pairs already in `json_path` are kept."""
+    rows = (
+        json.loads(pathlib.Path(json_path).read_text())["rows"]
+        if json_path and pathlib.Path(json_path).exists()
+        else []
+    )
+
+    def log(row):
+        print(
+            json.dumps({k: row[k] for k in ("series", "method", "seed", "best_f1", "own")}, default=float), flush=True
+        )
+
+    for seed in seeds:
+        for name in series:
+            done = {r["arm"] for r in rows if (r["series"], r["seed"]) == (name, seed)}
+            missing = [a for a in arms if a not in done]
+            if missing:
+                rows += protocol.run_smoothing(name, seed, missing, log=log)
+                if json_path:
+                    _write(json_path, {"config": protocol.CONFIG, "seeds": seeds, "rows": rows})
+    result = {"config": protocol.CONFIG, "seeds": seeds, "rows": rows, "smoothing": protocol.choose_smoothing(rows)}
     if json_path:
         _write(json_path, result)
     return result
@@ -193,12 +222,21 @@ def main(argv=None):
     parser.add_argument(
         "--splice-report", action="store_true", help="why the spliced series are hard (baselines only) and exit"
     )
+    parser.add_argument(
+        "--smoothing", action="store_true", help="the paired score-smoothing arms (raw vs smoothed scores, same models)"
+    )
     parser.add_argument("--merge", nargs="+", default=None, help="parts run in parallel (--series subsets) → --json")
     args = parser.parse_args(argv)
     if args.splice_report:
         reports = [protocol.splice_report(n) for n in args.series if n.endswith("_spliced")]
         print(json.dumps(reports, indent=1))
         return reports
+    if args.smoothing:
+        arms = [a for arms in protocol.SMOOTHING_ARMS.values() for a in arms]
+        result = run_smoothing(args.series, args.seeds, arms, args.json)
+        print(protocol.summary_table(result["rows"], rules=("pot",)))
+        print(json.dumps(result["smoothing"], indent=1))
+        return result
     if args.merge:
         parts = [json.loads(pathlib.Path(p).read_text()) for p in args.merge]
         rows = [r for part in parts for r in part["rows"]]

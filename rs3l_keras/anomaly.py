@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from rs3l_keras.validation import check_number, check_one_of
+from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
 THRESHOLD_RULES = ("max", "quantile", "pot")
 #: The rule `fit`/`fit_threshold` use by default, chosen as the protocol of
@@ -99,6 +99,21 @@ def contamination_threshold(scores, contamination):
     k = max(1, int(math.ceil(contamination * len(scores))))
     ordered = np.sort(scores)[::-1]
     return float(ordered[k]) if k < len(ordered) else float(ordered[-1]) - 1.0
+
+
+def smooth_scores(scores, span):
+    """Per-step scores averaged over a centred span of `span` steps (steps t − ⌊span/2⌋ to
+    t + ⌈span/2⌉ − 1, cut at the series' ends); `span=1` returns them as float64 unchanged.
+    A range anomaly then scores as a block, and a lone high step among normal ones counts for
+    1/span of itself."""
+    check_positive_int(span, "span")
+    scores = np.asarray(scores, "float64").ravel()
+    if span == 1 or not len(scores):
+        return scores
+    sums = np.concatenate([[0.0], np.cumsum(scores)])
+    t = np.arange(len(scores))
+    low, high = np.maximum(t - span // 2, 0), np.minimum(t - span // 2 + span, len(scores))
+    return (sums[high] - sums[low]) / (high - low)
 
 
 def steps_from_windows(window_scores, starts, length, total):
