@@ -337,19 +337,24 @@ def _compile(fn):
 
 class AnomalyStreamer:
     """Per-step anomaly scores of a `SequenceAutoencoder` on a live stream, equal to
-    `anomaly_scores(series)` (stride 1) on the whole series.
+    `anomaly_scores(series)` (stride 1, the model's smoothing) on the whole series.
 
-    A step's score averages the reconstruction errors of every window that covers it, so it
-    is final once the window starting at that step has been read: each `step` runs the
-    model on the latest window (constant cost per step, whatever the length of the stream)
-    and returns the score of the step `window − 1` steps back (None during the first
-    `window − 1` steps); `flush()` returns the scores still pending at the end of the stream.
+    A step's error averages the reconstruction errors of every window that covers it, so it
+    is final once the window starting at that step has been read; its score, the centred
+    mean of those errors over `smoothing` steps (the model's `anomaly_smoothing`), is final
+    `smoothing − smoothing // 2 − 1` steps later. Each `step` runs the model on the latest
+    window (constant cost per step, whatever the length of the stream) and returns the score
+    of the step `delay` = `window − 1 + smoothing − smoothing // 2 − 1` steps back (None
+    during the first `delay` steps); `flush()` returns the scores still pending at the end
+    of the stream.
     The autoencoder's encoder restarts from zero at each window, so its state cannot be
     carried across steps: this streamer keeps the last `window` observations instead.
 
     Args:
         model: a `SequenceAutoencoder` (fitted) or a preset name or path of one.
         window: int or None (default: the model's `sequence_length`).
+        smoothing: int or None (default: the model's `anomaly_smoothing`; 1: the unsmoothed
+            errors, `anomaly_scores(series, smoothing=1)`).
 
     Example:
     >>> import numpy as np, rs3l_keras as rs3l
@@ -362,7 +367,7 @@ class AnomalyStreamer:
     True
     """
 
-    def __init__(self, model, window=None):
+    def __init__(self, model, window=None, smoothing=None):
         from rs3l_keras.objectives.sequence_autoencoder import SequenceAutoencoder
 
         if isinstance(model, (str, os.PathLike)):
@@ -377,7 +382,10 @@ class AnomalyStreamer:
             raise ValueError("`model`'s normaliser is not fitted: call `fit` (or `adapt`) first.")
         window = model.sequence_length if window is None else window
         check_positive_int(window, "window")
-        self.model, self.window, self.channels = model, window, model.input_dim
+        smoothing = model.anomaly_smoothing if smoothing is None else smoothing
+        check_positive_int(smoothing, "smoothing")
+        self.model, self.window, self.channels, self.smoothing = model, window, model.input_dim, smoothing
+        self.delay = window - 1 + smoothing - smoothing // 2 - 1
         self.reset()
 
     def reset(self):
@@ -386,6 +394,22 @@ class AnomalyStreamer:
         self._values = np.zeros((0, self.channels), "float32")  # the last `window` observations
         self._total = np.zeros(0, "float64")  # error sums of the steps not yet final
         self._count = np.zeros(0, "float64")
+        self._final = np.zeros(0, "float64")  # final errors from step `_first` on, for the smoothing
+        self._first = self._next = self._n_final = 0  # `_next`: the next step whose score is returned
+
+    def _smoothed(self, errors, end=False):
+        """Appends final per-step errors; returns the scores that became final (all pending at `end`)."""
+        self._final = np.append(self._final, errors)
+        self._n_final += len(errors)
+        half, out = self.smoothing // 2, []
+        while self._next < self._n_final and (end or self._next - half + self.smoothing <= self._n_final):
+            low = max(self._next - half, 0) - self._first
+            high = min(self._next - half + self.smoothing, self._n_final) - self._first
+            out.append(self._final[low:high].mean())
+            self._next += 1
+        keep = max(self._next - half, 0)  # the oldest error a later score still reads
+        self._final, self._first = self._final[keep - self._first :], keep
+        return np.asarray(out, "float32")
 
     def _errors(self, window):
         """Per-step squared reconstruction error (mean over channels) of one window."""
@@ -393,7 +417,7 @@ class AnomalyStreamer:
 
     def step(self, x):
         """Reads one observation (`(channels,)`, or a float when C = 1); returns the final
-        score (float) of the step `window − 1` steps back, or None while there is none."""
+        score (float) of the step `delay` steps back, or None while there is none."""
         value = np.asarray(x, "float32").reshape(-1)
         if value.shape != (self.channels,):
             raise ValueError(f"`x` must be one observation of {self.channels} channels, received shape {np.shape(x)}.")
@@ -405,17 +429,17 @@ class AnomalyStreamer:
             return None
         self._total[-self.window :] += self._errors(self._values)
         self._count[-self.window :] += 1
-        score = np.float32(self._total[0] / self._count[0])
+        scores = self._smoothed([self._total[0] / self._count[0]])
         self._total, self._count = self._total[1:], self._count[1:]
-        return float(score)
+        return float(scores[0]) if len(scores) else None
 
     def flush(self):
-        """Scores of the steps still pending (the last `window − 1`), float32 `(n,)`; the
+        """Scores of the steps still pending (the last `delay`), float32 `(n,)`; the
         stream is then reset."""
         if 0 < self.steps < self.window:  # a stream shorter than one window is one window
             self._total += self._errors(self._values)
             self._count += 1
-        scores = (self._total / np.maximum(self._count, 1)).astype("float32")
+        scores = self._smoothed(self._total / np.maximum(self._count, 1), end=True)
         self.reset()
         return scores
 

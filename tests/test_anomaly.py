@@ -44,6 +44,20 @@ def test_steps_from_windows_is_the_mean_over_covering_windows():
     )
 
 
+def test_smooth_scores_is_the_centred_mean_cut_at_the_ends():
+    scores = np.random.default_rng(3).uniform(size=40)
+    for span in (2, 5, 8, 60):
+        expected = [scores[max(t - span // 2, 0) : t - span // 2 + span].mean() for t in range(40)]
+        np.testing.assert_allclose(anomaly.smooth_scores(scores, span), expected, rtol=1e-12)
+    np.testing.assert_array_equal(anomaly.smooth_scores(scores, 1), scores)
+    spike = np.zeros(21)
+    spike[10] = 9.0  # a lone high step counts for 1/span of itself, over span steps
+    assert np.flatnonzero(anomaly.smooth_scores(spike, 3)).tolist() == [9, 10, 11]
+    assert anomaly.smooth_scores(spike, 3).max() == pytest.approx(3.0)
+    with pytest.raises(ValueError, match="`span` must be a positive int, received 0"):
+        anomaly.smooth_scores(scores, 0)
+
+
 def test_holdout_split_and_bad_arguments():
     x = np.arange(100, dtype="float32")[:, None]
     train, held = anomaly.holdout_split(x, 0.25, 10)
@@ -69,14 +83,18 @@ def test_forecaster_scores_find_a_spike_and_calibrate_on_its_held_out_tail():
     model.fit(y[:-24], epochs=8, batch_size=16, verbose=0, seed=0, holdout=0.25)
     info = model.threshold_info
     assert info["rule"] == anomaly.DEFAULT_RULE and info["calibration_steps"] == 30  # 25% of 120 steps
-    # The tail is scored after the 24 steps before it (its first steps have a full history).
-    tail_scores = model.anomaly_scores(y[:120])[90:]
+    # The tail is scored after the 24 steps before it (its first steps have a full history),
+    # then smoothed on its own as `anomaly_scores` smooths a series.
+    span = model.anomaly_smoothing
+    assert info["smoothing"] == span == max(1, 24 // Forecaster.score_smoothing_divisor)
+    tail_scores = anomaly.smooth_scores(model.step_scores(y[:120])[90:], span)
     expected = anomaly.threshold_from_scores(tail_scores, anomaly.DEFAULT_RULE)  # pot on 30 scores: their max
     assert model.anomaly_threshold == pytest.approx(expected, rel=1e-5)
     assert not model.detect(y)[120:].any()  # the unseen normal test steps stay below it
     spiked = y.copy()
     spiked[130] *= 1.6
-    scores = model.anomaly_scores(spiked)
+    np.testing.assert_allclose(model.anomaly_scores(spiked), anomaly.smooth_scores(model.step_scores(spiked), span))
+    scores = model.anomaly_scores(spiked, smoothing=1)  # the one-step errors themselves
     assert scores.shape == (144,) and (scores[:12] == 0).all()  # less than one season of history
     # The spike tops every score up to one season after it; there its echo may score as high
     # (the seasonal history then holds the spike), so the argmax is taken before that.

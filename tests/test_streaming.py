@@ -158,14 +158,22 @@ def test_anomaly_scores_streamed_equal_the_batch_scores():
     series = load_kdd_tsad_135("test")[0][:90]
     stream = AnomalyStreamer(model)
     emitted = [stream.step(x) for x in series]
-    assert emitted[: model.sequence_length - 1] == [None] * (model.sequence_length - 1)
+    span = model.anomaly_smoothing  # a step's score is final `delay` steps later: the window, then the smoothing
+    assert stream.delay == model.sequence_length - 1 + span - span // 2 - 1
+    assert emitted[: stream.delay] == [None] * stream.delay and emitted[stream.delay] is not None
     scores = np.concatenate([[s for s in emitted if s is not None], stream.flush()])
     np.testing.assert_allclose(scores, model.anomaly_scores(series), rtol=1e-4, atol=1e-6)
+    for smoothing in (1, 4, 7):  # any span streams as `anomaly_scores(series, smoothing=...)`
+        stream = AnomalyStreamer(model, smoothing=smoothing)
+        scores = [s for s in (stream.step(x) for x in series) if s is not None] + list(stream.flush())
+        np.testing.assert_allclose(scores, model.anomaly_scores(series, smoothing=smoothing), rtol=1e-4, atol=1e-6)
     short = AnomalyStreamer(model)  # a stream shorter than one window is scored as one window
     assert [short.step(x) for x in series[:10]] == [None] * 10
     np.testing.assert_allclose(short.flush(), model.anomaly_scores(series[:10]), rtol=1e-4, atol=1e-6)
     with pytest.raises(TypeError, match="must be a SequenceAutoencoder"):
         AnomalyStreamer("gru-cpc-ucr")
+    with pytest.raises(ValueError, match="`smoothing` must be a positive int, received 0"):
+        AnomalyStreamer(model, smoothing=0)
     # Window-normalised scores stream the same way (each window z-scored over its own steps).
     windowed = rs3l.SequenceAutoencoder(
         rs3l.RNNBackbone(input_dim=1, hidden_dim=8), code_dim=4, sequence_length=16, normalization="per_series"

@@ -442,13 +442,14 @@ class GlobalForecaster(SeriesObjective):
     def calibration_min_length(self):
         return self.sequence_length + 1
 
-    def anomaly_scores(self, series, season_length=None, batch_size=256):
-        """Per-step anomaly score of one long 1-D series, zero-shot: |y_t − q0.5| / (q0.95 −
-        q0.05) of the one-step-ahead forecast of step t from the `sequence_length` steps before
-        it (how far outside its forecast's central 90% interval a step lies, in interval
-        widths). Steps with fewer than `MIN_ANOMALY_HISTORY` steps before them score 0 (too
-        little history for a forecast interval). `fit_threshold(normal_tail,
-        context=normal_head)` calibrates a threshold for `detect` without any training.
+    def step_scores(self, series, season_length=None, batch_size=256):
+        """Per-step anomaly score of one long 1-D series, zero-shot, before `anomaly_scores` smooths
+        it (this objective does not by default): |y_t − q0.5| / (q0.95 − q0.05) of the one-
+        step-ahead forecast of step t from the `sequence_length` steps before it (how far
+        outside its forecast's central 90% interval a step lies, in interval widths). Steps
+        with fewer than `MIN_ANOMALY_HISTORY` steps before them score 0 (too little history
+        for a forecast interval). `fit_threshold(normal_tail, context=normal_head)`
+        calibrates a threshold for `detect` without any training.
 
         Returns:
             float32 numpy `(time,)`.

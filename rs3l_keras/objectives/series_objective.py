@@ -8,6 +8,7 @@ import numpy as np
 from rs3l_keras import anomaly
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.objective import Objective, check_self_supervised_inputs
+from rs3l_keras.validation import check_positive_int
 
 
 class SeriesObjective(Objective):
@@ -106,10 +107,37 @@ class SeriesObjective(Objective):
     #: scores the calibration tail after that many training steps, so its first steps are
     #: scored as any other step.
     anomaly_context = 0
+    #: The default span of the smoothing `anomaly_scores` applies: `sequence_length` // this
+    #: (at least 1); None: no smoothing unless asked. Set per objective by the anomaly
+    #: benchmark's smoothing rule (`rs3l_keras.evaluation.anomaly`).
+    score_smoothing_divisor = None
+    #: A span set by the constructor's `score_smoothing=` (None: the default above).
+    score_smoothing = None
 
-    def anomaly_scores(self, series, **kwargs):
-        """Per-step anomaly scores `(time,)` of one long series (higher: more anomalous)."""
+    @property
+    def anomaly_smoothing(self):
+        """Steps of the centred moving average that `anomaly_scores` (and so `fit_threshold`
+        and `detect`) applies to the per-step scores (1: none)."""
+        if self.score_smoothing is not None:
+            return self.score_smoothing
+        if self.score_smoothing_divisor is None:
+            return 1
+        return max(1, getattr(self, "sequence_length", 1) // self.score_smoothing_divisor)
+
+    def step_scores(self, series, **kwargs):
+        """Per-step anomaly scores `(time,)` of one long series before smoothing (higher: more
+        anomalous)."""
         raise NotImplementedError(f"{type(self).__name__} does not score anomalies.")
+
+    def anomaly_scores(self, series, smoothing=None, **kwargs):
+        """Per-step anomaly scores `(time,)` of one long series: `step_scores` averaged over a
+        centred span of `smoothing` steps (default `anomaly_smoothing`; 1: unsmoothed;
+        `rs3l_keras.anomaly.smooth_scores`), so a range anomaly scores as a block. The span
+        reads steps after a step too: a step's score is final `smoothing // 2` steps later.
+        `kwargs` go to `step_scores`. Returns float32 numpy `(time,)`."""
+        span = self.anomaly_smoothing if smoothing is None else smoothing
+        check_positive_int(span, "smoothing")
+        return anomaly.smooth_scores(self.step_scores(series, **kwargs), span).astype("float32")
 
     @property
     def anomaly_threshold(self):
@@ -127,19 +155,22 @@ class SeriesObjective(Objective):
         train on** (`series`) by `rule` (`"max"`, `"quantile"` or `"pot"`: see
         `rs3l_keras.anomaly`) and stores it in the model (`threshold_info` says how).
         `context`: the steps just before `series` (only read as history by objectives
-        whose scores look back, `anomaly_context`). `kwargs` go to `anomaly_scores`.
+        whose scores look back, `anomaly_context`). The scores are smoothed as
+        `anomaly_scores` smooths them (over the `series` steps only). `kwargs` go to
+        `step_scores`.
         Returns the threshold."""
         lead = min(self.anomaly_context, 0 if context is None else len(context))
         if lead:
             series = np.concatenate([np.asarray(context)[-lead:], np.asarray(series)])
-        scores = self.anomaly_scores(series, **kwargs)[lead:]
+        span = self.anomaly_smoothing
+        scores = anomaly.smooth_scores(self.step_scores(series, **kwargs)[lead:], span)  # the series' own, as `detect`
         value = anomaly.threshold_from_scores(scores, rule, quantile=quantile, risk=risk)
         variable = getattr(self, "threshold", None)
         if variable is None:
             self._anomaly_threshold = value  # objectives without a threshold weight: not saved
         else:
             variable.assign(value)
-        info = {"rule": rule, "calibration_steps": int(len(scores)), "threshold": value}
+        info = {"rule": rule, "calibration_steps": int(len(scores)), "threshold": value, "smoothing": span}
         if rule == "quantile":
             info["quantile"] = quantile
         if rule == "pot":

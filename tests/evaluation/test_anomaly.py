@@ -127,3 +127,35 @@ def test_forecaster_long_arm_trains_ten_times_the_forecaster_steps(monkeypatch):
     long = protocol.TRAINED["forecaster_long"](normal, 24, 0)
     assert int(short.optimizer.iterations) == 8
     assert int(long.optimizer.iterations) == protocol.LONG_FACTOR * 8
+
+
+def test_smoothing_arms_read_raw_and_smoothed_scores_of_one_model(monkeypatch):
+    monkeypatch.setitem(protocol.CONFIG, "forecaster_steps", 8)
+    rows = protocol.run_smoothing("yahoo", 0, ["forecaster"])
+    assert [r["method"] for r in rows] == ["forecaster"] + [f"forecaster_smooth_w{k}" for k in (8, 4, 2)]
+    assert [r["span"] for r in rows] == [1, 3, 6, 12]  # window 24 // k
+    assert len({r["seconds"] for r in rows}) == 1  # one trained model, four readings of its scores
+    for row in rows:
+        assert row["own"]["threshold"] == row[anomaly.DEFAULT_RULE]["threshold"]  # the default rule, held-out tail
+    # Smoothing spreads the one-step anomalies of yahoo: more steps above the threshold, a lower peak.
+    assert rows[-1]["best_f1"] < rows[0]["best_f1"]
+
+
+def test_smoothing_rule_adopts_a_span_only_beyond_the_margin():
+    def row(series, method, f1):
+        return {"series": series, "method": method, "own": {"f1": f1}}
+
+    rows = [row(s, m, f1) for s in ("ucr135", "ecg3") for m, f1 in (("autoencoder", 0.3), ("autoencoder_long", 0.3))]
+    rows += [row(s, f"{a}_smooth_w4", 0.36) for s in ("ucr135", "ecg3") for a in ("autoencoder", "autoencoder_long")]
+    rows += [
+        row(s, f"{a}_smooth_w{k}", 0.2)
+        for s in ("ucr135", "ecg3")
+        for a in ("autoencoder", "autoencoder_long")
+        for k in (8, 2)
+    ]
+    rows += [row("yahoo", "autoencoder_smooth_w8", 1.0)]  # a test series never chooses
+    chosen = protocol.choose_smoothing(rows)["SequenceAutoencoder"]
+    assert chosen["best"] == "w/4" and chosen["adopted"]
+    assert chosen["dev_mean_f1"]["raw"] == pytest.approx(0.3) and chosen["dev_mean_f1"]["w/8"] == pytest.approx(0.2)
+    rows = [{**r, "own": {"f1": 0.34}} if r["method"].endswith("w4") else r for r in rows]  # +0.04: not enough
+    assert not protocol.choose_smoothing(rows)["SequenceAutoencoder"]["adopted"]

@@ -61,6 +61,7 @@ def test_scores_threshold_detect_and_round_trips(ucr135, tmp_path):
         "calibration_steps": 1200,
         "threshold": threshold,
         "quantile": 0.99,
+        "smoothing": model.anomaly_smoothing,
     }
     flags = model.detect(segment, stride=2)
     assert flags.dtype == bool and flags.shape == (400,)
@@ -85,6 +86,7 @@ def test_fit_calibrates_the_threshold_on_normal_steps_it_did_not_train_on(ucr135
         "calibration_steps": 300,
         "threshold": info["threshold"],
         "holdout": 0.25,
+        "smoothing": max(1, 32 // SequenceAutoencoder.score_smoothing_divisor),
     }
     held_out = model.anomaly_scores(normal[900:])
     assert model.anomaly_threshold == pytest.approx(anomaly.threshold_from_scores(held_out, "pot"), rel=1e-5)
@@ -101,6 +103,26 @@ def test_fit_calibrates_the_threshold_on_normal_steps_it_did_not_train_on(ucr135
     assert metrics.top1_hit(test_labels, model.anomaly_scores(test))
     for share in (0.001, 0.01):
         assert model.detect(test, contamination=share).sum() == np.ceil(share * len(test))  # at least that share
+
+
+def test_score_smoothing_is_the_centred_mean_of_the_step_scores_and_travels_with_the_model(ucr135, tmp_path):
+    normal, full, _ = ucr135
+    model = make(score_smoothing=5)
+    model.fit(normal, epochs=1, batch_size=32, verbose=0, seed=0)  # holds the last 300 steps out
+    segment = full[4100:4300]
+    raw = model.step_scores(segment)
+    np.testing.assert_allclose(model.anomaly_scores(segment), anomaly.smooth_scores(raw, 5), rtol=1e-6)
+    np.testing.assert_allclose(model.anomaly_scores(segment, smoothing=1), raw, rtol=1e-6)
+    # The threshold is the default rule on the held-out tail's scores, smoothed the same way.
+    tail = anomaly.smooth_scores(model.step_scores(normal[900:]), 5)
+    assert model.anomaly_threshold == pytest.approx(anomaly.threshold_from_scores(tail, "pot"), rel=1e-5)
+    assert model.threshold_info["smoothing"] == 5
+    np.testing.assert_array_equal(model.detect(segment), model.anomaly_scores(segment) > model.anomaly_threshold)
+    clone = run_config_round_trip(model)
+    assert clone.score_smoothing == 5 and clone.anomaly_smoothing == 5
+    assert make(sequence_length=40).anomaly_smoothing == max(1, 40 // SequenceAutoencoder.score_smoothing_divisor)
+    with pytest.raises(ValueError, match="`smoothing` must be a positive int, received 0"):
+        model.anomaly_scores(segment, smoothing=0)
 
 
 def test_window_normalisation_makes_scores_level_and_scale_free(ucr135, tmp_path):
@@ -148,6 +170,7 @@ def test_bad_inputs(ucr135):
         (dict(code_dim=0), "`code_dim` must be a positive int, received 0"),
         (dict(sequence_length=-3), "`sequence_length` must be a positive int, received -3"),
         (dict(window_stride=1.5), "`window_stride` must be a positive int"),
+        (dict(score_smoothing=0), "`score_smoothing` must be a positive int, received 0"),
     ]:
         with pytest.raises(ValueError, match=message):
             SequenceAutoencoder(backbone, **kwargs)

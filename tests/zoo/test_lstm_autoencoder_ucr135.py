@@ -18,6 +18,12 @@ def test_preset_reproduces_its_test_f1_with_the_stored_threshold():
     # Re-trained with the default of `fit`: held-out calibration by the rule the benchmark chose.
     assert info["rule"] == anomaly.DEFAULT_RULE and info["holdout"] == anomaly.DEFAULT_HOLDOUT
     assert "development series" in info["chosen_by"] and info["threshold"] == recorded["threshold"]
+    # Its scores are smoothed by the default span (the benchmark's smoothing rule), as its threshold was set.
+    assert (
+        info["smoothing"]
+        == model.anomaly_smoothing
+        == model.sequence_length // rs3l.SequenceAutoencoder.score_smoothing_divisor
+    )
     _, test, labels = protocol.load_series("ucr135")  # the test part, scored as the benchmark scores it
     scores = model.anomaly_scores(test)
     flagged = model.detect(test)
@@ -27,3 +33,4 @@ def test_preset_reproduces_its_test_f1_with_the_stored_threshold():
     assert metrics.best_f1(labels, scores)["f1"] == pytest.approx(recorded["test_best_f1"], abs=1e-6)
     assert metrics.top1_hit(labels, scores) and recorded["test_top1_hit"] == 1
     assert "| ucr135 | autoencoder |" in meta["benchmark_table"]
+    assert "| ucr135 | autoencoder_long_smooth_w4 |" in meta["benchmark_table"]
