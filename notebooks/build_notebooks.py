@@ -562,11 +562,14 @@ NOTEBOOKS["05_anomaly_detection"] = [
     md("""
     ## Scores from the preset
 
-    `anomaly_scores` slides 32-step windows over the series (stride 1) and gives each step the
-    mean squared reconstruction error of the windows covering it. The preset's threshold is stored
-    in the model (`detect(series)` applies it): `fit`'s default, peaks over threshold on the scores
-    of the normal part's last 25%, which the preset never trained on (`ae.threshold_info`; the
-    last section fits a detector the same way).
+    `anomaly_scores` slides 32-step windows over the series (stride 1), gives each step the
+    mean squared reconstruction error of the windows covering it (`step_scores`), then averages
+    those over a centred span of 8 steps (`ae.anomaly_smoothing`, a quarter of the window: the
+    default, chosen by the anomaly benchmark; `score_smoothing=1` turns it off), so a range
+    anomaly scores as a block. The preset's threshold is stored in the model (`detect(series)`
+    applies it): `fit`'s default, peaks over threshold on the smoothed scores of the normal
+    part's last 25%, which the preset never trained on (`ae.threshold_info`; the last section
+    fits a detector the same way).
     """),
     code("""
     # plot.* return matplotlib figures; this shows them below the cell

@@ -726,9 +726,9 @@ def summary_table(rows, rules=("max", "quantile", "pot", "insample"), stored_rul
     for r in rows:
         if r["method"] not in methods:
             methods.append(r["method"])
-    head = " | ".join(f"F1 @ {rule}" for rule in rules)
+    head = "".join(f" F1 @ {rule} |" for rule in rules)
     lines = [
-        f"| series | method | F1 @ stored threshold | {head} | best F1 | top-1 ±100 |",
+        f"| series | method | F1 @ stored threshold |{head} best F1 | top-1 ±100 |",
         "| --- | --- |" + " --- |" * (len(rules) + 3),
     ]
 
