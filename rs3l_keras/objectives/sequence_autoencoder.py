@@ -27,8 +27,10 @@ class SequenceAutoencoder(SeriesObjective):
     values; padded (NaN) steps are ignored.
 
     Anomaly detection (Malhotra et al., 2016): `anomaly_scores` slides windows over one
-    long series and gives each step the mean squared reconstruction error over the windows
-    that cover it. `fit` on one long normal series trains on its first 75% and sets the
+    long series, gives each step the mean squared reconstruction error over the windows
+    that cover it (`step_scores`) and averages those over a centred span of
+    `anomaly_smoothing` steps (default a quarter of the window; `score_smoothing=1`: none).
+    `fit` on one long normal series trains on its first 75% and sets the
     threshold from the scores of the last 25%, which it never trained on (`holdout`,
     `threshold_rule`: see `rs3l_keras.anomaly`; a threshold from the training steps' own
     scores flags many normal steps of new data). The threshold is stored in the model (a
