@@ -129,11 +129,12 @@ class SeriesObjective(Objective):
         anomalous)."""
         raise NotImplementedError(f"{type(self).__name__} does not score anomalies.")
 
-    def anomaly_scores(self, series, smoothing=None, **kwargs):
+    def anomaly_scores(self, series, *, smoothing=None, **kwargs):
         """Per-step anomaly scores `(time,)` of one long series: `step_scores` averaged over a
         centred span of `smoothing` steps (default `anomaly_smoothing`; 1: unsmoothed;
         `rs3l_keras.anomaly.smooth_scores`), so a range anomaly scores as a block. The span
-        reads steps after a step too: a step's score is final `smoothing // 2` steps later.
+        reads steps after a step too: a step's score is final `smoothing − smoothing // 2 − 1`
+        steps later (3 for a span of 8).
         `kwargs` go to `step_scores`. Returns float32 numpy `(time,)`."""
         span = self.anomaly_smoothing if smoothing is None else smoothing
         check_positive_int(span, "smoothing")
