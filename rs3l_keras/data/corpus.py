@@ -205,8 +205,8 @@ def _read_linux_docs():
 
 
 #: sha256 of the stripped text of each fortune item the corpus leaves out: the one item of the
-#: pinned `fortunes` package (file `art`) made of review snippets, which DATA.md rules out as
-#: pretraining data. Identified by hash so that no such text is written in this repository.
+#: pinned `fortunes` package (file `art`) that DATA.md rules out as pretraining data. Identified
+#: by hash so that no such text is written in this repository.
 EXCLUDED_FORTUNES = frozenset({"b0123f38b5ecb867565695ae15d43b9b387f9d0a8d692ec8201a7c2954c05206"})
 
 
