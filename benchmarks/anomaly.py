@@ -111,10 +111,7 @@ def train_preset():
     normal, _, _ = protocol.load_series("ucr135")
     window = protocol.WINDOWS["ucr135"]
     begin = time.time()
-    model = protocol.TRAINED[protocol.PRESET_ARM](normal, window, 0)
-    model.score_smoothing = None  # the objective's default span
-    head, tail = anomaly.holdout_split(normal, protocol.CONFIG["holdout"], window)
-    model.fit_threshold(tail, holdout=protocol.CONFIG["holdout"], context=head)
+    model = protocol.with_default_smoothing(protocol.TRAINED[protocol.PRESET_ARM](normal, window, 0), normal, window)
     return model, time.time() - begin
 
 
@@ -134,16 +131,13 @@ def _smoothing_table(path=SMOOTHING_JSON):
 def recalibrated(directory):
     """`(model, training seconds, training machine)` of the preset saved in `directory`, its
     weights unchanged, with `SequenceAutoencoder`'s default score smoothing and its threshold
-    re-set as `train_preset` sets it (for a change of the scoring defaults, which the weights
+    re-set as `train_preset` sets it (`protocol.with_default_smoothing`; for a change of the scoring defaults, which the weights
     do not depend on)."""
     from rs3l_keras.zoo import load_pretrained, preset_metadata
 
     training = preset_metadata(directory)["training"]
-    model = load_pretrained(directory)
     normal, _, _ = protocol.load_series("ucr135")
-    head, tail = anomaly.holdout_split(normal, protocol.CONFIG["holdout"], protocol.WINDOWS["ucr135"])
-    model.score_smoothing = None
-    model.fit_threshold(tail, holdout=protocol.CONFIG["holdout"], context=head)
+    model = protocol.with_default_smoothing(load_pretrained(directory), normal, protocol.WINDOWS["ucr135"])
     return model, training["wall_time_seconds"], training["machine"]
 
 

@@ -426,6 +426,16 @@ def new_autoencoder(window, seed, normalization="dataset"):
     return compiled(model)
 
 
+def with_default_smoothing(model, normal, window):
+    """`model` (fitted on `normal` with the arms' pinned `score_smoothing=1`) set to its
+    objective's default smoothing, its threshold re-set as `fit` sets it: the default rule on the
+    smoothed scores of the held-out tail, read after the head. Returns the model."""
+    head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
+    model.score_smoothing = None
+    model.fit_threshold(tail, holdout=CONFIG["holdout"], context=head)
+    return model
+
+
 def fit_default(model, normal, window, seed, steps=None):
     """`fit` on one normal series the default way (the tail held out for the threshold), for
     `steps` gradient steps (default: the protocol's); returns the model."""
@@ -564,14 +574,12 @@ ZERO_SHOT = {
 def model_scores(model, head, tail, test):
     """Test, held-out and in-sample scores of a fitted objective, each part read after the
     `anomaly_context` steps before it and smoothed on its own by the model's
-    `anomaly_smoothing` (as `fit_threshold` calibrated)."""
-    lead, span = model.anomaly_context, model.anomaly_smoothing
-
-    def score(part, before):
-        lead_in = before[len(before) - min(lead, len(before)) :]
-        return anomaly.smooth_scores(model.step_scores(np.concatenate([lead_in, part]))[len(lead_in) :], span)
-
-    return score(test, np.concatenate([head, tail])), score(tail, head), score(head, head[:0])
+    `anomaly_smoothing` (`scores_after`, as `fit_threshold` calibrated)."""
+    return (
+        model.scores_after(test, np.concatenate([head, tail])),
+        model.scores_after(tail, head),
+        model.scores_after(head),
+    )
 
 
 # -- metrics ------------------------------------------------------------------------------------

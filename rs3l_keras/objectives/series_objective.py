@@ -140,6 +140,16 @@ class SeriesObjective(Objective):
         check_positive_int(span, "smoothing")
         return anomaly.smooth_scores(self.step_scores(series, **kwargs), span).astype("float32")
 
+    def scores_after(self, series, context=None, **kwargs):
+        """`anomaly_scores` of `series` read after `context`, the steps just before it (only
+        read as history, by objectives whose scores look back: the last `anomaly_context`
+        steps of it): the step scores cut to `series`, then smoothed over `series` only, as
+        `detect` smooths a series it is given. float64 numpy `(time,)`."""
+        lead = min(self.anomaly_context, 0 if context is None else len(context))
+        if lead:
+            series = np.concatenate([np.asarray(context)[len(context) - lead :], np.asarray(series)])
+        return anomaly.smooth_scores(self.step_scores(series, **kwargs)[lead:], self.anomaly_smoothing)
+
     @property
     def anomaly_threshold(self):
         """The stored threshold on `anomaly_scores` (a float), or None before `fit_threshold`."""
@@ -156,22 +166,17 @@ class SeriesObjective(Objective):
         train on** (`series`) by `rule` (`"max"`, `"quantile"` or `"pot"`: see
         `rs3l_keras.anomaly`) and stores it in the model (`threshold_info` says how).
         `context`: the steps just before `series` (only read as history by objectives
-        whose scores look back, `anomaly_context`). The scores are smoothed as
-        `anomaly_scores` smooths them (over the `series` steps only). `kwargs` go to
-        `step_scores`.
+        whose scores look back, `anomaly_context`); the scores are `scores_after(series,
+        context)`. `kwargs` go to `step_scores`.
         Returns the threshold."""
-        lead = min(self.anomaly_context, 0 if context is None else len(context))
-        if lead:
-            series = np.concatenate([np.asarray(context)[-lead:], np.asarray(series)])
-        span = self.anomaly_smoothing
-        scores = anomaly.smooth_scores(self.step_scores(series, **kwargs)[lead:], span)  # the series' own, as `detect`
+        scores = self.scores_after(series, context, **kwargs)
         value = anomaly.threshold_from_scores(scores, rule, quantile=quantile, risk=risk)
         variable = getattr(self, "threshold", None)
         if variable is None:
             self._anomaly_threshold = value  # objectives without a threshold weight: not saved
         else:
             variable.assign(value)
-        info = {"rule": rule, "calibration_steps": int(len(scores)), "threshold": value, "smoothing": span}
+        info = {"rule": rule, "calibration_steps": int(len(scores)), "threshold": value, "smoothing": self.anomaly_smoothing}
         if rule == "quantile":
             info["quantile"] = quantile
         if rule == "pot":
