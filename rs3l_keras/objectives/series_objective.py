@@ -176,7 +176,12 @@ class SeriesObjective(Objective):
             self._anomaly_threshold = value  # objectives without a threshold weight: not saved
         else:
             variable.assign(value)
-        info = {"rule": rule, "calibration_steps": int(len(scores)), "threshold": value, "smoothing": self.anomaly_smoothing}
+        info = {
+            "rule": rule,
+            "calibration_steps": int(len(scores)),
+            "threshold": value,
+            "smoothing": self.anomaly_smoothing,
+        }
         if rule == "quantile":
             info["quantile"] = quantile
         if rule == "pot":
