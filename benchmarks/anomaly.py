@@ -6,6 +6,7 @@ ships offline; writes a json and the Markdown table of benchmarks/RESULTS.md.
     KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --json benchmarks/anomaly.json
     python -m benchmarks.anomaly --json benchmarks/anomaly.json --save-preset zoo/lstm-autoencoder-ucr135  # the preset
     KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --smoothing --json benchmarks/anomaly_smoothing.json
+    python -m benchmarks.anomaly --smoothing --json benchmarks/anomaly_smoothing.json --merge part1.json part2.json
 
 `--save-preset` trains the autoencoder on UCR-135 (seed 0) with the default calibration of
 `fit`, measures it on the test part and saves it with the benchmark's table (read from `--json`).
@@ -276,11 +277,21 @@ def main(argv=None):
     parser.add_argument("--merge", nargs="+", default=None, help="parts run in parallel (--series subsets) → --json")
     args = parser.parse_args(argv)
     if args.splice_report:
-        reports = [protocol.splice_report(n) for n in args.series if n.endswith("_spliced")]
+        reports = [protocol.splice_report(n) for n in args.series if n.split("_")[0] in protocol.SPLICED_SOURCES]
         print(json.dumps(reports, indent=1))
         return reports
     if args.smoothing:
         arms = [a for arms in protocol.SMOOTHING_ARMS.values() for a in arms]
+        if args.merge:  # parts run in parallel (--series subsets) added to --json's rows
+            rows = json.loads(pathlib.Path(args.json).read_text())["rows"] if pathlib.Path(args.json).exists() else []
+            keys = {(r["series"], r["seed"], r["method"]) for r in rows}
+            for part in args.merge:
+                rows += [
+                    r
+                    for r in json.loads(pathlib.Path(part).read_text())["rows"]
+                    if (r["series"], r["seed"], r["method"]) not in keys
+                ]
+            _write(args.json, {"config": protocol.CONFIG, "seeds": args.seeds, "rows": rows})
         result = run_smoothing(args.series, args.seeds, arms, args.json)
         print(protocol.summary_table(result["rows"], rules=("pot",)))
         print(json.dumps(result["smoothing"], indent=1))

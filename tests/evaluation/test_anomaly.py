@@ -56,6 +56,38 @@ def test_series_and_the_spliced_construction():
         protocol.load_series("nab")
 
 
+def test_crossfade_joins_beats_with_weights_that_sum_to_one():
+    beats = [np.full((10, 1), v, "float32") for v in (1.0, 1.0, 1.0)]
+    joined = protocol.crossfade(beats, 3)
+    assert joined.shape == (3 * 10 - 2 * 3, 1)
+    np.testing.assert_allclose(joined, 1.0, rtol=1e-6)  # equal beats: the weights sum to 1 everywhere
+    ramp = protocol.crossfade([np.zeros((10, 1)), np.ones((10, 1))], 3)[:, 0]
+    np.testing.assert_allclose(ramp[7:10], [0.25, 0.5, 0.75])  # the later beat's weight rises over the overlap
+    assert (ramp[:7] == 0).all() and (ramp[10:] == 1).all()
+    np.testing.assert_array_equal(protocol.crossfade(beats, 0), np.concatenate(beats))  # no fade: concatenation
+    with pytest.raises(ValueError, match="`fade` must be in \\[0, 5\\) .* got 5"):
+        protocol.crossfade(beats, 5)
+
+
+def test_crossfaded_series_keep_the_spliced_beats_and_label_the_spliced_one():
+    for source, length, fade in (("ecg200", 96, 12), ("ecg5000", 140, 17)):
+        normal_beats, test_beats, odd = protocol.spliced_beats(*protocol.SPLICED_SOURCES[source])
+        normal, test, labels = protocol.load_series(f"{source}_crossfaded")
+        stride = length - fade
+        assert (
+            len(test) == (len(test_beats) - 1) * stride + length
+            and len(normal) == (len(normal_beats) - 1) * stride + length
+        )
+        where = np.flatnonzero(labels)
+        assert where[0] == odd * stride and len(where) == length and (np.diff(where) == 1).all()
+        # Outside the overlaps each step is its beat's own value; the spliced beat's middle is unchanged.
+        np.testing.assert_allclose(test[where[fade:-fade]], test_beats[odd][fade:-fade], rtol=1e-6)
+        np.testing.assert_allclose(normal[stride + fade : 2 * stride], normal_beats[1][fade:stride], rtol=1e-6)
+        # The same beats as the join construction, which concatenates them.
+        _, joined, joined_labels = protocol.load_series(f"{source}_spliced")
+        np.testing.assert_array_equal(joined[joined_labels == 1], test_beats[odd])
+
+
 def test_baselines_and_the_model_rows_on_yahoo():
     normal, test, labels = protocol.load_series("yahoo")
     window = protocol.WINDOWS["yahoo"]
@@ -118,6 +150,10 @@ def test_splice_report_finds_the_joins_of_the_concatenated_beats():
     assert 1 <= report["matrix_profile"]["rank_of_best_anomalous_step"] <= report["test_steps"]
     with pytest.raises(ValueError, match="name"):
         protocol.splice_report("ucr135")
+    faded = protocol.splice_report("ecg200_crossfaded")  # the same beats, joined without jumps
+    assert faded["fade"] == 12 and report["fade"] == 0
+    assert faded["rank_of_spliced_beat_by_nearest_normal_beat"] == report["rank_of_spliced_beat_by_nearest_normal_beat"]
+    assert faded["median_step_across_joins"] < report["median_step_across_joins"] / 2
 
 
 def test_forecaster_long_arm_trains_ten_times_the_forecaster_steps(monkeypatch):
