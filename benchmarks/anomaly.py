@@ -7,6 +7,7 @@ ships offline; writes a json and the Markdown table of benchmarks/RESULTS.md.
     python -m benchmarks.anomaly --json benchmarks/anomaly.json --save-preset zoo/lstm-autoencoder-ucr135  # the preset
     KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --smoothing --json benchmarks/anomaly_smoothing.json
     python -m benchmarks.anomaly --smoothing --json benchmarks/anomaly_smoothing.json --merge part1.json part2.json
+    KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --smoothing --arms global_finetuned --json benchmarks/anomaly_global_finetuned.json
 
 `--save-preset` trains the autoencoder on UCR-135 (seed 0) with the default calibration of
 `fit`, measures it on the test part and saves it with the benchmark's table (read from `--json`).
@@ -274,6 +275,9 @@ def main(argv=None):
     parser.add_argument(
         "--smoothing", action="store_true", help="the paired score-smoothing arms (raw vs smoothed scores, same models)"
     )
+    parser.add_argument(
+        "--arms", nargs="+", default=None, choices=list(protocol.TRAINED), help="with --smoothing: these arms only"
+    )
     parser.add_argument("--merge", nargs="+", default=None, help="parts run in parallel (--series subsets) → --json")
     args = parser.parse_args(argv)
     if args.splice_report:
@@ -281,7 +285,7 @@ def main(argv=None):
         print(json.dumps(reports, indent=1))
         return reports
     if args.smoothing:
-        arms = [a for arms in protocol.SMOOTHING_ARMS.values() for a in arms]
+        arms = args.arms or [a for arms in protocol.SMOOTHING_ARMS.values() for a in arms]
         if args.merge:  # parts run in parallel (--series subsets) added to --json's rows
             rows = json.loads(pathlib.Path(args.json).read_text())["rows"] if pathlib.Path(args.json).exists() else []
             keys = {(r["series"], r["seed"], r["method"]) for r in rows}

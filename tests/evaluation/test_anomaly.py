@@ -195,3 +195,18 @@ def test_smoothing_rule_adopts_a_span_only_beyond_the_margin():
     assert chosen["dev_mean_f1"]["raw"] == pytest.approx(0.3) and chosen["dev_mean_f1"]["w/8"] == pytest.approx(0.2)
     rows = [{**r, "own": {"f1": 0.34}} if r["method"].endswith("w4") else r for r in rows]  # +0.04: not enough
     assert not protocol.choose_smoothing(rows)["SequenceAutoencoder"]["adopted"]
+
+
+def test_global_finetuned_arm_fine_tunes_the_preset_on_the_normal_head(monkeypatch):
+    from rs3l_keras.zoo import load_pretrained
+
+    normal, _, _ = protocol.load_series("yahoo")
+    monkeypatch.setitem(protocol.CONFIG, "finetune_steps", 3)  # a few batches: this checks the plumbing
+    model = protocol.TRAINED["global_finetuned"](normal, 24, 0)
+    assert int(model.optimizer.iterations) == 3
+    preset = load_pretrained("lstm-forecaster-global")
+    assert any(not np.allclose(a, b) for a, b in zip(model.get_weights(), preset.get_weights()))
+    head, tail = anomaly.holdout_split(normal, protocol.CONFIG["holdout"], 24)
+    info = model.threshold_info
+    assert info["rule"] == anomaly.DEFAULT_RULE and info["calibration_steps"] == len(tail)
+    assert model.anomaly_smoothing == 1  # GlobalForecaster's scores are read unsmoothed by default
