@@ -8,6 +8,7 @@ ships offline; writes a json and the Markdown table of benchmarks/RESULTS.md.
     KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --smoothing --json benchmarks/anomaly_smoothing.json
     python -m benchmarks.anomaly --smoothing --json benchmarks/anomaly_smoothing.json --merge part1.json part2.json
     KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --smoothing --arms global_finetuned --json benchmarks/anomaly_global_finetuned.json
+    KERAS_BACKEND=torch OMP_NUM_THREADS=1 python -m benchmarks.anomaly --smoothing --arms autoencoder autoencoder_long forecaster forecaster_long global_finetuned --json benchmarks/anomaly_calibration.json
 
 `--save-preset` trains the autoencoder on UCR-135 (seed 0) with the default calibration of
 `fit`, measures it on the test part and saves it with the benchmark's table (read from `--json`).
@@ -99,7 +100,13 @@ def run_smoothing(series, seeds, arms, json_path=None):
                 rows += protocol.run_smoothing(name, seed, missing, log=log)
                 if json_path:
                     _write(json_path, {"config": protocol.CONFIG, "seeds": seeds, "rows": rows})
-    result = {"config": protocol.CONFIG, "seeds": seeds, "rows": rows, "smoothing": protocol.choose_smoothing(rows)}
+    result = {"config": protocol.CONFIG, "seeds": seeds, "rows": rows}
+    if any(
+        r["arm"] in protocol.SMOOTHING_ARMS["Forecaster"] + protocol.SMOOTHING_ARMS["SequenceAutoencoder"] for r in rows
+    ):
+        result["smoothing"] = protocol.choose_smoothing(rows)
+    if protocol.choose_calibration(rows):
+        result["calibration"] = protocol.choose_calibration(rows)
     if json_path:
         _write(json_path, result)
     return result
@@ -297,8 +304,8 @@ def main(argv=None):
                 ]
             _write(args.json, {"config": protocol.CONFIG, "seeds": args.seeds, "rows": rows})
         result = run_smoothing(args.series, args.seeds, arms, args.json)
-        print(protocol.summary_table(result["rows"], rules=("pot",)))
-        print(json.dumps(result["smoothing"], indent=1))
+        print(protocol.summary_table(result["rows"], rules=("pot", *protocol.CALIBRATION_CANDIDATES)))
+        print(json.dumps({k: result[k] for k in ("smoothing", "calibration") if k in result}, indent=1))
         return result
     if args.merge:
         parts = [json.loads(pathlib.Path(p).read_text()) for p in args.merge]

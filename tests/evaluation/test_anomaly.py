@@ -101,7 +101,14 @@ def test_baselines_and_the_model_rows_on_yahoo():
     assert mp_test.shape == (len(test),) and mp_in.shape == (len(head),) and (mp_test >= 0).all()
     assert metrics.top1_hit(labels, mp_test)
     rule_thresholds = protocol.thresholds(z_held, z_in)
-    assert set(rule_thresholds) == set(protocol.RULES) and rule_thresholds["max"] == z_held.max()
+    assert set(rule_thresholds) == {*protocol.RULES, *protocol.CALIBRATION_CANDIDATES}
+    assert rule_thresholds["max"] == z_held.max()
+    # The candidates that read the training part: the larger of the two tails' pot, and pot on both.
+    on_head = anomaly.pot_threshold(z_in, protocol.CONFIG["risk"])
+    assert rule_thresholds["pot_max"] == max(rule_thresholds["pot"], on_head) >= rule_thresholds["pot"]
+    assert rule_thresholds["pot_pooled"] == anomaly.pot_threshold(
+        np.concatenate([z_held, z_in]), protocol.CONFIG["risk"]
+    )
     row = protocol.score_report(labels, z_test, rule_thresholds)
     assert row["max"]["flagged"] == int((z_test > z_held.max()).sum())
     rows = [
@@ -210,3 +217,34 @@ def test_global_finetuned_arm_fine_tunes_the_preset_on_the_normal_head(monkeypat
     info = model.threshold_info
     assert info["rule"] == anomaly.DEFAULT_RULE and info["calibration_steps"] == len(tail)
     assert model.anomaly_smoothing == 1  # GlobalForecaster's scores are read unsmoothed by default
+
+
+def test_calibration_rule_reads_development_rows_at_the_default_span_only():
+    def row(series, method, pot, pot_max, pot_pooled):
+        return {
+            "series": series,
+            "method": method,
+            **{k: {"f1": v} for k, v in zip(("pot", "pot_max", "pot_pooled"), (pot, pot_max, pot_pooled))},
+        }
+
+    rows = [
+        row(s, f"{arm}_smooth_w4", 0.5, 0.56, 0.52)
+        for s in protocol.DEV_SERIES
+        for arm in ("forecaster", "forecaster_long")
+    ]
+    rows += [
+        row(s, f"{arm}_smooth_w4", 0.5, 0.54, 0.3)
+        for s in protocol.DEV_SERIES
+        for arm in ("autoencoder", "autoencoder_long")
+    ]
+    rows += [
+        row("yahoo", "forecaster_smooth_w4", 0.0, 1.0, 1.0),
+        row("ucr135", "forecaster", 0.0, 1.0, 1.0),
+    ]  # never read
+    chosen = protocol.choose_calibration(rows)
+    assert chosen["Forecaster"]["best"] == "pot_max" and chosen["Forecaster"]["adopted"]  # 0.56 > 0.5 + 0.05
+    assert chosen["Forecaster"]["dev_mean_f1"]["pot_max"] == pytest.approx(0.56) and chosen["Forecaster"]["rows"] == 4
+    assert chosen["SequenceAutoencoder"]["best"] == "pot_max" and not chosen["SequenceAutoencoder"]["adopted"]
+    assert protocol.choose_calibration([r for r in rows if "forecaster" not in r["method"]]).keys() == {
+        "SequenceAutoencoder"
+    }
