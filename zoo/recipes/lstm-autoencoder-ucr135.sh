@@ -10,12 +10,13 @@
 # re-set on 2026-12-01 with the smoothing default (`--recalibrate`, weights kept). Retraining
 # on another CPU can give other weights (benchmarks/RESULTS.md, eighth session). The model card's table is the anomaly benchmark's
 # (rs3l_keras/evaluation/anomaly.py), read from benchmarks/anomaly.json, run first if missing
-# (the baselines in their own process). About 1-3 minutes for the preset on one CPU core.
+# (the baselines in their own process, then the arms the card's table shows, the preset's
+# `autoencoder_long` among them: two to three hours on one core). About 1-3 minutes for the preset.
 #   bash zoo/recipes/lstm-autoencoder-ucr135.sh [OUTPUT_DIR]
 set -euo pipefail
 export KERAS_BACKEND=torch OMP_NUM_THREADS=1
 if [ ! -f benchmarks/anomaly.json ]; then
   python -m benchmarks.anomaly --json benchmarks/anomaly.json --baselines-only
-  python -m benchmarks.anomaly --json benchmarks/anomaly.json
+  python -m benchmarks.anomaly --json benchmarks/anomaly.json --methods autoencoder autoencoder_long forecaster forecaster_long
 fi
 python -m benchmarks.anomaly --json benchmarks/anomaly.json --save-preset "${1:-zoo/lstm-autoencoder-ucr135}"
