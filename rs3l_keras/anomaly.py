@@ -11,7 +11,12 @@ Rules (`threshold_from_scores`), on held-out normal scores `s`:
   * `"quantile"`: the `quantile` of `s` (flags about 1 − quantile of normal steps);
   * `"pot"`: peaks over threshold (Siffer et al., 2017, "Anomaly detection in streams with
     extreme value theory"): a generalised Pareto law fitted to the excesses of `s` over its
-    0.9 quantile, extrapolated to a false-alarm probability `risk` per step.
+    0.9 quantile, extrapolated to a false-alarm probability `risk` per step;
+  * `"pot_pooled"`: `pot` on `s` pooled with `training_scores`, the scores of the normal steps
+    the model trained on (`fit`: the head before the held-out tail). A short tail is a small
+    sample of the normal scores' tail; the training steps add to it where the model does not
+    fit them much better than unseen ones. The default of `SequenceAutoencoder`
+    (`SeriesObjective.threshold_rule`), chosen by the anomaly benchmark's calibration rule.
 
 `contamination_threshold` is the alternative a user sets instead: the score above which the
 given share of the scored series lies.
@@ -24,6 +29,8 @@ given share of the scored series lies.
     True
     >>> float(threshold_from_scores(s, "pot", risk=1e-4)) > float(s.max())  # beyond the sample
     True
+    >>> threshold_from_scores(s[:100], "pot_pooled", training_scores=s[100:]) == threshold_from_scores(s, "pot")
+    True
 """
 
 import math
@@ -32,8 +39,11 @@ import numpy as np
 
 from rs3l_keras.validation import check_number, check_one_of, check_positive_int
 
-THRESHOLD_RULES = ("max", "quantile", "pot")
-#: The rule `fit`/`fit_threshold` use by default, chosen as the protocol of
+THRESHOLD_RULES = ("max", "quantile", "pot", "pot_pooled")
+#: The rules that also read the scores of the steps the model trained on (`training_scores`).
+TRAINING_RULES = ("pot_pooled",)
+#: The rule `fit`/`fit_threshold` use by default (`SeriesObjective.threshold_rule`; an objective
+#: may set its own: `SequenceAutoencoder` uses "pot_pooled"), chosen as the protocol of
 #: `rs3l_keras.evaluation.anomaly` fixed before the run: the held-out rule with the highest mean
 #: autoencoder F1 at its threshold on the development series (UCR-135, ecg3), seeds 0-2:
 #: pot 0.310, quantile 0.308, max 0.301 (a margin inside the seed spread; the test series chose
@@ -56,13 +66,24 @@ def holdout_split(series, holdout, min_length):
     return series[: len(series) - held], series[len(series) - held :]
 
 
-def threshold_from_scores(scores, rule=DEFAULT_RULE, quantile=0.99, risk=1e-4):
+def threshold_from_scores(scores, rule=DEFAULT_RULE, quantile=0.99, risk=1e-4, training_scores=None):
     """The anomaly threshold from per-step scores of held-out normal data (see the module
-    docstring for the rules); a float."""
+    docstring for the rules; `training_scores`: the scores of the steps the model trained on,
+    read by the rules in `TRAINING_RULES` only); a float."""
     check_one_of(rule, "rule", list(THRESHOLD_RULES))
     scores = np.asarray(scores, "float64").ravel()
     if not len(scores) or not np.isfinite(scores).all():
         raise ValueError(f"`scores` must be a non-empty array of finite values, received {len(scores)} values.")
+    if rule in TRAINING_RULES:
+        if training_scores is None:
+            raise ValueError(
+                f"`rule={rule!r}` pools the held-out scores with the scores of the steps the model trained on: "
+                "pass them as `training_scores` (received None)."
+            )
+        training_scores = np.asarray(training_scores, "float64").ravel()
+        if not np.isfinite(training_scores).all():
+            raise ValueError("`training_scores` must be finite.")
+        scores, rule = np.concatenate([scores, training_scores]), "pot"
     if rule == "max":
         return float(scores.max())
     if rule == "quantile":

@@ -21,6 +21,13 @@ def test_threshold_rules_on_known_distributions():
     # A bounded tail (uniform): the extrapolation stays near the bound.
     uniform = rng.uniform(size=20000)
     assert anomaly.threshold_from_scores(uniform, "pot", risk=1e-3) == pytest.approx(0.999, abs=0.01)
+    # Pooled: pot on the held-out scores and the training steps' scores together. From 100
+    # held-out steps alone the tail's extrapolation is far off (27.3 here); the pool is near log(1e5).
+    held, trained = scores[:100], scores[100:]
+    pooled = anomaly.threshold_from_scores(held, "pot_pooled", risk=1e-5, training_scores=trained)
+    assert pooled == anomaly.threshold_from_scores(scores, "pot", risk=1e-5)
+    alone = anomaly.threshold_from_scores(held, "pot", risk=1e-5)
+    assert abs(pooled - np.log(1e5)) < 0.1 * np.log(1e5) < abs(alone - np.log(1e5))
 
 
 def test_contamination_flags_the_expected_share():
@@ -67,6 +74,11 @@ def test_holdout_split_and_bad_arguments():
         (lambda: anomaly.holdout_split(x, 1.5, 10), r"`holdout` must be a share in \(0, 1\), received 1.5"),
         (lambda: anomaly.holdout_split(x, 0.95, 10), "leaves 5 training steps"),
         (lambda: anomaly.threshold_from_scores(x, "mean"), "`rule` must be one of"),
+        (lambda: anomaly.threshold_from_scores(x, "pot_pooled"), "pass them as `training_scores` \\(received None\\)"),
+        (
+            lambda: anomaly.threshold_from_scores(x, "pot_pooled", training_scores=[np.inf]),
+            "`training_scores` must be finite",
+        ),
         (lambda: anomaly.threshold_from_scores(x, "pot", risk=0), r"`risk` must be a probability in \(0, 1\)"),
         (lambda: anomaly.threshold_from_scores([], "max"), "non-empty array of finite values"),
         (lambda: anomaly.threshold_from_scores([1.0, np.nan], "max"), "non-empty array of finite values"),

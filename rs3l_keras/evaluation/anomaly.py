@@ -281,6 +281,16 @@ development mean F1 (both arms, UCR-135 and ecg3, seeds 0-2, at the default span
 objective's default rule of `fit` if it beats `pot`'s mean on the same rows by more than 0.05;
 the six other series are read afterwards and judge. Command: `benchmarks/anomaly.py --smoothing
 --json benchmarks/anomaly_calibration.json` (with `global_finetuned` in `--arms`).
+Outcome (appended after its runs; nothing above changed): the 480 rows reproduce the recorded
+smoothing and `global_finetuned` rows exactly (the same models). Development means, pot / pot_max /
+pot_pooled: `SequenceAutoencoder` 0.444 / 0.617 / 0.686, `Forecaster` 0.676 / 0.121 / 0.164 (the
+forecasters' head scores run high: their first steps are read without history). So `pot_pooled`
+is `SequenceAutoencoder.threshold_rule` (+0.242; UCR-135 0.299 → 0.686 and 0.048 → 0.623, ecg3
+unchanged), the `Forecaster` keeps `pot`, and the arms pin `ARM_RULE` = "pot". The other six series
+do not confirm it: no autoencoder row rises, and ECG200 crossfaded falls (0.092 → 0.000). Read
+beside them, judging nothing: `global_finetuned` with `pot_pooled`, UCR-135 0.701, yahoo 0.775 ±
+0.207 (`pot`: 0.385, 0.183). The preset's threshold is re-set with the new default (weights kept):
+test F1 0.727 (0.774 with `pot` on the tail).
 """
 
 import importlib.util
@@ -329,6 +339,9 @@ PRESET_ARM = "autoencoder_long"
 #: `zoo/recipes/lstm-autoencoder-general.sh` writes (not a registered preset: its arms showed no
 #: gain over the same network trained from scratch, benchmarks/RESULTS.md).
 GENERAL_PRESET = "runs/lstm-autoencoder-general/preset"
+#: The rule every arm's `fit` stores (`own`), pinned so that each arm keeps its meaning whatever
+#: an objective's default (`SequenceAutoencoder`'s is "pot_pooled" since the ninth session).
+ARM_RULE = anomaly.DEFAULT_RULE
 #: Every rule of `thresholds`' plain set: the held-out rules and the in-sample control.
 RULES = (*HELD_OUT_RULES, "insample")
 #: Calibration rules that read the training part's scores too (the ninth session's candidates).
@@ -570,7 +583,7 @@ def new_autoencoder(window, seed, normalization="dataset"):
     and compiled. `normalization`: the arm's (`autoencoder`: "dataset",
     `autoencoder_window_norm`: "per_series"), passed explicitly so each arm keeps its meaning
     whatever the default; its scores unsmoothed (`score_smoothing=1`, likewise: the smoothing
-    arms smooth them in `run_smoothing`)."""
+    arms smooth them in `run_smoothing`); `fit_default` pins its threshold rule (`ARM_RULE`)."""
     import keras
 
     from rs3l_keras.backbones import RNNBackbone
@@ -584,10 +597,11 @@ def new_autoencoder(window, seed, normalization="dataset"):
     return compiled(model)
 
 
-def with_default_smoothing(model, normal, window):
-    """`model` (fitted on `normal` with the arms' pinned `score_smoothing=1`) set to its
-    objective's default smoothing, its threshold re-set as `fit` sets it: the default rule on the
-    smoothed scores of the held-out tail, read after the head. Returns the model."""
+def with_scoring_defaults(model, normal, window):
+    """`model` (fitted on `normal` with the arms' pinned `score_smoothing=1` and `ARM_RULE`)
+    set to its objective's default smoothing, its threshold re-set as `fit` sets it: the
+    objective's default rule (`threshold_rule`) on the smoothed scores of the held-out tail,
+    read after the head (the training head's too, for `"pot_pooled"`). Returns the model."""
     head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
     model.score_smoothing = None
     model.fit_threshold(tail, holdout=CONFIG["holdout"], context=head)
@@ -599,7 +613,15 @@ def fit_default(model, normal, window, seed, steps=None):
     `steps` gradient steps (default: the protocol's); returns the model."""
     head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], window)
     epochs = _gradient_epochs(len(head) - window + 1, steps or CONFIG["steps"], CONFIG["batch_size"])
-    model.fit(normal, epochs=epochs, batch_size=CONFIG["batch_size"], seed=seed, verbose=0, holdout=CONFIG["holdout"])
+    model.fit(
+        normal,
+        epochs=epochs,
+        batch_size=CONFIG["batch_size"],
+        seed=seed,
+        verbose=0,
+        holdout=CONFIG["holdout"],
+        threshold_rule=ARM_RULE,
+    )
     return model
 
 
@@ -630,7 +652,15 @@ def forecaster(normal, window, seed, steps=None):
     epochs = _gradient_epochs(
         len(head) - context - horizon + 1, steps or CONFIG["forecaster_steps"], CONFIG["batch_size"]
     )
-    model.fit(normal, epochs=epochs, batch_size=CONFIG["batch_size"], seed=seed, verbose=0, holdout=CONFIG["holdout"])
+    model.fit(
+        normal,
+        epochs=epochs,
+        batch_size=CONFIG["batch_size"],
+        seed=seed,
+        verbose=0,
+        holdout=CONFIG["holdout"],
+        threshold_rule=ARM_RULE,
+    )
     return model
 
 
@@ -690,7 +720,7 @@ def autoencoder_general_zero_shot(normal, window, preset=None, weights=True):
     (`weights=False`: the untrained twin, the `autoencoder_untrained_zero_shot` control)."""
     model = general_autoencoder(window, preset, weights)
     head, tail = anomaly.holdout_split(normal, CONFIG["holdout"], window)
-    model.fit_threshold(tail, context=head)
+    model.fit_threshold(tail, rule=ARM_RULE, context=head)
     return model
 
 

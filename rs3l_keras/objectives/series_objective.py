@@ -8,7 +8,7 @@ import numpy as np
 from rs3l_keras import anomaly
 from rs3l_keras.data import series as series_data
 from rs3l_keras.objectives.objective import Objective, check_self_supervised_inputs
-from rs3l_keras.validation import check_positive_int
+from rs3l_keras.validation import check_one_of, check_positive_int
 
 
 class SeriesObjective(Objective):
@@ -63,7 +63,8 @@ class SeriesObjective(Objective):
         (`calibration_holdout` > 0, e.g. `SequenceAutoencoder`), one long normal series
         `x` is split in time: the model trains on its head and the anomaly threshold is set
         from the scores of its last `holdout` share, which it never trained on
-        (`fit_threshold`, rule `threshold_rule`; see `rs3l_keras.anomaly`). `holdout=0`
+        (`fit_threshold`, rule `threshold_rule`, default the objective's `threshold_rule`;
+        see `rs3l_keras.anomaly`). `holdout=0`
         trains on all of `x` and sets no threshold."""
         one_series = self.one_array_is_one_series and isinstance(x, np.ndarray) and x.ndim in (1, 2)
         if holdout and not one_series:
@@ -76,7 +77,7 @@ class SeriesObjective(Objective):
         if holdout and one_series:
             train, calibration = anomaly.holdout_split(x, holdout, self.calibration_min_length)
             history = self._fit(train, y, *args, **kwargs)
-            self.fit_threshold(calibration, rule=threshold_rule or anomaly.DEFAULT_RULE, holdout=holdout, context=train)
+            self.fit_threshold(calibration, rule=threshold_rule, holdout=holdout, context=train)
             return history
         return self._fit(x, y, *args, **kwargs)
 
@@ -113,6 +114,10 @@ class SeriesObjective(Objective):
     score_smoothing_divisor = None
     #: A span set by the constructor's `score_smoothing=` (None: the default above).
     score_smoothing = None
+    #: The rule `fit` and `fit_threshold` set the threshold by unless given one
+    #: (`rs3l_keras.anomaly.THRESHOLD_RULES`). Set per objective by the anomaly benchmark's
+    #: calibration rule (`rs3l_keras.evaluation.anomaly`).
+    threshold_rule = anomaly.DEFAULT_RULE
 
     @property
     def anomaly_smoothing(self):
@@ -159,18 +164,33 @@ class SeriesObjective(Objective):
         value = float(np.asarray(variable))
         return value if value >= 0 else None
 
-    def fit_threshold(
-        self, series, rule=anomaly.DEFAULT_RULE, quantile=0.99, risk=1e-4, holdout=None, context=None, **kwargs
-    ):
+    def fit_threshold(self, series, rule=None, quantile=0.99, risk=1e-4, holdout=None, context=None, **kwargs):
         """Sets the anomaly threshold from the scores of **normal data the model did not
-        train on** (`series`) by `rule` (`"max"`, `"quantile"` or `"pot"`: see
-        `rs3l_keras.anomaly`) and stores it in the model (`threshold_info` says how).
-        `context`: the steps just before `series` (only read as history by objectives
-        whose scores look back, `anomaly_context`); the scores are `scores_after(series,
-        context)`. `kwargs` go to `step_scores`.
+        train on** (`series`) by `rule` (`"max"`, `"quantile"`, `"pot"` or `"pot_pooled"`:
+        see `rs3l_keras.anomaly`; default this objective's `threshold_rule`) and stores it in
+        the model (`threshold_info` says how). `context`: the steps just before `series`
+        (read as history by objectives whose scores look back, `anomaly_context`); the
+        scores are `scores_after(series, context)`. `"pot_pooled"` also reads the scores of
+        `context` itself, which must be the normal steps the model trained on (`fit` passes
+        its training head); when it is only the default and no `context` is given (normal
+        data kept aside, say), the rule is `"pot"` on `series` alone, as `threshold_info`
+        records. `kwargs` go to `step_scores`.
         Returns the threshold."""
+        explicit = rule is not None
+        rule = rule if explicit else self.threshold_rule
+        check_one_of(rule, "rule", list(anomaly.THRESHOLD_RULES))
+        training = None
+        if rule in anomaly.TRAINING_RULES and (context is None or not len(context)):
+            if explicit:
+                raise ValueError(
+                    f"`rule={rule!r}` pools the scores of `series` with those of the normal steps the model "
+                    "trained on: pass them as `context=` (received none), or choose `rule='pot'`."
+                )
+            rule = "pot"
+        if rule in anomaly.TRAINING_RULES:
+            training = self.scores_after(context, **kwargs)
         scores = self.scores_after(series, context, **kwargs)
-        value = anomaly.threshold_from_scores(scores, rule, quantile=quantile, risk=risk)
+        value = anomaly.threshold_from_scores(scores, rule, quantile=quantile, risk=risk, training_scores=training)
         variable = getattr(self, "threshold", None)
         if variable is None:
             self._anomaly_threshold = value  # objectives without a threshold weight: not saved
@@ -184,8 +204,10 @@ class SeriesObjective(Objective):
         }
         if rule == "quantile":
             info["quantile"] = quantile
-        if rule == "pot":
+        if rule.startswith("pot"):
             info["risk"] = risk
+        if training is not None:
+            info["training_steps"] = int(len(training))
         if holdout:
             info["holdout"] = holdout
         self.threshold_info = info

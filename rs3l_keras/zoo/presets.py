@@ -54,7 +54,7 @@ PRESETS = {
     "lstm-autoencoder-ucr135": {
         "description": "LSTM sequence autoencoder (1x64 encoder and decoder, 16-d code, 32-step windows) for anomaly detection on UCR anomaly series 135.",
         "path": "lstm-autoencoder-ucr135",
-        "metadata_sha256": "c5c71549a74c0a42982151c580606d8ce9afdc413b3846144244be15652fae18",
+        "metadata_sha256": "e881198309999c2048b3d8ac308579823df00017619354cdcc5d9ed0127796bc",
     },
     "lstm-lm-english": {
         "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",

@@ -81,16 +81,20 @@ def test_fit_calibrates_the_threshold_on_normal_steps_it_did_not_train_on(ucr135
     model.fit(normal, epochs=10, batch_size=32, verbose=0, seed=0)  # the default: holdout 0.25
     info = model.threshold_info
     assert info == {
-        "rule": "pot",
+        "rule": "pot_pooled",
         "risk": 1e-4,
         "calibration_steps": 300,
+        "training_steps": 900,
         "threshold": info["threshold"],
         "holdout": 0.25,
         "smoothing": max(1, 32 // SequenceAutoencoder.score_smoothing_divisor),
     }
-    held_out = model.anomaly_scores(normal[900:])
-    assert model.anomaly_threshold == pytest.approx(anomaly.threshold_from_scores(held_out, "pot"), rel=1e-5)
-    assert model.anomaly_threshold >= held_out.max() * (1 - 1e-6)  # risk 1e-4 < 1/300: beyond the sample
+    # The default rule: pot on the held-out tail's scores pooled with the training head's.
+    held_out, head = model.anomaly_scores(normal[900:]), model.anomaly_scores(normal[:900])
+    pooled = anomaly.threshold_from_scores(held_out, "pot_pooled", training_scores=head)
+    assert model.anomaly_threshold == pytest.approx(pooled, rel=1e-5)
+    assert pooled == anomaly.threshold_from_scores(np.concatenate([held_out, head]), "pot")
+    assert model.anomaly_threshold >= max(held_out.max(), head.max()) * (1 - 1e-6)  # risk 1e-4 < 1/1200
     in_sample = np.quantile(model.anomaly_scores(normal[:900]), 0.99)  # the old rule, on trained steps
     assert abs(model.anomaly_threshold - in_sample) > 0.05 * in_sample
     # The normaliser saw the training steps only.
@@ -113,9 +117,10 @@ def test_score_smoothing_is_the_centred_mean_of_the_step_scores_and_travels_with
     raw = model.step_scores(segment)
     np.testing.assert_allclose(model.anomaly_scores(segment), anomaly.smooth_scores(raw, 5), rtol=1e-6)
     np.testing.assert_allclose(model.anomaly_scores(segment, smoothing=1), raw, rtol=1e-6)
-    # The threshold is the default rule on the held-out tail's scores, smoothed the same way.
-    tail = anomaly.smooth_scores(model.step_scores(normal[900:]), 5)
-    assert model.anomaly_threshold == pytest.approx(anomaly.threshold_from_scores(tail, "pot"), rel=1e-5)
+    # The threshold is the default rule on the held-out tail's and the head's scores, each smoothed the same way.
+    tail, head = (anomaly.smooth_scores(model.step_scores(part), 5) for part in (normal[900:], normal[:900]))
+    expected = anomaly.threshold_from_scores(tail, "pot_pooled", training_scores=head)
+    assert model.anomaly_threshold == pytest.approx(expected, rel=1e-5)
     assert model.threshold_info["smoothing"] == 5
     np.testing.assert_array_equal(model.detect(segment), model.anomaly_scores(segment) > model.anomaly_threshold)
     clone = run_config_round_trip(model)
@@ -194,6 +199,10 @@ def test_bad_inputs(ucr135):
         model.fit_threshold(normal, rule="quantile", quantile=0)
     with pytest.raises(ValueError, match="`rule` must be one of"):
         model.fit_threshold(normal, rule="mean")
+    with pytest.raises(
+        ValueError, match="`rule='pot_pooled'` pools the scores of `series` with those of the normal steps"
+    ):
+        model.fit_threshold(normal, rule="pot_pooled")  # asked for, without the training steps
     with pytest.raises(ValueError, match=r"`contamination` must be a share in \(0, 0.5\], received 0.7"):
         model.detect(normal, contamination=0.7)
     with pytest.raises(ValueError, match=r"`holdout` must be a share in \(0, 1\), received 2"):
@@ -206,3 +215,5 @@ def test_bad_inputs(ucr135):
         model.anomaly_scores(normal, stride=0)
     with pytest.raises(ValueError, match="builds its own targets"):
         model.fit(normal, normal, verbose=0)
+    model.fit_threshold(normal)  # the default, with no training steps given: pot on `normal` alone
+    assert model.threshold_info["rule"] == "pot" and "training_steps" not in model.threshold_info

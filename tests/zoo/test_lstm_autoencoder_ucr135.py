@@ -15,8 +15,10 @@ def test_preset_reproduces_its_test_f1_with_the_stored_threshold():
     assert type(model).__name__ == meta["objective"] == "SequenceAutoencoder"
     recorded, info = meta["metrics"], meta["anomaly_threshold"]
     assert float(model.threshold.numpy()) == pytest.approx(recorded["threshold"], rel=1e-6)
-    # Re-trained with the default of `fit`: held-out calibration by the rule the benchmark chose.
-    assert info["rule"] == anomaly.DEFAULT_RULE and info["holdout"] == anomaly.DEFAULT_HOLDOUT
+    # Calibrated with the default of `fit`: the held-out tail pooled with the training head, by
+    # the rule the benchmark's calibration run chose for the autoencoder.
+    assert info["rule"] == rs3l.SequenceAutoencoder.threshold_rule == "pot_pooled"
+    assert info["holdout"] == anomaly.DEFAULT_HOLDOUT and info["training_steps"] + info["calibration_steps"] == 1200
     assert "development series" in info["chosen_by"] and info["threshold"] == recorded["threshold"]
     # Its scores are smoothed by the default span (the benchmark's smoothing rule), as its threshold was set.
     assert (
@@ -34,3 +36,4 @@ def test_preset_reproduces_its_test_f1_with_the_stored_threshold():
     assert metrics.top1_hit(labels, scores) and recorded["test_top1_hit"] == 1
     assert "| ucr135 | autoencoder |" in meta["benchmark_table"]
     assert "| ucr135 | autoencoder_long_smooth_w4 |" in meta["benchmark_table"]
+    assert "Calibration on the training part too" in meta["benchmark_table"]

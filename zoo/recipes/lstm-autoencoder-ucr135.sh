@@ -4,10 +4,12 @@
 # series 135 (steps 0-1199) for 5,000 gradient steps (the benchmark's `autoencoder_long` arm,
 # chosen by its training-budget rule on the development series; rs3l_keras.evaluation.anomaly
 # PRESET_ARM): it trains on steps 0-899 and its anomaly threshold is set by the
-# default rule of `fit` from the scores of steps 900-1199, which it never trained on, smoothed by
-# the default span (8 steps, the benchmark's smoothing rule); scored on the test part (steps
-# 1200-7500). The committed weights were trained by this recipe on 2026-11-30; the threshold was
-# re-set on 2026-12-01 with the smoothing default (`--recalibrate`, weights kept). Retraining
+# default rule of `fit` (pot_pooled: the scores of steps 900-1199, which it never trained on,
+# pooled with those of steps 0-899; the benchmark's calibration rule), smoothed by the default
+# span (8 steps, the benchmark's smoothing rule); scored on the test part (steps 1200-7500).
+# The committed weights were trained by this recipe on 2026-11-30; the threshold was re-set
+# with the smoothing default and then the calibration default (both 2026-12-01, `--recalibrate`,
+# weights kept). Retraining
 # on another CPU can give other weights (benchmarks/RESULTS.md, eighth session). The model card's table is the anomaly benchmark's
 # (rs3l_keras/evaluation/anomaly.py), read from benchmarks/anomaly.json, run first if missing
 # (the baselines in their own process, then the arms the card's table shows, the preset's
