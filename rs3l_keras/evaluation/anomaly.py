@@ -609,8 +609,9 @@ def with_scoring_defaults(model, normal, window):
 
 
 def fit_default(model, normal, window, seed, steps=None):
-    """`fit` on one normal series the default way (the tail held out for the threshold), for
-    `steps` gradient steps (default: the protocol's); returns the model."""
+    """`fit` on one normal series the default way (the tail held out for the threshold, by the
+    pinned `ARM_RULE`), for `steps` gradient steps (default: the protocol's) of batches of
+    `window`-step training examples (the forecaster's: context + horizon); returns the model."""
     head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], window)
     epochs = _gradient_epochs(len(head) - window + 1, steps or CONFIG["steps"], CONFIG["batch_size"])
     model.fit(
@@ -648,20 +649,7 @@ def forecaster(normal, window, seed, steps=None):
     horizon, context = CONFIG["forecaster_horizon"], 2 * window
     backbone = RNNBackbone(input_dim=1, hidden_dim=CONFIG["forecaster_hidden_dim"])
     model = compiled(Forecaster(backbone, horizon=horizon, sequence_length=context, score_smoothing=1))
-    head, _ = anomaly.holdout_split(normal, CONFIG["holdout"], context + horizon)
-    epochs = _gradient_epochs(
-        len(head) - context - horizon + 1, steps or CONFIG["forecaster_steps"], CONFIG["batch_size"]
-    )
-    model.fit(
-        normal,
-        epochs=epochs,
-        batch_size=CONFIG["batch_size"],
-        seed=seed,
-        verbose=0,
-        holdout=CONFIG["holdout"],
-        threshold_rule=ARM_RULE,
-    )
-    return model
+    return fit_default(model, normal, context + horizon, seed, steps or CONFIG["forecaster_steps"])
 
 
 def autoencoder_crossfit(normal, window, seed, folds=CROSSFIT_FOLDS):
