@@ -1,10 +1,11 @@
 """Anomaly thresholds that hold out of sample (numpy), shared by every objective that scores steps.
 
 A model reconstructs (or forecasts) the steps it trained on better than unseen normal steps,
-so a threshold taken from its training scores flags many normal steps of a new series. The
-rules here take the threshold from scores of **normal data the model did not train on**:
+so a threshold taken from its training scores alone flags many normal steps of a new series.
+The rules here take the threshold from scores of **normal data the model did not train on**:
 `fit(series)` of an anomaly objective keeps the last `holdout` share of the normal series out
-of training (`holdout_split`) and calls `fit_threshold` on it.
+of training (`holdout_split`) and calls `fit_threshold` on it (`"pot_pooled"`, the
+autoencoder's default, adds the training steps' scores to that held-out sample).
 
 Rules (`threshold_from_scores`), on held-out normal scores `s`:
   * `"max"`: the largest held-out score (no held-out step is flagged);
