@@ -75,7 +75,7 @@ class SequenceAutoencoder(SeriesObjective):
     >>> model.encode(normal[None, :100]).shape, model.anomaly_scores(normal[:300]).shape
     ((1, 4), (300,))
     >>> model.threshold_info["rule"], model.threshold_info["calibration_steps"], model.detect(normal).shape
-    ('pot', 300, (1200,))
+    ('pot_pooled', 300, (1200,))
     """
 
     learning_rate = 3e-3
