@@ -102,12 +102,11 @@ def run_smoothing(series, seeds, arms, json_path=None):
                 if json_path:
                     _write(json_path, {"config": protocol.CONFIG, "seeds": seeds, "rows": rows})
     result = {"config": protocol.CONFIG, "seeds": seeds, "rows": rows}
-    if any(
-        r["arm"] in protocol.SMOOTHING_ARMS["Forecaster"] + protocol.SMOOTHING_ARMS["SequenceAutoencoder"] for r in rows
-    ):
+    smoothing_arms = {arm for objective_arms in protocol.SMOOTHING_ARMS.values() for arm in objective_arms}
+    if any(r["arm"] in smoothing_arms for r in rows):  # the rules read those arms' rows only
         result["smoothing"] = protocol.choose_smoothing(rows)
-    if protocol.choose_calibration(rows):
-        result["calibration"] = protocol.choose_calibration(rows)
+        result["calibration"] = protocol.choose_calibration(rows) or None
+    result = {k: v for k, v in result.items() if v is not None}
     if json_path:
         _write(json_path, result)
     return result
