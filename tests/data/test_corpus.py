@@ -113,3 +113,29 @@ def test_excluded_fortunes_are_dropped_by_hash(monkeypatch):
     assert len(kept) > 1000  # the source is read
     assert corpus.EXCLUDED_FORTUNES <= every  # each listed item is in the pinned package
     assert not kept & corpus.EXCLUDED_FORTUNES and every - kept == corpus.EXCLUDED_FORTUNES
+
+
+def test_documents_ruled_out_by_id_are_left_out_and_counted(plays, monkeypatch):
+    """`EXCLUDED_DOCUMENTS` (DATA.md's movie-review rule, whole documents by id): checked on the
+    installed Shakespeare source with one play listed, then, where `make corpus` installed
+    them, on the listed Brown documents and news articles themselves."""
+    play = plays.train[0][1]
+    monkeypatch.setitem(corpus.EXCLUDED_DOCUMENTS, "shakespeare", frozenset({play}))
+    without = corpus.english_mix(sources=("shakespeare",), heldout_fraction=0.1)
+    assert play not in {doc for _, doc, _ in without.train + without.heldout}
+    assert without.stats["shakespeare"]["documents"] == 33 and without.stats["shakespeare"]["ruled_out_documents"] == 1
+    assert (
+        without.fingerprint_sha256 != plays.fingerprint_sha256
+        and plays.stats["shakespeare"]["ruled_out_documents"] == 0
+    )
+    monkeypatch.undo()
+    assert set(corpus.EXCLUDED_DOCUMENTS) <= set(corpus.SOURCES) and all(corpus.EXCLUDED_DOCUMENTS.values())
+    for name, ruled_out in corpus.EXCLUDED_DOCUMENTS.items():
+        try:
+            ids = {str(doc) for doc, _ in corpus.SOURCES[name].read()}
+        except corpus.SourceUnavailableError:
+            continue  # `make test` installs Shakespeare only
+        assert ruled_out <= ids  # each listed id is a document of the pinned package (not stale)
+        mix = corpus.english_mix(sources=(name,))
+        assert not ruled_out & {doc for _, doc, _ in mix.train + mix.heldout}
+        assert mix.stats[name]["ruled_out_documents"] == len(ruled_out)
