@@ -117,3 +117,13 @@ def test_forecaster_scores_find_a_spike_and_calibrate_on_its_held_out_tail():
         model.anomaly_scores([spiked])
     with pytest.raises(ValueError, match="calibrates an anomaly threshold on the tail of one long normal series"):
         model.fit([y, y], epochs=1, verbose=0, holdout=0.2)
+    # "pot_pooled" pools the tail with the training head, whose steps are read as every other
+    # step is: after the 24 steps before them (the head's first 24 are history only).
+    pooled = model.fit_threshold(y[90:120], rule="pot_pooled", context=y[:90])
+    head_scores = anomaly.smooth_scores(model.step_scores(y[:90])[24:], span)
+    assert model.threshold_info["training_steps"] == 66 and model.threshold_info["calibration_steps"] == 30
+    assert pooled == pytest.approx(
+        anomaly.threshold_from_scores(tail_scores, "pot_pooled", training_scores=head_scores), rel=1e-5
+    )
+    with pytest.raises(ValueError, match=r"`context` must have more than 24 steps .* received 24"):
+        model.fit_threshold(y[90:120], rule="pot_pooled", context=y[:24])

@@ -155,6 +155,24 @@ class SeriesObjective(Objective):
             series = np.concatenate([np.asarray(context)[len(context) - lead :], np.asarray(series)])
         return anomaly.smooth_scores(self.step_scores(series, **kwargs)[lead:], self.anomaly_smoothing)
 
+    def scores_with_history(self, series, name="series", **kwargs):
+        """`anomaly_scores` of the steps of `series` after its first `anomaly_context` steps,
+        which are read as their history only (`scores_after`): every step scored as a step
+        of a longer series is, none from a cut-off history. For objectives that do not look
+        back (`anomaly_context` 0) these are the scores of every step. float64 numpy.
+
+        Raises:
+            ValueError: `series` has no step after its first `anomaly_context` (the message
+                names `name`).
+        """
+        lead = self.anomaly_context
+        if len(series) <= lead:
+            raise ValueError(
+                f"`{name}` must have more than {lead} steps (the history that {type(self).__name__}'s "
+                f"anomaly scores read), received {len(series)}."
+            )
+        return self.scores_after(series[lead:], series[:lead] if lead else None, **kwargs)
+
     @property
     def anomaly_threshold(self):
         """The stored threshold on `anomaly_scores` (a float), or None before `fit_threshold`."""
@@ -171,8 +189,9 @@ class SeriesObjective(Objective):
         the model (`threshold_info` says how). `context`: the steps just before `series`
         (read as history by objectives whose scores look back, `anomaly_context`); the
         scores are `scores_after(series, context)`. `"pot_pooled"` also reads the scores of
-        `context` itself, which must be the normal steps the model trained on (`fit` passes
-        its training head); when it is only the default and no `context` is given (normal
+        `context` itself (`scores_with_history`: its steps after the first `anomaly_context`,
+        read with those as history), which must be the normal steps the model trained on
+        (`fit` passes its training head); when it is only the default and no `context` is given (normal
         data kept aside, say), the rule is `"pot"` on `series` alone, as `threshold_info`
         records. `kwargs` go to `step_scores`.
         Returns the threshold."""
@@ -188,7 +207,7 @@ class SeriesObjective(Objective):
                 )
             rule = "pot"
         if rule in anomaly.TRAINING_RULES:
-            training = self.scores_after(context, **kwargs)
+            training = self.scores_with_history(np.asarray(context), name="context", **kwargs)
         scores = self.scores_after(series, context, **kwargs)
         value = anomaly.threshold_from_scores(scores, rule, quantile=quantile, risk=risk, training_scores=training)
         variable = getattr(self, "threshold", None)
