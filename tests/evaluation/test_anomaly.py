@@ -202,6 +202,7 @@ def test_smoothing_rule_adopts_a_span_only_beyond_the_margin():
     assert chosen["dev_mean_f1"]["raw"] == pytest.approx(0.3) and chosen["dev_mean_f1"]["w/8"] == pytest.approx(0.2)
     rows = [{**r, "own": {"f1": 0.34}} if r["method"].endswith("w4") else r for r in rows]  # +0.04: not enough
     assert not protocol.choose_smoothing(rows)["SequenceAutoencoder"]["adopted"]
+    assert set(protocol.choose_smoothing(rows)) == {"SequenceAutoencoder"}  # no forecaster rows: no reading
 
 
 def test_global_finetuned_arm_fine_tunes_the_preset_on_the_normal_head(monkeypatch):
