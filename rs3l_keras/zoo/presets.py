@@ -59,7 +59,7 @@ PRESETS = {
     "lstm-lm-english": {
         "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",
         "path": "lstm-lm-english",
-        "metadata_sha256": "1d9436f1c4b3cc73c92afebfa8682da6dc3ffe4801381e34638db2bb45aa4b68",
+        "metadata_sha256": "ea2d3945401dfabd9c8a2ec0413e82b627d6e535a7fd69de68203de77984383c",
     },
     "lstm-forecaster-global": {
         "description": "Zero-shot global forecaster (LSTM 1x64 encoder and decoder, 11 quantiles) for univariate series of any scale, frequency and length; never trained on M3 or Tourism.",

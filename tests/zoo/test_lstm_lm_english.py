@@ -27,6 +27,10 @@ def test_is_a_tied_subword_lm_with_its_corpus_recorded(preset):
     assert data["name"] == "english_mix" and data["train_chars"] >= 50_000_000  # the 50 MB
     assert set(data["sources"]) == set(corpus.SOURCES)
     assert all(s["license"] and s["install"] for s in data["sources"].values())
+    # trained on the corpus without movie-review text (DATA.md): the documents it left out are
+    # those listed now (Brown test documents are never read; fortune items: the fingerprint test)
+    for name, ruled_out in corpus.EXCLUDED_DOCUMENTS.items():
+        assert data["sources"][name]["ruled_out_documents"] == len(ruled_out - corpus.BROWN_TEST_DOCUMENTS)
     torch_run = meta["baselines"]["plain PyTorch LSTM, same size and data, shorter run"]
     assert torch_run["steps"] < meta["training"]["steps"] and torch_run["heldout_bits_per_char"] > 0
 
@@ -70,5 +74,12 @@ def test_recorded_benchmark_is_in_the_model_card(preset):
     _, meta = preset
     downstream = meta.get("downstream", {})
     assert downstream, "the label-efficiency results belong in the preset's metadata"
-    results = json.loads((pathlib.Path(__file__).parents[2] / "benchmarks" / "label_efficiency_text.json").read_text())
-    assert results["runs"]
+    root = pathlib.Path(__file__).parents[2]
+    files = downstream["how measured"].split(" (")[0].split(" + ")
+    runs = [r for f in files for r in json.loads((root / f.split(":")[0]).read_text())["runs"]]
+    pretrained = [r["accuracy"] for r in runs if (r["task"], r["arm"], r["labels"]) == ("spam", "pretrained", 100)]
+    assert (
+        len(pretrained) == 3
+        and f"pretrained {sum(pretrained) / 3:.3f}"
+        in downstream["spam 100 labels: test accuracy, mean of seeds 0-2 (best baseline)"]
+    )

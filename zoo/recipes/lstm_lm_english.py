@@ -464,7 +464,7 @@ def main(argv=None):
             f"Subword (SentencePiece unigram, {tokenizer.vocabulary_size} pieces) {args.num_layers}x{args.hidden_dim} "
             "LSTM language model with tied embeddings, pretrained on the offline English mix "
             "(news, State of the Union, Brown, WordNet glosses, Python and Linux docs, fortunes, 34 Shakespeare "
-            "plays; the 4 held-out plays and every benchmark test text left out)."
+            "plays; the 4 held-out plays, every benchmark test text and movie-review text left out)."
         ),
         "recipe": "bash zoo/recipes/lstm-lm-english.sh",
         "command": "KERAS_BACKEND=torch OMP_NUM_THREADS=1 python zoo/recipes/lstm_lm_english.py "
