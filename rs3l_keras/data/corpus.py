@@ -15,7 +15,9 @@ CSV quoting), whitespace normalised. De-duplication: a paragraph (line) of at le
 Held-out split: by whole document (a play, an article, a speech, a doc page, a block of
 500 glosses), chosen by a hash of `source/document id`, so it never changes when sources
 are added. Brown documents in `BROWN_TEST_DOCUMENTS` (the test split of the Brown-genre
-benchmark) are never used.
+benchmark) are never used. Movie-review text, which DATA.md keeps out of pretraining, is left
+out by hash (`EXCLUDED_FORTUNES`) or by document id (`EXCLUDED_DOCUMENTS`, counted per source as
+`ruled_out_documents`).
 
     from rs3l_keras.data import corpus
     mix = corpus.english_mix()                   # all sources; raises if one is missing

@@ -83,6 +83,10 @@ def test_listed_in_the_datasets_catalogue(tmp_path, monkeypatch):
 
     entry = datasets.info("english_mix")
     assert entry.kind == "text" and entry.splits == ("train", "test", "all") and "make corpus" in entry.description
+    from rs3l_keras.zoo import preset_metadata
+
+    recorded = preset_metadata("lstm-lm-english")["data"]  # the corpus the preset trained on
+    assert (entry.sizes["train"], entry.sizes["test"]) == (recorded["train_documents"], recorded["heldout_documents"])
     monkeypatch.setenv("RS3L_NPM_DIR", str(tmp_path))  # at least the npm sources are missing now
     with pytest.raises(corpus.SourceUnavailableError, match="make corpus"):
         datasets.load("english_mix", split="test")
