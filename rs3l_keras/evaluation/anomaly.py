@@ -835,7 +835,9 @@ def thresholds(held_out, in_sample):
     out["insample"] = anomaly.threshold_from_scores(in_sample, "quantile", CONFIG["quantile"])
     on_head = anomaly.threshold_from_scores(in_sample, "pot", risk=CONFIG["risk"])
     out["pot_max"] = max(out["pot"], on_head)
-    out["pot_pooled"] = anomaly.threshold_from_scores(np.concatenate([held_out, in_sample]), "pot", risk=CONFIG["risk"])
+    out["pot_pooled"] = anomaly.threshold_from_scores(
+        held_out, "pot_pooled", risk=CONFIG["risk"], training_scores=in_sample
+    )
     return out
 
 
