@@ -117,6 +117,15 @@ on it too and its v9 rows replace the first ones; the 6-cell comparisons below t
 three unchanged tasks (the same recipe on the corpus before it: `pretrained` mean 0.693); what
 users lose until the CPU and GPU cycles 2-3 are rerun on the new corpus, against v7 on the same
 cells (0.697). The defaults rule is v5's; v8's pooling rule is unchanged.
+v10 (fixed 2026-12-01, eleventh session, before its run): cycle 2 of the recipe on the v9
+corpus, as v6 did on v5's: the v9 LM extended from 7,000 to 15,000 steps by a warm restart
+(`--resume --steps 15000 --restart-at 7000` in v9's work directory: a second warm-up + cosine
+cycle, the optimizer state kept, one CPU thread, the same data order); tokenizer, architecture
+and corpus unchanged, so v9's `scratch` and baseline rows stand. Only `pretrained` (and
+`adapted` where time allows) are rerun (600 characters, seeds 0-2, every budget). The choice
+reads no benchmark: the 15,000-step LM replaces the preset if its held-out perplexity (the
+corpus's own held-out documents) is below v9's (42.4); the downstream rows are reported beside
+v9's either way. The defaults rule is v5's; v8's pooling rule is unchanged.
 Targets: pretrained ≥ the best baseline at 100 and at 500 labels on ≥ 3 of 4 tasks.
 """
 
