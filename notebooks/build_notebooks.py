@@ -852,6 +852,7 @@ NOTEBOOKS["08_publish_export_stream"] = [
     and how it runs step by step on a live stream in constant time per step.
     """),
     small("""
+    os.environ["KERAS_BACKEND"] = "tensorflow"  # rs3l.export converts through TensorFlow: set before Keras loads
     STEPS = 40 if SMALL else 400     # characters generated step by step
     WINDOW = 128 if SMALL else 2048  # the window a stateless server would re-run per step
     """),

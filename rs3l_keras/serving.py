@@ -142,6 +142,10 @@ def export(model, path, format="tf_saved_model", batch_size=None, tokenizer=None
     Returns:
         `pathlib.Path` of the export directory.
 
+    Raises:
+        RuntimeError: on a Keras backend other than TensorFlow (every format converts a
+            TensorFlow graph); nothing is written.
+
     Example:
     >>> import numpy as np, rs3l_keras as rs3l, tempfile
     >>> clf = rs3l.finetune("gru-cpc-ucr", head="classification", num_classes=2)
@@ -152,6 +156,15 @@ def export(model, path, format="tf_saved_model", batch_size=None, tokenizer=None
     """
     if format not in FORMATS:
         raise ValueError(f"`format` must be one of {sorted(FORMATS)}, received {format!r}.")
+    if keras.backend.backend() != "tensorflow":
+        # Every format converts a TensorFlow graph (SavedModel, tf2onnx, the TFLite converter),
+        # and only that path is checked against its runtime; on torch, Keras' own ONNX, LiteRT
+        # and SavedModel exporters fail on some presets (measured: the forecaster's ONNX).
+        raise RuntimeError(
+            f"`rs3l.export(format={format!r})` converts through TensorFlow, but the Keras backend is "
+            f"{keras.backend.backend()!r}. Run it in a process started with KERAS_BACKEND=tensorflow: "
+            "weights and presets saved on any backend load there."
+        )
     if batch_size is not None:
         check_int(batch_size, "batch_size", 1, expected="a positive int or None")
     if format == "litert" and batch_size is None:

@@ -169,3 +169,24 @@ def test_models_trained_on_any_backend_load_on_the_others(tmp_path):
                         rtol=1e-4,
                         err_msg=f"{name} {key}: trained on {trained_on}, loaded on {loaded_on}",
                     )
+
+
+@pytest.mark.skipif("torch" not in ALL, reason="the torch extra is not installed")
+def test_export_on_another_backend_is_refused_with_the_backend_named_and_nothing_written(tmp_path):
+    """`rs3l.export` converts through TensorFlow: on torch (where Keras' own ONNX exporter
+    fails on the forecaster preset) it says so before writing anything."""
+    script = (
+        "import rs3l_keras as rs3l, sys\n"
+        "model = rs3l.load_pretrained('gru-cpc-ucr').encoder_model()\n"
+        "try:\n"
+        f"    rs3l.export(model, {str(tmp_path / 'out')!r}, format='onnx')\n"
+        "except RuntimeError as error:\n"
+        "    print(error)\n"
+        "    sys.exit(3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=_env(KERAS_BACKEND="torch"), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "format='onnx'" in done.stdout and "'torch'" in done.stdout and "KERAS_BACKEND=tensorflow" in done.stdout
+    assert list(tmp_path.iterdir()) == []
