@@ -59,7 +59,7 @@ PRESETS = {
     "lstm-lm-english": {
         "description": "Subword (SentencePiece, 4,000 pieces) 1x512 LSTM language model with tied embeddings, pretrained on ~70 MB of offline English (english_mix) on one CPU core.",
         "path": "lstm-lm-english",
-        "metadata_sha256": "17029310ff546c19a0cae5c3d754874c48491281161866190c5e92d774dbfeb6",
+        "metadata_sha256": "082661851b97a6fb61cb0678744e7c3d69e4638a5e7dd365d5c259a729bd4aab",
     },
     "lstm-forecaster-global": {
         "description": "Zero-shot global forecaster (LSTM 1x64 encoder and decoder, 11 quantiles) for univariate series of any scale, frequency and length; never trained on M3 or Tourism.",

@@ -75,8 +75,11 @@ def test_recorded_benchmark_is_in_the_model_card(preset):
     downstream = meta.get("downstream", {})
     assert downstream, "the label-efficiency results belong in the preset's metadata"
     root = pathlib.Path(__file__).parents[2]
-    files = downstream["how measured"].split(" (")[0].split(" + ")
-    runs = [r for f in files for r in json.loads((root / f.split(":")[0]).read_text())["runs"]]
+    runs = []
+    for spec in downstream["how measured"].split(" (")[0].split(" + "):  # PATH or PATH:ARM,ARM
+        path, _, arms = spec.partition(":")
+        rows = json.loads((root / path).read_text())["runs"]
+        runs += [r for r in rows if not arms or r["arm"] in arms.split(",")]
     pretrained = [r["accuracy"] for r in runs if (r["task"], r["arm"], r["labels"]) == ("spam", "pretrained", 100)]
     assert (
         len(pretrained) == 3
