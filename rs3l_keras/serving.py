@@ -158,8 +158,9 @@ def export(model, path, format="tf_saved_model", batch_size=None, tokenizer=None
         raise ValueError(f"`format` must be one of {sorted(FORMATS)}, received {format!r}.")
     if keras.backend.backend() != "tensorflow":
         # Every format converts a TensorFlow graph (SavedModel, tf2onnx, the TFLite converter),
-        # and only that path is checked against its runtime; on torch, Keras' own ONNX, LiteRT
-        # and SavedModel exporters fail on some presets (measured: the forecaster's ONNX).
+        # and only that path is checked against its runtime. Measured under torch: the
+        # forecaster preset's ONNX fails in torch.onnx, SavedModel fails in torch.export, and
+        # LiteRT needs another package (litert-torch).
         raise RuntimeError(
             f"`rs3l.export(format={format!r})` converts through TensorFlow, but the Keras backend is "
             f"{keras.backend.backend()!r}. Run it in a process started with KERAS_BACKEND=tensorflow: "
