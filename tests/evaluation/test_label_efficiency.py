@@ -108,7 +108,7 @@ def test_recorded_benchmark_is_complete_and_consistent():
             assert run["accuracy"] == pytest.approx((task.test_labels == np.bincount(y).argmax()).mean())
 
 
-def test_brown_genres_leaves_out_the_documents_holding_movie_reviews():
+def test_brown_genres_leaves_out_the_documents_holding_film_reviews():
     """DATA.md: movie-review text is no benchmark. Where `make corpus` installed the Brown tarball,
     no chunk of the task comes from a document of `corpus.EXCLUDED_DOCUMENTS["brown"]`, and both
     splits still hold every genre."""
